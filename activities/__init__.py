@@ -1,0 +1,1 @@
+"""All I/O of a journey: the event store, centres, travel desk, notifications, safety alerts."""

@@ -1,0 +1,155 @@
+"""Domain events: past-tense facts, exactly what the event store records.
+
+Every event carries the workflow time it happened at and who caused it
+(`centre:<id>`, `ops:<user>` or `system` for timers and effects).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from domain.milestones import MILESTONE_ADAPTER, Milestone
+from domain.policy import PathwayPolicy
+from domain.stages import Outcome, Severity, Stage
+
+SYSTEM = "system"
+
+
+class Event(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    kind: ClassVar[str]
+
+    occurred_at: datetime
+    actor: str
+
+    def record_kind(self) -> str:
+        return self.kind
+
+    def payload(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude={"occurred_at", "actor"})
+
+
+class JourneyStarted(Event):
+    kind: ClassVar[str] = "journey_started"
+    journey_id: str
+    patient_ref: str
+    centre_id: str
+    product: str | None
+    policy: PathwayPolicy
+
+
+class StageEntered(Event):
+    kind: ClassVar[str] = "stage_entered"
+    stage: Stage
+    previous: Stage | None
+
+
+class MilestoneAccepted(Event):
+    """Recorded under the milestone's own kind, which is already a past-tense fact."""
+
+    kind: ClassVar[str] = "milestone_accepted"
+    milestone: Milestone
+
+    def record_kind(self) -> str:
+        return self.milestone.kind
+
+    def payload(self) -> dict[str, Any]:
+        return self.milestone.model_dump(mode="json", exclude={"kind"})
+
+
+class ReminderSent(Event):
+    kind: ClassVar[str] = "reminder_sent"
+    deadline: str
+    audience: Literal["patient", "centre", "ops"]
+    message: str
+
+
+class AlertRaised(Event):
+    kind: ClassVar[str] = "alert_raised"
+    alert_id: str
+    severity: Severity
+    code: str
+    message: str
+    # True when the alert means the journey is behind its plan.
+    overdue: bool = False
+    # The timer that raised it, if any, so it fires once per stage visit.
+    deadline: str | None = None
+
+
+class AlertAcknowledged(Event):
+    kind: ClassVar[str] = "alert_acknowledged"
+    alert_id: str
+    note: str
+
+
+class BookingMade(Event):
+    kind: ClassVar[str] = "booking_made"
+    item: str
+    reference: str
+
+
+class BookingCancelled(Event):
+    kind: ClassVar[str] = "booking_cancelled"
+    item: str
+    reference: str
+
+
+class JourneyWithdrawn(Event):
+    kind: ClassVar[str] = "journey_withdrawn"
+    reason: str
+
+
+class JourneyEnded(Event):
+    kind: ClassVar[str] = "journey_ended"
+    outcome: Outcome
+    reason: str
+
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.kind: cls
+    for cls in (
+        JourneyStarted,
+        StageEntered,
+        ReminderSent,
+        AlertRaised,
+        AlertAcknowledged,
+        BookingMade,
+        BookingCancelled,
+        JourneyWithdrawn,
+        JourneyEnded,
+    )
+}
+
+
+def event_from_record(kind: str, payload: dict[str, Any], occurred_at: datetime, actor: str) -> Event:
+    """Rebuild a typed event from its stored form (the inverse of record_kind/payload)."""
+    if kind in EVENT_TYPES:
+        return EVENT_TYPES[kind].model_validate(
+            {**payload, "occurred_at": occurred_at, "actor": actor}
+        )
+    milestone = MILESTONE_ADAPTER.validate_python({**payload, "kind": kind})
+    return MilestoneAccepted(milestone=milestone, occurred_at=occurred_at, actor=actor)
+
+
+class EventRecord(BaseModel):
+    """The stored, transportable form of an event: what the event log appends."""
+
+    model_config = ConfigDict(frozen=True)
+    seq: int
+    kind: str
+    actor: str
+    occurred_at: datetime
+    payload: dict[str, Any]
+
+    def to_event(self) -> Event:
+        return event_from_record(self.kind, self.payload, self.occurred_at, self.actor)
+
+
+def to_record(event: Event, seq: int) -> EventRecord:
+    return EventRecord(
+        seq=seq, kind=event.record_kind(), actor=event.actor,
+        occurred_at=event.occurred_at, payload=event.payload(),
+    )

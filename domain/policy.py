@@ -1,0 +1,79 @@
+"""Pathway timing policy. Every clinical or commercial duration is a default here,
+overridable per product and per centre from a data file, never a literal in the workflow.
+
+Durations are in days; `day_seconds` lets the demo compress a day into seconds
+without touching a single rule.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class PathwayPolicy(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    day_seconds: float = Field(86400.0, gt=0)
+
+    records_remind_days: float = 7
+    records_escalate_days: float = 14
+    records_lapse_days: float = 30
+    teleconsult_escalate_days: float = 14
+    estimate_lapse_days: float = 21
+    travel_escalate_days: float = 30
+    apheresis_escalate_days: float = 14
+    manufacturing_expected_days: float = 21
+    manufacturing_warn_days: float = 28
+    manufacturing_escalate_days: float = 35
+    max_reapheresis: int = Field(1, ge=0)
+    infusion_escalate_days: float = 7
+    min_stay_days: float = 14
+    max_stay_days: float = 28
+    follow_up_visit_days: tuple[int, ...] = (30, 90, 180, 365)
+    follow_up_remind_before_days: float = 7
+    follow_up_grace_days: float = 14
+    # Grade at or above which CRS / ICANS escalate (ASTCT consensus grading).
+    escalation_grade: int = Field(3, ge=1, le=4)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PathwayPolicy:
+        checks = [
+            (self.records_remind_days, self.records_escalate_days, self.records_lapse_days),
+            (self.manufacturing_warn_days, self.manufacturing_escalate_days),
+            (self.min_stay_days, self.max_stay_days),
+        ]
+        for chain in checks:
+            if list(chain) != sorted(chain):
+                raise ValueError(f"policy durations must be in increasing order: {chain}")
+        if list(self.follow_up_visit_days) != sorted(set(self.follow_up_visit_days)):
+            raise ValueError("follow_up_visit_days must be strictly increasing")
+        return self
+
+    def days(self, n: float) -> timedelta:
+        return timedelta(seconds=n * self.day_seconds)
+
+    def in_days(self, delta: timedelta) -> float:
+        return delta.total_seconds() / self.day_seconds
+
+
+class PolicyBook(BaseModel):
+    """Defaults plus overrides; a centre override wins over a product override."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    defaults: dict[str, Any] = Field(default_factory=dict)
+    products: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    centres: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+    def resolve(
+        self, *, product: str | None, centre: str, overrides: dict[str, Any] | None = None
+    ) -> PathwayPolicy:
+        merged: dict[str, Any] = {**self.defaults}
+        if product:
+            merged.update(self.products.get(product, {}))
+        merged.update(self.centres.get(centre, {}))
+        merged.update(overrides or {})
+        return PathwayPolicy.model_validate(merged)

@@ -1,0 +1,28 @@
+"""Reference data models (products, centres, cost ranges); the data lives in domain/data/."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Product(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    id: str
+    name: str
+    target: str
+    indication: str
+    year: int
+    manufacturer: str
+
+
+class Centre(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    id: str
+    name: str
+    city: str
+
+
+class CostRange(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    min: int
+    max: int

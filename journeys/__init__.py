@@ -1,0 +1,1 @@
+"""Shared plumbing for every entry point: settings, the Temporal client, logging, reference data."""

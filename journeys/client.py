@@ -1,0 +1,155 @@
+"""The one client layer over Temporal that the API, the CLI, the simulator and benchmarks share.
+
+It knows workflow ids, update ids and how Temporal reports refusals, and turns
+them into the small error family below so callers never touch Temporal errors.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from temporalio.client import (
+    Client,
+    WorkflowExecutionStatus as Status,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+)
+from temporalio.common import (
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from domain.milestones import Milestone
+from domain.stages import Stage
+from domain.view import JourneyView
+from journeys import reference_data
+from journeys.search_attributes import CENTRE, STAGE
+from journeys.settings import Settings
+from journeys.temporal import journey_id_for, workflow_id
+from workflows.journey import JourneyWorkflow
+from workflows.messages import AcknowledgeRequest, MilestoneRequest, StartJourney, WithdrawRequest
+
+MAX_JOURNEYS_PER_PATIENT = 20
+
+
+class ClientError(Exception):
+    code = "error"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class JourneyNotFound(ClientError):
+    code = "not_found"
+
+
+class ActiveJourneyExists(ClientError):
+    code = "active_journey_exists"
+
+    def __init__(self, journey_id: str) -> None:
+        super().__init__(f"the patient already has an active journey ({journey_id})")
+        self.journey_id = journey_id
+
+
+class UnknownReference(ClientError):
+    code = "unknown_reference"
+
+
+class Refused(ClientError):
+    """The workflow refused the command; `code` is the domain rule's code."""
+
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+
+
+class JourneyClient:
+    def __init__(self, client: Client, settings: Settings) -> None:
+        self.client, self.settings = client, settings
+        self.policies = reference_data.policy_book(settings.policy_file)
+
+    def handle(self, journey_id: str) -> WorkflowHandle[Any, Any]:
+        return self.client.get_workflow_handle(workflow_id(journey_id))
+
+    async def start(self, *, patient_ref: str, centre_id: str, product: str | None, actor: str,
+                    policy_overrides: dict[str, Any] | None = None,
+                    search_attributes: bool = True) -> JourneyView:
+        if centre_id not in reference_data.centres():
+            raise UnknownReference(f"unknown centre {centre_id!r}; see GET /v1/centres")
+        if product is not None and product not in reference_data.products():
+            raise UnknownReference(f"unknown product {product!r}; see GET /v1/products")
+        policy = self.policies.resolve(product=product, centre=centre_id, overrides=policy_overrides)
+        # Each patient's n-th journey has its own fixed id, so "start if none is active"
+        # is one atomic start per id, never a read-then-write race.
+        for ordinal in range(1, MAX_JOURNEYS_PER_PATIENT + 1):
+            journey_id = journey_id_for(patient_ref, self.settings.id_key, ordinal)
+            start = StartJourney(journey_id=journey_id, patient_ref=patient_ref, centre_id=centre_id,
+                                 product=product, policy=policy, actor=actor,
+                                 upsert_search_attributes=search_attributes)
+            sa = TypedSearchAttributes([STAGE.value_set(Stage.RECORDS.value), CENTRE.value_set(centre_id)])
+            try:
+                await self.client.start_workflow(
+                    JourneyWorkflow.run, start, id=workflow_id(journey_id),
+                    task_queue=self.settings.task_queue,
+                    id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                    id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+                    search_attributes=sa if search_attributes else None,
+                )
+            except WorkflowAlreadyStartedError:
+                desc = await self.handle(journey_id).describe()
+                if desc.status == Status.RUNNING:
+                    raise ActiveJourneyExists(journey_id) from None
+                continue
+            return await self.view(journey_id)
+        raise ClientError(f"patient has had {MAX_JOURNEYS_PER_PATIENT} journeys; contact support")
+
+    async def view(self, journey_id: str) -> JourneyView:
+        try:
+            return await self.handle(journey_id).query(JourneyWorkflow.current)
+        except RPCError as err:
+            raise _translate_rpc(err, journey_id) from None
+
+    async def report(self, journey_id: str, milestone: Milestone, actor: str) -> JourneyView:
+        return await self._update(journey_id, JourneyWorkflow.report_milestone,
+                                  MilestoneRequest(actor=actor, milestone=milestone),
+                                  update_id=f"milestone-{milestone.milestone_id}")
+
+    async def withdraw(self, journey_id: str, reason: str, actor: str) -> JourneyView:
+        return await self._update(journey_id, JourneyWorkflow.withdraw,
+                                  WithdrawRequest(actor=actor, reason=reason))
+
+    async def acknowledge(self, journey_id: str, alert_id: str, note: str, actor: str) -> JourneyView:
+        return await self._update(journey_id, JourneyWorkflow.acknowledge_alert,
+                                  AcknowledgeRequest(actor=actor, alert_id=alert_id, note=note))
+
+    async def temporal_history(self, journey_id: str) -> dict[str, Any]:
+        try:
+            history = await self.handle(journey_id).fetch_history()
+        except RPCError as err:
+            raise _translate_rpc(err, journey_id) from None
+        return history.to_json_dict()
+
+    async def _update(self, journey_id: str, update: Any, arg: Any, update_id: str | None = None) -> JourneyView:
+        try:
+            return await self.handle(journey_id).execute_update(update, arg, id=update_id)
+        except WorkflowUpdateFailedError as err:
+            cause = err.cause
+            if isinstance(cause, ApplicationError):
+                raise Refused(cause.type or "refused", cause.message) from None
+            raise Refused("refused", str(cause or err)) from None
+        except RPCError as err:
+            raise _translate_rpc(err, journey_id) from None
+
+
+def _translate_rpc(err: RPCError, journey_id: str) -> ClientError:
+    if err.status == RPCStatusCode.NOT_FOUND:
+        if "completed" in err.message.lower() or "closed" in err.message.lower():
+            return Refused("journey_ended", "the journey has ended; no further changes are accepted")
+        return JourneyNotFound(f"no journey {journey_id}")
+    return ClientError(f"journey service unavailable: {err.message}")
+
+

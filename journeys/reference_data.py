@@ -1,0 +1,35 @@
+"""Loads the reference data and the policy book shipped in domain/data/."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from domain.policy import PolicyBook
+from domain.reference import Centre, CostRange, Product
+
+
+def _read(name: str) -> object:
+    return json.loads(resources.files("domain").joinpath("data", name).read_text())
+
+
+@lru_cache
+def products() -> dict[str, Product]:
+    return {p["id"]: Product.model_validate(p) for p in _read("products.json")}  # type: ignore[union-attr]
+
+
+@lru_cache
+def centres() -> dict[str, Centre]:
+    return {c["id"]: Centre.model_validate(c) for c in _read("centres.json")}  # type: ignore[union-attr]
+
+
+@lru_cache
+def costs() -> dict[str, CostRange]:
+    return {k: CostRange.model_validate(v) for k, v in _read("costs.json").items()}  # type: ignore[union-attr]
+
+
+def policy_book(path: Path | None = None) -> PolicyBook:
+    text = path.read_text() if path else json.dumps(_read("policy.json"))
+    return PolicyBook.model_validate_json(text)

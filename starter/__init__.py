@@ -1,0 +1,1 @@
+"""The `journeys` command: ops CLI and the entry points of every process."""

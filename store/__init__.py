@@ -1,0 +1,1 @@
+"""The domain event log (system of record) and its projections."""

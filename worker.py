@@ -1,0 +1,64 @@
+"""The only place that registers workflows and activities."""
+
+from __future__ import annotations
+
+import asyncio
+
+import structlog
+from temporalio.client import Client
+from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+
+from activities.centres import CentreActivities
+from activities.notifications import NotificationActivities
+from activities.recording import RecordingActivities
+from journeys.settings import Settings
+from store.base import EventStore
+from workflows.journey import JourneyWorkflow
+
+log = structlog.get_logger(__name__)
+
+WORKFLOWS = [JourneyWorkflow]
+
+# Loaded once, shared by every workflow: re-importing these per workflow costs
+# tens of MB each, and asyncpg >= 0.31 crashes when imported twice (DESIGN §8).
+PASSTHROUGH = ("pydantic", "pydantic_core", "domain", "activities", "journeys", "store",
+               "sqlalchemy", "asyncpg", "aiosqlite", "structlog", "httpx", "cryptography")
+
+
+def sandbox_runner() -> SandboxedWorkflowRunner:
+    return SandboxedWorkflowRunner(
+        restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH)
+    )
+
+
+def activities_for(settings: Settings, store: EventStore) -> list[object]:
+    recording = RecordingActivities(store)
+    centres = CentreActivities(settings.centre_urls)
+    notes = NotificationActivities(settings.notify_url)
+    return [recording.record_events, centres.book, centres.cancel_booking,
+            notes.notify, notes.raise_safety_alert]
+
+
+def build_worker(client: Client, settings: Settings, store: EventStore, *,
+                 task_queue: str | None = None, activities: list[object] | None = None) -> Worker:
+    return Worker(
+        client,
+        task_queue=task_queue or settings.task_queue,
+        workflows=WORKFLOWS,
+        activities=activities if activities is not None else activities_for(settings, store),
+        workflow_runner=sandbox_runner(),
+        max_cached_workflows=settings.max_cached_workflows,
+    )
+
+
+async def run(settings: Settings) -> None:
+    from journeys.temporal import connect
+    from store.factory import open_store
+
+    client = await connect(settings)
+    store = await open_store(settings.database_url)
+    worker = build_worker(client, settings, store)
+    log.info("worker started", task_queue=settings.task_queue, address=settings.temporal_address)
+    async with worker:
+        await asyncio.Event().wait()

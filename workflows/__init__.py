@@ -1,0 +1,1 @@
+"""Deterministic orchestration only; every decision is delegated to domain/."""

@@ -1,0 +1,306 @@
+"""One durable workflow per patient journey.
+
+The workflow owns no rules: `domain.rules.decide` judges every milestone,
+`domain.timers` says which deadline is next, `domain.effects` says which calls
+an event implies. What is left here is ordering: apply events, record them in
+the event store in sequence, carry out their effects in sequence, and wait.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities import contracts as act
+    from domain import rules, timers
+    from domain.effects import Effect, effects_of
+    from domain.errors import JourneyRuleError
+    from domain.events import AlertRaised, BookingCancelled, BookingMade, Event, EventRecord, to_record
+    from domain.stages import Severity
+    from domain.state import evolve, initial_state
+    from domain.view import JourneyView, view
+    from journeys.search_attributes import CENTRE, NEXT_DEADLINE, OVERDUE, STAGE
+    from workflows.messages import (
+        AcknowledgeRequest,
+        Carried,
+        MilestoneRequest,
+        StartJourney,
+        WithdrawRequest,
+    )
+
+# The event store is the system of record: keep retrying until it answers.
+RECORD_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
+# Bookings and safety alerts must get through eventually; backoff keeps us polite to centres.
+DURABLE_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=2),
+    maximum_interval=timedelta(minutes=5),
+    non_retryable_error_types=["Rejected"],
+)
+NOTIFY_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=2), maximum_interval=timedelta(minutes=1), maximum_attempts=10
+)
+RECORD_BATCH = 100
+
+
+def _refusal(err: JourneyRuleError) -> ApplicationError:
+    return ApplicationError(err.reason, err.code, type=err.code, non_retryable=True)
+
+
+@workflow.defn
+class JourneyWorkflow:
+    @workflow.init
+    def __init__(self, start: StartJourney) -> None:
+        self._start = start
+        self._outbox: list[EventRecord] = []
+        self._effects: list[Effect] = []
+        self._recorded_seq = 0
+        self._changed = False
+        self._stopping = False
+        self._search: tuple[object, ...] = ()
+        if start.carried:
+            self.state = start.carried.state
+            self._outbox = list(start.carried.outbox)
+            self._effects = list(start.carried.effects)
+            self._recorded_seq = start.carried.recorded_seq
+        else:
+            started = rules.start(
+                journey_id=start.journey_id, patient_ref=start.patient_ref, centre_id=start.centre_id,
+                product=start.product, policy=start.policy, actor=start.actor, now=workflow.now(),
+            )
+            self.state = initial_state(started)
+            self._outbox.append(to_record(started, 1))
+
+    @workflow.run
+    async def run(self, start: StartJourney) -> JourneyView:
+        pumps = [asyncio.create_task(self._record_pump()), asyncio.create_task(self._effect_pump())]
+        while not self.state.ended:
+            await self._wait_for_change_or_deadline()
+            due = timers.next_deadline(self.state)
+            if due and workflow.now() >= due.due_at:
+                self._apply(timers.fire(self.state, due, workflow.now()))
+            self._upsert_search_attributes()
+            if self._history_is_long():
+                await self._continue_as_new()
+        self._upsert_search_attributes()
+        self._stopping = True
+        await workflow.wait_condition(
+            lambda: not self._outbox and not self._effects and workflow.all_handlers_finished()
+        )
+        await asyncio.gather(*pumps)
+        workflow.logger.info("journey ended", extra={"journey_id": self.state.journey_id,
+                                                    "outcome": str(self.state.outcome)})
+        return view(self.state)
+
+    # -- messages ---------------------------------------------------------
+
+    @workflow.query
+    def current(self) -> JourneyView:
+        return view(self.state)
+
+    @workflow.update
+    async def report_milestone(self, req: MilestoneRequest) -> JourneyView:
+        try:
+            events = rules.decide(self.state, req.milestone, req.actor, workflow.now())
+        except JourneyRuleError as err:
+            # A refusal that must leave a trace (wrong-patient product) is recorded, then refused.
+            self._apply(list(err.events))
+            await self._until_recorded()
+            raise _refusal(err) from None
+        self._apply(events)
+        await self._until_recorded()
+        return view(self.state)
+
+    @report_milestone.validator
+    def _validate_milestone(self, req: MilestoneRequest) -> None:
+        try:
+            rules.decide(self.state, req.milestone, req.actor, workflow.now())
+        except JourneyRuleError as err:
+            if not err.events:
+                raise _refusal(err) from None
+
+    @workflow.update
+    async def withdraw(self, req: WithdrawRequest) -> JourneyView:
+        try:
+            self._apply(rules.withdraw(self.state, req.reason, req.actor, workflow.now()))
+        except JourneyRuleError as err:
+            raise _refusal(err) from None
+        await self._until_recorded()
+        return view(self.state)
+
+    @withdraw.validator
+    def _validate_withdraw(self, req: WithdrawRequest) -> None:
+        try:
+            rules.withdraw(self.state, req.reason, req.actor, workflow.now())
+        except JourneyRuleError as err:
+            raise _refusal(err) from None
+
+    @workflow.update
+    async def acknowledge_alert(self, req: AcknowledgeRequest) -> JourneyView:
+        try:
+            self._apply(rules.acknowledge(self.state, req.alert_id, req.note, req.actor, workflow.now()))
+        except JourneyRuleError as err:
+            raise _refusal(err) from None
+        await self._until_recorded()
+        return view(self.state)
+
+    @acknowledge_alert.validator
+    def _validate_acknowledge(self, req: AcknowledgeRequest) -> None:
+        try:
+            rules.acknowledge(self.state, req.alert_id, req.note, req.actor, workflow.now())
+        except JourneyRuleError as err:
+            raise _refusal(err) from None
+
+    # -- event application -------------------------------------------------
+
+    def _apply(self, events: list[Event]) -> None:
+        """Fold events into state and queue them for the store and for their effects, in order."""
+        for event in events:
+            self.state = evolve(self.state, event)
+            self._outbox.append(to_record(event, self.state.seq))
+            self._effects.extend(effects_of(event, self.state.seq))
+        if events:
+            self._changed = True
+
+    async def _until_recorded(self) -> None:
+        target = self.state.seq
+        await workflow.wait_condition(lambda: self._recorded_seq >= target)
+
+    async def _wait_for_change_or_deadline(self) -> None:
+        self._changed = False
+        due = timers.next_deadline(self.state)
+        timeout = None if due is None else (due.due_at - workflow.now()).total_seconds()
+        if timeout is not None and timeout <= 0:
+            return
+        try:
+            await workflow.wait_condition(lambda: self._changed, timeout=timeout)
+        except asyncio.TimeoutError:
+            pass
+
+    # -- pumps: the only places that call activities ----------------------
+
+    async def _record_pump(self) -> None:
+        while True:
+            # Effects can still produce events after stopping, so only quit when both queues are dry.
+            await workflow.wait_condition(
+                lambda: bool(self._outbox) or (self._stopping and not self._effects)
+            )
+            if not self._outbox:
+                return
+            batch = self._outbox[:RECORD_BATCH]
+            await workflow.execute_local_activity(
+                act.RECORD_EVENTS,
+                act.RecordEventsInput(journey_id=self.state.journey_id, events=batch),
+                result_type=act.RecordEventsResult,
+                start_to_close_timeout=timedelta(seconds=15),
+                retry_policy=RECORD_RETRY,
+            )
+            del self._outbox[: len(batch)]
+            self._recorded_seq = batch[-1].seq
+
+    async def _effect_pump(self) -> None:
+        while True:
+            await workflow.wait_condition(lambda: bool(self._effects) or self._stopping)
+            if not self._effects:
+                return
+            effect = self._effects[0]
+            try:
+                events = await self._perform(effect)
+            except ActivityError as err:
+                cause = err.cause.message if err.cause else str(err)
+                events = [self._effect_failed(effect, cause)]
+            self._effects.pop(0)
+            self._apply(events)
+
+    async def _perform(self, effect: Effect) -> list[Event]:
+        s, key = self.state, effect.idempotency_key(self.state.journey_id)
+        if effect.kind == "book":
+            assert effect.item
+            confirmation = await workflow.execute_activity(
+                act.BOOK,
+                act.BookingRequest(journey_id=s.journey_id, centre_id=s.centre_id, item=effect.item,
+                                   idempotency_key=key),
+                result_type=act.BookingConfirmation,
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=DURABLE_RETRY,
+            )
+            return [BookingMade(item=confirmation.item, reference=confirmation.reference,
+                                occurred_at=workflow.now(), actor="system")]
+        if effect.kind == "compensate":
+            cancelled: list[Event] = []
+            for booking in reversed(s.bookings):
+                await workflow.execute_activity(
+                    act.CANCEL_BOOKING,
+                    act.CancelRequest(journey_id=s.journey_id, centre_id=s.centre_id, item=booking.item,
+                                      reference=booking.reference, idempotency_key=f"{key}:{booking.reference}"),
+                    result_type=act.Done,
+                    start_to_close_timeout=timedelta(seconds=30),
+                    retry_policy=DURABLE_RETRY,
+                )
+                cancelled.append(BookingCancelled(item=booking.item, reference=booking.reference,
+                                                  occurred_at=workflow.now(), actor="system"))
+            return cancelled
+        if effect.kind == "safety_alert":
+            await workflow.execute_activity(
+                act.RAISE_SAFETY_ALERT,
+                act.SafetyAlert(journey_id=s.journey_id, centre_id=s.centre_id,
+                                severity=effect.severity or Severity.HIGH, code=effect.code or "alert",
+                                message=effect.message, idempotency_key=key),
+                result_type=act.Done,
+                start_to_close_timeout=timedelta(seconds=15),
+                retry_policy=DURABLE_RETRY,
+            )
+            return []
+        await workflow.execute_activity(
+            act.NOTIFY,
+            act.Notification(journey_id=s.journey_id, centre_id=s.centre_id,
+                             audience=effect.audience or "ops", message=effect.message, idempotency_key=key),
+            result_type=act.Done,
+            start_to_close_timeout=timedelta(seconds=15),
+            retry_policy=NOTIFY_RETRY,
+        )
+        return []
+
+    def _effect_failed(self, effect: Effect, cause: str) -> AlertRaised:
+        workflow.logger.warning("effect failed", extra={"journey_id": self.state.journey_id,
+                                                        "effect": effect.kind, "cause": cause})
+        return AlertRaised(
+            alert_id=f"A{self.state.alert_count + 1}", severity=Severity.HIGH, code=f"{effect.kind}_failed",
+            message=f"{effect.kind} {effect.item or effect.audience or ''} failed: {cause}; handle manually",
+            occurred_at=workflow.now(), actor="system",
+        )
+
+    # -- housekeeping -----------------------------------------------------
+
+    def _upsert_search_attributes(self) -> None:
+        if not self._start.upsert_search_attributes:
+            return
+        due = timers.next_deadline(self.state)
+        wanted = (self.state.stage.value, self.state.centre_id, due.due_at if due else None, self.state.overdue)
+        if wanted == self._search:
+            return
+        self._search = wanted
+        updates = [
+            STAGE.value_set(self.state.stage.value),
+            CENTRE.value_set(self.state.centre_id),
+            OVERDUE.value_set(self.state.overdue),
+            NEXT_DEADLINE.value_set(due.due_at) if due else NEXT_DEADLINE.value_unset(),
+        ]
+        workflow.upsert_search_attributes(updates)
+
+    def _history_is_long(self) -> bool:
+        info = workflow.info()
+        return info.is_continue_as_new_suggested() or info.get_current_history_length() > self._start.history_limit
+
+    async def _continue_as_new(self) -> None:
+        # Let in-flight updates finish and the store catch up so nothing straddles the run
+        # boundary; an effect still in flight is carried and redone under the same idempotency key.
+        await workflow.wait_condition(lambda: workflow.all_handlers_finished() and not self._outbox)
+        workflow.logger.info("continuing as new", extra={"journey_id": self.state.journey_id})
+        carried = Carried(state=self.state, outbox=self._outbox, effects=self._effects,
+                          recorded_seq=self._recorded_seq)
+        workflow.continue_as_new(self._start.model_copy(update={"carried": carried}))

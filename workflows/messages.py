@@ -1,0 +1,53 @@
+"""The journey workflow's inputs, update requests and carried state (one model per call)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.effects import Effect
+from domain.events import EventRecord
+from domain.milestones import Milestone
+from domain.policy import PathwayPolicy
+from domain.state import JourneyState
+
+
+class _Msg(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Carried(_Msg):
+    """What a journey hands to its next run on continue-as-new."""
+
+    state: JourneyState
+    outbox: list[EventRecord]
+    effects: list[Effect]
+    recorded_seq: int
+
+
+class StartJourney(_Msg):
+    journey_id: str
+    patient_ref: str
+    centre_id: str
+    product: str | None = None
+    policy: PathwayPolicy = Field(default_factory=PathwayPolicy)
+    actor: str
+    # Continue as new once history passes this many events (Temporal also suggests it).
+    history_limit: int = 10_000
+    upsert_search_attributes: bool = True
+    carried: Carried | None = None
+
+
+class MilestoneRequest(_Msg):
+    actor: str
+    milestone: Milestone
+
+
+class WithdrawRequest(_Msg):
+    actor: str
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class AcknowledgeRequest(_Msg):
+    actor: str
+    alert_id: str
+    note: str = Field("", max_length=500)
