@@ -58,6 +58,7 @@ class JourneyState(BaseModel):
     started_at: datetime
 
     seq: int = 0
+    last_event_at: datetime
     stage: Stage = Stage.RECORDS
     stage_entered_at: datetime
     # Seq of the StageEntered event; names this visit of the stage so timers
@@ -105,6 +106,7 @@ def initial_state(started: ev.JourneyStarted) -> JourneyState:
         policy=started.policy,
         started_at=started.occurred_at,
         stage_entered_at=started.occurred_at,
+        last_event_at=started.occurred_at,
         seq=1,
         stage_entry_seq=1,
         stages=(StageVisit(stage=Stage.RECORDS, entered_at=started.occurred_at),),
@@ -113,7 +115,7 @@ def initial_state(started: ev.JourneyStarted) -> JourneyState:
 
 def evolve(state: JourneyState, event: ev.Event) -> JourneyState:
     """Apply one event. Decisions were made in `decide`; this only records their effect."""
-    changes: dict[str, object] = {"seq": state.seq + 1}
+    changes: dict[str, object] = {"seq": state.seq + 1, "last_event_at": event.occurred_at}
     match event:
         case ev.StageEntered(stage=stage):
             closed = state.stages[:-1] + (

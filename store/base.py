@@ -8,6 +8,7 @@ from typing import Protocol
 from pydantic import BaseModel, ConfigDict
 
 from domain.events import EventRecord
+from store.projection import JourneyRow, Page, StageDurationRow
 
 
 class StoredEvent(BaseModel):
@@ -41,3 +42,27 @@ class EventStore(Protocol):
         ...
 
     async def read(self, journey_id: str) -> list[StoredEvent]: ...
+
+
+class VerifyResult(BaseModel):
+    journey_id: str
+    events: int
+    ok: bool
+    first_broken_seq: int | None = None
+    problem: str | None = None
+
+
+class JourneyReader(Protocol):
+    """What the API and CLI read: projections and the log. Implemented by every backend."""
+
+    async def list_journeys(self, *, stage: str | None = None, centre: str | None = None,
+                            overdue: bool | None = None, outcome: str | None = None,
+                            limit: int = 50, cursor: str | None = None) -> Page: ...
+
+    async def get_row(self, journey_id: str) -> JourneyRow | None: ...
+
+    async def read(self, journey_id: str) -> list[StoredEvent]: ...
+
+    async def verify(self, journey_id: str) -> VerifyResult: ...
+
+    async def stage_durations(self) -> list[StageDurationRow]: ...
