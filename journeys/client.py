@@ -76,13 +76,13 @@ class JourneyClient:
         return self.client.get_workflow_handle(workflow_id(journey_id))
 
     async def start(self, *, patient_ref: str, centre_id: str, product: str | None, actor: str,
-                    policy_overrides: dict[str, Any] | None = None,
-                    search_attributes: bool = True) -> JourneyView:
+                    policy_overrides: dict[str, Any] | None = None) -> JourneyView:
         if centre_id not in reference_data.centres():
             raise UnknownReference(f"unknown centre {centre_id!r}; see GET /v1/centres")
         if product is not None and product not in reference_data.products():
             raise UnknownReference(f"unknown product {product!r}; see GET /v1/products")
         policy = self.policies.resolve(product=product, centre=centre_id, overrides=policy_overrides)
+        search_attributes = self.settings.search_attributes
         # Each patient's n-th journey has its own fixed id, so "start if none is active"
         # is one atomic start per id, never a read-then-write race.
         for ordinal in range(1, MAX_JOURNEYS_PER_PATIENT + 1):

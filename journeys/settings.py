@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     ui_origin: str = "http://localhost:8233"
     metrics_port: int | None = None
     max_cached_workflows: int = 1000
+    # Off only where the server has no custom search attributes (the time-skipping test server).
+    search_attributes: bool = True
     log_level: str = "INFO"
 
     @field_validator("api_tokens", "centre_urls", mode="before")
