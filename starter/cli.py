@@ -152,6 +152,10 @@ def worker() -> None:
 
 
 def main() -> None:
+    from starter import stack_commands
+
+    app.command()(stack_commands.dev)
+    app.command()(stack_commands.demo)
     app()
 
 

@@ -1,0 +1,89 @@
+"""The demo cohort: one scripted journey per branch of the pathway (DESIGN §1).
+
+A step waits `after` pathway days (compressed by the demo policy), then acts as
+the treating centre or as ops. `expect` is the HTTP status the step should get:
+the simulator also shows refusals (early discharge, wrong-patient product).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+
+@dataclass(frozen=True)
+class Step:
+    after: float
+    kind: str
+    fields: dict[str, Any] = field(default_factory=dict)
+    expect: int = 200
+    action: Literal["milestone", "withdraw"] = "milestone"
+
+    @property
+    def by_ops(self) -> bool:
+        return self.action == "withdraw" or self.kind == "estimate_accepted"
+
+
+def _front(coi: str) -> list[Step]:
+    return [
+        Step(1, "records_received", {"documents": ["pathology", "imaging", "prior_treatments"]}),
+        Step(3, "teleconsult_completed", {"outcome": "proceed"}),
+        Step(5, "eligibility_decided", {"eligible": True, "product": "axi-cel", "estimate_usd": 98000}),
+        Step(2, "estimate_accepted"),
+        Step(7, "patient_admitted", {"interpreter": True, "accommodation": "partner apartment"}),
+        Step(2, "apheresis_completed", {"coi": coi}),
+    ]
+
+
+def _release_and_infuse(coi: str, lot: str = "LOT-1") -> list[Step]:
+    return [Step(18, "product_released", {"coi": coi, "lot": lot}), Step(1, "infusion_completed", {"coi": coi})]
+
+
+def _stay(days: int = 14, grades: dict[int, int] | None = None) -> list[Step]:
+    grades = grades or {}
+    return [Step(1 if d else 0.2, "monitoring_reported",
+                 {"crs_grade": grades.get(d, 1 if d < 4 else 0), "icans_grade": 0}) for d in range(days)]
+
+
+def _follow_up(responses: tuple[str, ...] = ("CR", "CR", "CR", "CR")) -> list[Step]:
+    steps, prev = [], 14.0
+    for day, response in zip((30, 90, 180, 365), responses, strict=False):
+        steps.append(Step(day - prev, "follow_up_recorded", {"visit_day": day, "response": response}))
+        prev = day
+    return steps
+
+
+def _full(coi: str, stay: list[Step] | None = None) -> list[Step]:
+    return [*_front(coi), *_release_and_infuse(coi), *(stay or _stay()), Step(1.5, "discharged"),
+            *_follow_up()]
+
+
+SCENARIOS: dict[str, list[Step]] = {
+    "happy path": _full("COI-HAPPY"),
+    "more records": [Step(1, "records_received"), Step(2, "teleconsult_completed", {"outcome": "more_records"}),
+                     *_full("COI-MORE")],
+    "not a candidate": [Step(1, "records_received"),
+                        Step(3, "teleconsult_completed", {"outcome": "not_candidate"})],
+    "ineligible": [Step(1, "records_received"), Step(3, "teleconsult_completed", {"outcome": "proceed"}),
+                   Step(4, "eligibility_decided", {"eligible": False, "reasons": ["CD19-negative relapse"]})],
+    "re-apheresis": [*_front("COI-REAPH"),
+                     Step(12, "manufacturing_failed", {"reason": "low transduction efficiency", "next": "reapheresis"}),
+                     Step(3, "apheresis_completed", {"coi": "COI-REAPH"}),
+                     *_release_and_infuse("COI-REAPH", "LOT-2"), *_stay(), Step(1.5, "discharged"), *_follow_up()],
+    "early discharge": [*_front("COI-EARLY"), *_release_and_infuse("COI-EARLY"), *_stay(6),
+                        Step(0.5, "discharged", expect=409),
+                        Step(0.5, "discharged", {"override_reason": "stable, family physician nearby; daily calls"}),
+                        *_follow_up()],
+    "grade 3 CRS": _full("COI-CRS", _stay(16, {1: 2, 2: 3, 3: 2})),
+    "relapse": [*_front("COI-PD"), *_release_and_infuse("COI-PD"), *_stay(), Step(1.5, "discharged"),
+                *_follow_up(("PR", "PD"))],
+    "wrong-patient bag": [*_front("COI-SAFE"), Step(18, "product_released", {"coi": "COI-SAFE", "lot": "LOT-9"}),
+                          Step(1, "infusion_completed", {"coi": "COI-OTHER"}, expect=409),
+                          Step(0.5, "infusion_completed", {"coi": "COI-SAFE"}), *_stay(),
+                          Step(1.5, "discharged"), *_follow_up()],
+    "withdrawal": [*_front("COI-WD"), Step(6, "withdraw", {"reason": "patient chose treatment at home"},
+                                            action="withdraw")],
+    "records lapse": [],
+}
+
+CENTRE_ROTATION = ("pku", "ludaopei", "fuda", "jiahui")

@@ -1,0 +1,142 @@
+"""Partner-centre simulator: plays the four centres (and the ops desk) over the public HTTP API.
+
+It uses only what a real centre has: its own bearer token and the /v1 API, so
+the demo exercises authorisation, validation and idempotency end to end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import httpx
+from rich.console import Console, Group
+from rich.live import Live
+from rich.table import Table
+
+from domain.stages import Stage
+from starter.scenarios import CENTRE_ROTATION, SCENARIOS, Step
+
+
+@dataclass
+class Run:
+    scenario: str
+    centre: str
+    steps: list[Step]
+    journey_id: str | None = None
+    stage: str = "-"
+    outcome: str | None = None
+    done_steps: int = 0
+    surprises: list[str] = field(default_factory=list)
+    events: int = 0
+    chain_ok: bool | None = None
+
+
+class Simulator:
+    def __init__(self, api_url: str, tokens: dict[str, str], day_seconds: float,
+                 console: Console | None = None) -> None:
+        self.api = api_url.rstrip("/")
+        self.by_role = {role: token for token, role in tokens.items()}
+        self.day_seconds = day_seconds
+        self.console = console or Console()
+        self.runs: list[Run] = []
+        self.http = httpx.AsyncClient(timeout=30)
+
+    def _auth(self, role: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.by_role[role]}"}
+
+    async def _sleep_days(self, days: float) -> None:
+        await asyncio.sleep(days * self.day_seconds)
+
+    async def drive(self, run: Run, tag: str) -> None:
+        r = await self.http.post(f"{self.api}/v1/journeys", headers=self._auth("ops"),
+                                 json={"patient_ref": f"DEMO-{tag}-{run.scenario}", "centre_id": run.centre})
+        if r.status_code != 201:
+            run.surprises.append(f"start: {r.status_code} {r.text[:120]}")
+            return
+        run.journey_id = r.json()["journey_id"]
+        for step in run.steps:
+            await self._sleep_days(step.after)
+            role = "ops" if step.by_ops else f"centre:{run.centre}"
+            if step.action == "withdraw":
+                r = await self.http.post(f"{self.api}/v1/journeys/{run.journey_id}/withdraw",
+                                         headers=self._auth(role), json=step.fields)
+            else:
+                body: dict[str, Any] = {"kind": step.kind, "milestone_id": uuid.uuid4().hex,
+                                        "occurred_at": datetime.now(timezone.utc).isoformat(), **step.fields}
+                r = await self.http.post(f"{self.api}/v1/journeys/{run.journey_id}/milestones",
+                                         headers=self._auth(role), json=body)
+            if r.status_code != step.expect:
+                run.surprises.append(f"{step.kind}: {r.status_code} {r.text[:160]}")
+                return
+            run.done_steps += 1
+
+    async def poll(self) -> None:
+        for run in self.runs:
+            if run.journey_id is None:
+                continue
+            r = await self.http.get(f"{self.api}/v1/journeys/{run.journey_id}", headers=self._auth("manager"))
+            if r.status_code == 200:
+                body = r.json()
+                run.stage, run.outcome = body["stage"], body.get("outcome")
+
+    def table(self) -> Group:
+        counts = Table(title="Journeys per stage", expand=False)
+        for stage in Stage:
+            counts.add_column(stage.value, justify="center")
+        counts.add_row(*[str(sum(r.stage == s.value for r in self.runs)) for s in Stage])
+        detail = Table(show_lines=False)
+        for col in ("scenario", "centre", "journey", "stage", "outcome", "steps"):
+            detail.add_column(col)
+        for r in self.runs:
+            detail.add_row(r.scenario, r.centre, r.journey_id or "-", r.stage, r.outcome or "",
+                           f"{r.done_steps}/{len(r.steps)}" + (" [red]![/red]" if r.surprises else ""))
+        return Group(counts, detail)
+
+    async def verify(self) -> None:
+        for run in self.runs:
+            if run.journey_id is None:
+                continue
+            r = await self.http.get(f"{self.api}/v1/journeys/{run.journey_id}/history",
+                                    headers=self._auth("manager"))
+            if r.status_code != 200:
+                continue
+            body = r.json()
+            events = body["events"] if isinstance(body, dict) else body
+            run.events = len(events)
+            run.chain_ok = all(b["prev_hash"] == a["hash"] for a, b in zip(events, events[1:], strict=False)) \
+                and [e["seq"] for e in events] == list(range(1, len(events) + 1))
+
+    async def run_cohort(self, scenarios: list[str] | None = None, timeout: float = 1800) -> bool:
+        tag = uuid.uuid4().hex[:6]
+        names = scenarios or list(SCENARIOS)
+        self.runs = [Run(n, CENTRE_ROTATION[i % len(CENTRE_ROTATION)], SCENARIOS[n]) for i, n in enumerate(names)]
+        drivers = [asyncio.create_task(self.drive(r, tag)) for r in self.runs]
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        with Live(self.table(), console=self.console, refresh_per_second=2, transient=False) as live:
+            while loop.time() < deadline:
+                await self.poll()
+                live.update(self.table())
+                if all(d.done() for d in drivers) and all(r.outcome or r.journey_id is None for r in self.runs):
+                    break
+                await asyncio.sleep(1)
+        for d in drivers:
+            d.cancel()
+        await self.verify()
+        self.console.print(self.summary())
+        await self.http.aclose()
+        return all(r.outcome and not r.surprises and r.chain_ok for r in self.runs)
+
+    def summary(self) -> Table:
+        t = Table(title="Demo summary")
+        for col in ("scenario", "centre", "journey", "outcome", "events", "hash chain", "notes"):
+            t.add_column(col)
+        for r in self.runs:
+            chain = {True: "[green]verified[/green]", False: "[red]BROKEN[/red]", None: "-"}[r.chain_ok]
+            t.add_row(r.scenario, r.centre, r.journey_id or "-", r.outcome or f"[yellow]{r.stage}[/yellow]",
+                      str(r.events), chain, "; ".join(r.surprises)[:80])
+        return t

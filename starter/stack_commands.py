@@ -1,0 +1,79 @@
+"""`journeys dev` and `journeys demo`."""
+
+from __future__ import annotations
+
+import asyncio
+from importlib import resources
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from journeys import reference_data
+from journeys.settings import get_settings
+from starter.runner import run
+from starter.stack import Stack, StackConfig, banner, wait_for_stop_signal
+
+console = Console()
+
+DataDir = Annotated[Path, typer.Option(help="Where Temporal's and the event store's SQLite files live")]
+ApiPort = Annotated[int, typer.Option(help="API port on 127.0.0.1")]
+TemporalPort = Annotated[int, typer.Option(help="Temporal frontend port")]
+UiPort = Annotated[int, typer.Option(help="Temporal Web UI port")]
+MetricsPort = Annotated[int, typer.Option(help="Worker Prometheus metrics port")]
+
+
+def demo_policy_file() -> Path:
+    return Path(str(resources.files("domain").joinpath("data", "policy.demo.json")))
+
+
+async def _serve(cfg: StackConfig, *, simulate: bool) -> int:
+    stack = Stack(cfg)
+    stop = asyncio.Event()
+    settings = get_settings()
+    try:
+        console.print(f"starting Temporal, worker and API (data in {cfg.data_dir}) ...")
+        await stack.start()
+        console.print(banner(cfg, settings))
+        if simulate:
+            from starter.simulator import Simulator
+
+            policy = reference_data.policy_book(cfg.policy_file).resolve(product=None, centre="pku")
+            console.print(f"demo policy: one pathway day = {policy.day_seconds:g} s; "
+                          "driving one journey per branch of the pathway ...")
+            sim = Simulator(cfg.api_url, settings.api_tokens, policy.day_seconds, console)
+            sim_task = asyncio.create_task(sim.run_cohort())
+            watcher = asyncio.create_task(wait_for_stop_signal(stack, stop))
+            await asyncio.wait({sim_task, watcher}, return_when=asyncio.FIRST_COMPLETED)
+            if sim_task.done():
+                ok = sim_task.result()
+                console.print("[green]every demo journey ended as scripted, hash chains verified[/green]" if ok
+                              else "[yellow]some demo journeys did not go as scripted (see notes)[/yellow]")
+                console.print("The stack keeps running for you to explore; press Ctrl-C to stop.")
+                await watcher
+            else:
+                sim_task.cancel()
+        else:
+            await wait_for_stop_signal(stack, stop)
+    finally:
+        console.print("stopping ...")
+        stack.stop()
+    console.print("stopped cleanly.")
+    return 0
+
+
+def dev(data_dir: DataDir = Path(".data"), api_port: ApiPort = 8000, temporal_port: TemporalPort = 7233,
+        ui_port: UiPort = 8233, metrics_port: MetricsPort = 9464) -> None:
+    """Run the whole local stack: Temporal dev server (SQLite file), worker, API."""
+    cfg = StackConfig(data_dir=data_dir, api_port=api_port, temporal_port=temporal_port, ui_port=ui_port,
+                      metrics_port=metrics_port, policy_file=get_settings().policy_file)
+    run(_serve(cfg, simulate=False))
+
+
+def demo(data_dir: DataDir = Path(".data/demo"), api_port: ApiPort = 8000, temporal_port: TemporalPort = 7233,
+         ui_port: UiPort = 8233, metrics_port: MetricsPort = 9464) -> None:
+    """The local stack plus a partner-centre simulator driving a cohort through every branch."""
+    cfg = StackConfig(data_dir=data_dir, api_port=api_port, temporal_port=temporal_port, ui_port=ui_port,
+                      metrics_port=metrics_port, policy_file=demo_policy_file())
+    run(_serve(cfg, simulate=True))
