@@ -151,11 +151,13 @@ def worker() -> None:
     run(worker_module.run(settings))
 
 
-def main() -> None:
-    from starter import stack_commands
+from starter import stack_commands  # noqa: E402  (registered after the ops commands above)
 
-    app.command()(stack_commands.dev)
-    app.command()(stack_commands.demo)
+app.command()(stack_commands.dev)
+app.command()(stack_commands.demo)
+
+
+def main() -> None:
     app()
 
 
