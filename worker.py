@@ -53,12 +53,13 @@ def build_worker(client: Client, settings: Settings, store: EventStore, *,
 
 
 async def run(settings: Settings) -> None:
-    from journeys.temporal import connect
+    from journeys.temporal import connect, metrics_runtime
     from store.factory import open_store
 
-    client = await connect(settings)
+    client = await connect(settings, runtime=metrics_runtime(settings))
     store = await open_store(settings.database_url)
     worker = build_worker(client, settings, store)
-    log.info("worker started", task_queue=settings.task_queue, address=settings.temporal_address)
+    log.info("worker started", task_queue=settings.task_queue, address=settings.temporal_address,
+             metrics_port=settings.metrics_port)
     async with worker:
         await asyncio.Event().wait()

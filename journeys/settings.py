@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     api_port: int = 8000
     ui_origin: str = "http://localhost:8233"
     metrics_port: int | None = None
+    metrics_host: str = "127.0.0.1"
     max_cached_workflows: int = 1000
     # Off only where the server has no custom search attributes (the time-skipping test server).
     search_attributes: bool = True

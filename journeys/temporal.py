@@ -7,6 +7,7 @@ import hashlib
 import hmac
 
 from temporalio.client import Client
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter
 
@@ -33,9 +34,18 @@ def data_converter(settings: Settings) -> DataConverter:
     return dataclasses.replace(pydantic_data_converter, payload_codec=codec)
 
 
-async def connect(settings: Settings) -> Client:
+def metrics_runtime(settings: Settings) -> Runtime | None:
+    """The SDK's own metrics (task latencies, slots, polls) for Prometheus, if a port is set."""
+    if settings.metrics_port is None:
+        return None
+    bind = f"{settings.metrics_host}:{settings.metrics_port}"
+    return Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=bind)))
+
+
+async def connect(settings: Settings, runtime: Runtime | None = None) -> Client:
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
         data_converter=data_converter(settings),
+        runtime=runtime,
     )
