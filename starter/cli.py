@@ -151,8 +151,9 @@ def worker() -> None:
     run(worker_module.run(settings))
 
 
-from starter import setup_commands, stack_commands  # noqa: E402  (registered after the ops commands)
+from starter import codec_commands, setup_commands, stack_commands  # noqa: E402
 
+app.command()(codec_commands.codec_server)
 app.command()(setup_commands.setup)
 app.command()(stack_commands.dev)
 app.command()(stack_commands.demo)
