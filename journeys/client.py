@@ -15,6 +15,7 @@ from temporalio.client import (
     WorkflowUpdateFailedError,
 )
 from temporalio.common import (
+    SearchAttributePair,
     TypedSearchAttributes,
     WorkflowIDConflictPolicy,
     WorkflowIDReusePolicy,
@@ -90,7 +91,8 @@ class JourneyClient:
             start = StartJourney(journey_id=journey_id, patient_ref=patient_ref, centre_id=centre_id,
                                  product=product, policy=policy, actor=actor,
                                  upsert_search_attributes=search_attributes)
-            sa = TypedSearchAttributes([STAGE.value_set(Stage.RECORDS.value), CENTRE.value_set(centre_id)])
+            sa = TypedSearchAttributes([SearchAttributePair(STAGE, Stage.RECORDS.value),
+                                        SearchAttributePair(CENTRE, centre_id)])
             try:
                 await self.client.start_workflow(
                     JourneyWorkflow.run, start, id=workflow_id(journey_id),
