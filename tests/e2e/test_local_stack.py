@@ -1,0 +1,142 @@
+"""`journeys dev` as a user runs it: real dev server, worker, API and SQLite store, stopped and restarted.
+
+Outcomes are asserted, never wall time: waits poll with a generous deadline.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+import httpx
+import pytest
+
+from journeys.settings import DEV_TOKENS
+
+OPS, MANAGER, PKU = "dev-ops", "dev-manager", "dev-pku"
+assert {OPS, MANAGER, PKU} <= set(DEV_TOKENS)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class DevStack:
+    def __init__(self, data_dir: Path, policy: Path) -> None:
+        self.data_dir, self.policy = data_dir, policy
+        self.ports = {k: free_port() for k in ("api", "temporal", "ui", "metrics")}
+        self.url = f"http://127.0.0.1:{self.ports['api']}"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        env = {**os.environ, "JOURNEYS_POLICY_FILE": str(self.policy)}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "starter.cli", "dev", "--data-dir", str(self.data_dir),
+             "--api-port", str(self.ports["api"]), "--temporal-port", str(self.ports["temporal"]),
+             "--ui-port", str(self.ports["ui"]), "--metrics-port", str(self.ports["metrics"])],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        poll_until(lambda: self._healthy(), what="the API to answer")
+
+    def _healthy(self) -> bool:
+        assert self.proc
+        if self.proc.poll() is not None:
+            raise AssertionError(f"journeys dev exited: {self.proc.stdout.read().decode()[-2000:]}")  # type: ignore[union-attr]
+        try:
+            return httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def interrupt(self) -> tuple[int, str]:
+        assert self.proc
+        self.proc.send_signal(signal.SIGINT)
+        out, _ = self.proc.communicate(timeout=60)
+        return self.proc.returncode, out.decode()
+
+    def kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.interrupt()
+
+
+def poll_until(check, *, what: str, timeout: float = 120.0, interval: float = 0.3):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(interval)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def stack(tmp_path):
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"defaults": {"day_seconds": 0.02}}))
+    s = DevStack(tmp_path / "data", policy)
+    yield s
+    s.kill()
+
+
+def milestone(stack: DevStack, journey: str, kind: str, token: str = PKU, **fields) -> dict:
+    body = {"kind": kind, "milestone_id": uuid.uuid4().hex,
+            "occurred_at": datetime.now(timezone.utc).isoformat(), **fields}
+    r = httpx.post(f"{stack.url}/v1/journeys/{journey}/milestones", json=body,
+                   headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def get(stack: DevStack, path: str) -> dict:
+    r = httpx.get(f"{stack.url}{path}", headers={"Authorization": f"Bearer {MANAGER}"}, timeout=30)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_a_journey_survives_a_stack_restart_and_completes_with_a_verifiable_log(stack):
+    stack.start()
+    r = httpx.post(f"{stack.url}/v1/journeys", json={"patient_ref": "e2e-patient", "centre_id": "pku"},
+                   headers={"Authorization": f"Bearer {OPS}"}, timeout=30)
+    assert r.status_code == 201, r.text
+    journey = r.json()["journey_id"]
+    milestone(stack, journey, "records_received")
+    milestone(stack, journey, "teleconsult_completed", outcome="proceed")
+    milestone(stack, journey, "eligibility_decided", eligible=True, product="axi-cel", estimate_usd=90000)
+    milestone(stack, journey, "estimate_accepted", token=OPS)
+    milestone(stack, journey, "patient_admitted")
+    milestone(stack, journey, "apheresis_completed", coi="COI-E2E")
+
+    code, output = stack.interrupt()
+    assert code == 0, output[-2000:]
+    assert "stopped cleanly" in output
+
+    stack.start()
+    assert get(stack, f"/v1/journeys/{journey}")["stage"] == "manufacturing"
+    milestone(stack, journey, "product_released", coi="COI-E2E", lot="LOT-E2E")
+    milestone(stack, journey, "infusion_completed", coi="COI-E2E")
+    time.sleep(14 * 0.02 + 0.2)  # the policy's minimum stay, in compressed days
+    milestone(stack, journey, "discharged")
+    for day in (30, 90, 180, 365):
+        milestone(stack, journey, "follow_up_recorded", visit_day=day, response="CR")
+    final = poll_until(lambda: (v := get(stack, f"/v1/journeys/{journey}"))["outcome"] and v,
+                       what="the journey to end")
+    assert final["stage"] == "ended" and final["outcome"] == "completed"
+
+    history = get(stack, f"/v1/journeys/{journey}/history")
+    events = history["events"] if isinstance(history, dict) else history
+    assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
+    assert all(b["prev_hash"] == a["hash"] for a, b in zip(events, events[1:]))
+    assert events[-1]["kind"] == "journey_ended"
+
+    db = f"sqlite+aiosqlite:///{(stack.data_dir / 'events.db').resolve()}"
+    verify = subprocess.run([sys.executable, "-m", "starter.cli", "verify", journey],
+                            env={**os.environ, "JOURNEYS_DATABASE_URL": db}, capture_output=True, text=True)
+    assert verify.returncode == 0, verify.stdout + verify.stderr
