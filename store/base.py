@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
@@ -19,7 +20,7 @@ class StoredEvent(BaseModel):
     actor: str
     occurred_at: datetime
     recorded_at: datetime
-    payload: dict
+    payload: dict[str, Any]
     prev_hash: str
     hash: str
 
@@ -34,6 +35,18 @@ class JourneyNotFound(StoreError):
 
 class ConcurrencyError(StoreError):
     """A different event already holds this (journey, seq): someone else wrote history."""
+
+
+class StoreUnavailable(StoreError):
+    """The database cannot be reached or timed out: transient, so callers retry."""
+
+
+class SchemaMissing(StoreError):
+    """The database has no (or an outdated) event-store schema: run `journeys db upgrade`."""
+
+
+class BadCursor(StoreError, ValueError):
+    """A page cursor that this store did not hand out."""
 
 
 class EventStore(Protocol):
@@ -66,3 +79,15 @@ class JourneyReader(Protocol):
     async def verify(self, journey_id: str) -> VerifyResult: ...
 
     async def stage_durations(self) -> list[StageDurationRow]: ...
+
+
+class JourneyStore(EventStore, JourneyReader, Protocol):
+    """A whole backend as the factory hands it out: log, projections and upkeep."""
+
+    def verify_all(self) -> AsyncIterator[VerifyResult]: ...
+
+    async def rebuild_projections(self) -> int:
+        """Recompute every projection from the log; returns the number of events folded."""
+        ...
+
+    async def close(self) -> None: ...

@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 from domain.events import EventRecord
+from domain.stages import Stage
 from domain.state import JourneyState
-from store.base import ConcurrencyError, JourneyNotFound, StoredEvent, VerifyResult
-from store.hashing import GENESIS, canonical, chain_hash
-from store.projection import JourneyRow, Page, StageDurationRow, apply_records, row_from_state
+from store.base import JourneyNotFound, StoredEvent, VerifyResult
+from store.chain import plan_append, verify_chain
+from store.hashing import GENESIS
+from store.projection import (
+    JourneyRow,
+    Page,
+    StageDurationRow,
+    apply_records,
+    closed_visits,
+    decode_cursor,
+    duration_row,
+    encode_cursor,
+    row_from_state,
+)
 
 
 class InMemoryEventStore:
@@ -22,33 +35,19 @@ class InMemoryEventStore:
 
     async def append(self, journey_id: str, records: list[EventRecord]) -> list[StoredEvent]:
         async with self._lock:
-            log = self._events.setdefault(journey_id, [])
-            out: list[StoredEvent] = []
-            for r in records:
-                body = canonical(journey_id, r.seq, r.kind, r.actor, r.occurred_at, r.payload)
-                if r.seq <= len(log):
-                    existing = log[r.seq - 1]
-                    same = canonical(journey_id, existing.seq, existing.kind, existing.actor,
-                                     existing.occurred_at, existing.payload)
-                    if same != body:
-                        raise ConcurrencyError(f"{journey_id} seq {r.seq} already holds another event")
-                    out.append(existing)
-                    continue
-                if r.seq != len(log) + 1:
-                    raise ConcurrencyError(f"{journey_id}: seq {r.seq} leaves a gap after {len(log)}")
-                prev = log[-1].hash if log else GENESIS
-                stored = StoredEvent(
-                    journey_id=journey_id, seq=r.seq, kind=r.kind, actor=r.actor,
-                    occurred_at=r.occurred_at, recorded_at=datetime.now(timezone.utc),
-                    payload=r.payload, prev_hash=prev, hash=chain_hash(prev, body),
-                )
-                log.append(stored)
-                out.append(stored)
-                self.appends += 1
-                state = apply_records(self._states.get(journey_id), [r])
+            log = self._events.get(journey_id, [])
+            plan = plan_append(journey_id, records, last_seq=len(log),
+                               last_hash=log[-1].hash if log else GENESIS,
+                               stored={e.seq: e for e in log},
+                               recorded_at=datetime.now(UTC))
+            if plan.new:
+                # Fold before storing so an unfoldable event leaves nothing behind.
+                state = apply_records(self._states.get(journey_id), [_record(e) for e in plan.new])
+                self._events[journey_id] = log + plan.new
                 self._states[journey_id] = state
                 self._rows[journey_id] = row_from_state(state)
-            return out
+                self.appends += len(plan.new)
+            return plan.replayed + plan.new
 
     async def read(self, journey_id: str) -> list[StoredEvent]:
         if journey_id not in self._events:
@@ -61,32 +60,47 @@ class InMemoryEventStore:
     async def list_journeys(self, *, stage: str | None = None, centre: str | None = None,
                             overdue: bool | None = None, outcome: str | None = None,
                             limit: int = 50, cursor: str | None = None) -> Page:
+        after = decode_cursor(cursor) if cursor else None
         rows = sorted(self._rows.values(), key=lambda r: (r.started_at, r.journey_id))
         rows = [r for r in rows if (stage is None or r.stage == stage)
                 and (centre is None or r.centre_id == centre)
                 and (overdue is None or r.overdue == overdue)
                 and (outcome is None or r.outcome == outcome)
-                and (cursor is None or r.journey_id > cursor)]
+                and (after is None or (r.started_at, r.journey_id) > after)]
         page = rows[:limit]
-        return Page(rows=page, next_cursor=page[-1].journey_id if len(rows) > limit else None)
+        return Page(rows=page, next_cursor=encode_cursor(page[-1]) if len(rows) > limit else None)
 
     async def verify(self, journey_id: str) -> VerifyResult:
-        events = await self.read(journey_id)
-        prev = GENESIS
-        for e in events:
-            body = canonical(journey_id, e.seq, e.kind, e.actor, e.occurred_at, e.payload)
-            if e.prev_hash != prev or e.hash != chain_hash(prev, body):
-                return VerifyResult(journey_id=journey_id, events=len(events), ok=False,
-                                    first_broken_seq=e.seq, problem="hash does not match content")
-            prev = e.hash
-        return VerifyResult(journey_id=journey_id, events=len(events), ok=True)
+        return verify_chain(journey_id, await self.read(journey_id))
+
+    async def verify_all(self) -> AsyncIterator[VerifyResult]:
+        for journey_id in sorted(self._events):
+            yield await self.verify(journey_id)
 
     async def stage_durations(self) -> list[StageDurationRow]:
-        totals: dict[tuple[str, str], list[float]] = {}
+        totals: dict[tuple[str, Stage], tuple[int, int]] = {}
         for state in self._states.values():
-            for visit in state.stages:
-                if visit.left_at is not None:
-                    days = state.policy.in_days(visit.left_at - visit.entered_at)
-                    totals.setdefault((state.centre_id, visit.stage), []).append(days)
-        return [StageDurationRow(centre_id=c, stage=st, visits=len(d), total_days=sum(d),
-                                 mean_days=sum(d) / len(d)) for (c, st), d in sorted(totals.items())]
+            for centre, stage, micros in closed_visits(None, state):
+                visits, total = totals.get((centre, stage), (0, 0))
+                totals[(centre, stage)] = (visits + 1, total + micros)
+        return [duration_row(c, st, n, t) for (c, st), (n, t) in sorted(totals.items())]
+
+    async def rebuild_projections(self) -> int:
+        async with self._lock:
+            self._states = {j: apply_records(None, [_record(e) for e in log])
+                            for j, log in self._events.items()}
+            self._rows = {j: row_from_state(s) for j, s in self._states.items()}
+            return sum(len(log) for log in self._events.values())
+
+    async def close(self) -> None:
+        return None
+
+    def tamper(self, journey_id: str, seq: int, payload: dict[str, object]) -> None:
+        """Rewrite a stored payload behind the chain's back (tests of `verify`)."""
+        log = self._events[journey_id]
+        log[seq - 1] = log[seq - 1].model_copy(update={"payload": payload})
+
+
+def _record(e: StoredEvent) -> EventRecord:
+    return EventRecord(seq=e.seq, kind=e.kind, actor=e.actor, occurred_at=e.occurred_at,
+                       payload=e.payload)
