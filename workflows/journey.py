@@ -59,7 +59,9 @@ class JourneyWorkflow:
         self._outbox: list[EventRecord] = []
         self._effects: list[Effect] = []
         self._recorded_seq = 0
-        self._changed = False
+        # What the main loop waits on: a new next deadline (or stage/overdue change).
+        # Waking only then keeps history free of a timer start/cancel per milestone.
+        self._watch: tuple[object, ...] = ()
         self._stopping = False
         self._search: tuple[object, ...] = ()
         if start.carried:
@@ -163,21 +165,23 @@ class JourneyWorkflow:
             self.state = evolve(self.state, event)
             self._outbox.append(to_record(event, self.state.seq))
             self._effects.extend(effects_of(event, self.state.seq))
-        if events:
-            self._changed = True
 
     async def _until_recorded(self) -> None:
         target = self.state.seq
         await workflow.wait_condition(lambda: self._recorded_seq >= target)
 
-    async def _wait_for_change_or_deadline(self) -> None:
-        self._changed = False
+    def _watched(self) -> tuple[object, ...]:
         due = timers.next_deadline(self.state)
+        return (due.key if due else None, self.state.stage, self.state.overdue)
+
+    async def _wait_for_change_or_deadline(self) -> None:
+        due = timers.next_deadline(self.state)
+        self._watch = self._watched()
         timeout = None if due is None else (due.due_at - workflow.now()).total_seconds()
         if timeout is not None and timeout <= 0:
             return
         try:
-            await workflow.wait_condition(lambda: self._changed, timeout=timeout)
+            await workflow.wait_condition(lambda: self._watched() != self._watch, timeout=timeout)
         except asyncio.TimeoutError:
             pass
 
