@@ -13,6 +13,7 @@ from temporalio.client import (
     WorkflowExecutionStatus as Status,
     WorkflowHandle,
     WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
 )
 from temporalio.common import (
     SearchAttributePair,
@@ -58,6 +59,12 @@ class ActiveJourneyExists(ClientError):
 
 class UnknownReference(ClientError):
     code = "unknown_reference"
+
+
+class Unavailable(ClientError):
+    """Temporal (or the journey's worker) did not answer; the request may be retried."""
+
+    code = "unavailable"
 
 
 class Refused(ClientError):
@@ -106,14 +113,16 @@ class JourneyClient:
                 if desc.status == Status.RUNNING:
                     raise ActiveJourneyExists(journey_id) from None
                 continue
+            except (RPCError, RuntimeError) as err:
+                raise _translate(err, journey_id) from None
             return await self.view(journey_id)
         raise ClientError(f"patient has had {MAX_JOURNEYS_PER_PATIENT} journeys; contact support")
 
     async def view(self, journey_id: str) -> JourneyView:
         try:
             return await self.handle(journey_id).query(JourneyWorkflow.current)
-        except RPCError as err:
-            raise _translate_rpc(err, journey_id) from None
+        except (RPCError, RuntimeError) as err:
+            raise _translate(err, journey_id) from None
 
     async def report(self, journey_id: str, milestone: Milestone, actor: str) -> JourneyView:
         return await self._update(journey_id, JourneyWorkflow.report_milestone,
@@ -131,8 +140,8 @@ class JourneyClient:
     async def temporal_history(self, journey_id: str) -> dict[str, Any]:
         try:
             history = await self.handle(journey_id).fetch_history()
-        except RPCError as err:
-            raise _translate_rpc(err, journey_id) from None
+        except (RPCError, RuntimeError) as err:
+            raise _translate(err, journey_id) from None
         return history.to_json_dict()
 
     async def _update(self, journey_id: str, update: Any, arg: Any, update_id: str | None = None) -> JourneyView:
@@ -143,8 +152,10 @@ class JourneyClient:
             if isinstance(cause, ApplicationError):
                 raise Refused(cause.type or "refused", cause.message) from None
             raise Refused("refused", str(cause or err)) from None
-        except RPCError as err:
-            raise _translate_rpc(err, journey_id) from None
+        except WorkflowUpdateRPCTimeoutOrCancelledError:
+            raise Unavailable("the journey did not answer in time; retry with the same request") from None
+        except (RPCError, RuntimeError) as err:
+            raise _translate(err, journey_id) from None
 
 
 def _translate_rpc(err: RPCError, journey_id: str) -> ClientError:
@@ -152,6 +163,15 @@ def _translate_rpc(err: RPCError, journey_id: str) -> ClientError:
         if "completed" in err.message.lower() or "closed" in err.message.lower():
             return Refused("journey_ended", "the journey has ended; no further changes are accepted")
         return JourneyNotFound(f"no journey {journey_id}")
-    return ClientError(f"journey service unavailable: {err.message}")
+    return Unavailable(f"journey service unavailable: {err.message}")
+
+
+def _translate(err: RPCError | RuntimeError, journey_id: str) -> ClientError:
+    if isinstance(err, RPCError):
+        return _translate_rpc(err, journey_id)
+    # A lazily connected client reports an unreachable server as a RuntimeError.
+    if "connect" in str(err).lower():
+        return Unavailable("journey service unavailable: cannot reach Temporal")
+    raise err
 
 

@@ -42,10 +42,12 @@ def metrics_runtime(settings: Settings) -> Runtime | None:
     return Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=bind)))
 
 
-async def connect(settings: Settings, runtime: Runtime | None = None) -> Client:
+async def connect(settings: Settings, runtime: Runtime | None = None, *, lazy: bool = False) -> Client:
+    # lazy: connect on first use, so the API can start (and answer 503) while Temporal is down.
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
         data_converter=data_converter(settings),
         runtime=runtime,
+        lazy=lazy,
     )
