@@ -148,15 +148,18 @@ def worker() -> None:
 
     settings = get_settings()
     configure(settings.log_level)
-    run(worker_module.run(settings))
+    run(db_commands.guard_store(worker_module.run(settings)))
 
 
-from starter import codec_commands, setup_commands, stack_commands  # noqa: E402
+from starter import codec_commands, db_commands, setup_commands, stack_commands  # noqa: E402
 
 app.command()(codec_commands.codec_server)
 app.command()(setup_commands.setup)
 app.command()(stack_commands.dev)
 app.command()(stack_commands.demo)
+app.add_typer(db_commands.db_app, name="db")
+app.command()(db_commands.history)
+app.command()(db_commands.verify)
 
 
 def main() -> None:

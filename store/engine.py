@@ -75,7 +75,12 @@ def _sqlite_transactions(engine: AsyncEngine) -> None:
 
 
 def is_outage(err: BaseException) -> bool:
-    if isinstance(err, (OperationalError, InterfaceError)):
+    """Failures a later attempt can get past: no connection, a dropped one, a timeout.
+
+    A bare DBAPIError is what asyncpg's refusals at connect time become (unknown
+    database, authentication): not transient, but still "cannot reach the store".
+    """
+    if isinstance(err, (OperationalError, InterfaceError)) or type(err) is DBAPIError:
         return True
     if isinstance(err, DBAPIError) and err.connection_invalidated:
         return True

@@ -1,0 +1,161 @@
+"""`journeys db ...`, `journeys history` and `journeys verify`: the event store from the shell.
+
+They read JOURNEYS_DATABASE_URL and talk to the database only, never to Temporal,
+so they work after Temporal has forgotten a journey.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from journeys.settings import get_settings
+from starter.runner import CliError, run
+
+if TYPE_CHECKING:
+    from store.base import JourneyStore, StoredEvent, VerifyResult
+
+T = TypeVar("T")
+EXIT_BROKEN = 3
+
+db_app = typer.Typer(help="The event store's database: schema and projections.",
+                     no_args_is_help=True)
+console = Console()
+
+
+def _where(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return url if url.startswith("memory:") else make_url(url).render_as_string(hide_password=True)
+
+
+async def guard_store(work: Awaitable[T]) -> T:
+    """Turn event-store failures into one clear line and a non-zero exit."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from store.base import JourneyNotFound, StoreError
+
+    where = _where(get_settings().database_url)
+    try:
+        return await work
+    except JourneyNotFound as err:
+        raise CliError(f"journey {err} not found in the event store at {where}") from None
+    except StoreError as err:
+        raise CliError(f"{err} (event store at {where})") from None
+    except SQLAlchemyError as err:
+        raise CliError(f"database error at {where}: {str(err).splitlines()[0]}") from None
+
+
+async def _open() -> JourneyStore:
+    from store.factory import open_store
+
+    return await guard_store(open_store(get_settings().database_url))
+
+
+@db_app.command("upgrade")
+def upgrade() -> None:
+    """Create the event-store schema or migrate it to the latest revision (idempotent)."""
+
+    async def main() -> int:
+        from store.factory import upgrade_database
+
+        url = get_settings().database_url
+        revision = await guard_store(upgrade_database(url))
+        console.print(f"event store schema at revision {revision or '-'} ({_where(url)})")
+        return 0
+
+    run(main())
+
+
+@db_app.command("rebuild-projections")
+def rebuild_projections() -> None:
+    """Recompute the journey list and stage durations from the event log."""
+
+    async def main() -> int:
+        store = await _open()
+        began = time.perf_counter()
+        count = await guard_store(store.rebuild_projections())
+        took = time.perf_counter() - began
+        await store.close()
+        console.print(f"projections rebuilt from {count} events in {took:.2f}s")
+        return 0
+
+    run(main())
+
+
+def _short(h: str) -> str:
+    return h[:10]
+
+
+def _print_history(events: list[StoredEvent]) -> None:
+    table = Table("seq", "kind", "actor", "occurred at", "recorded at", "prev", "hash")
+    for e in events:
+        table.add_row(str(e.seq), e.kind, e.actor, e.occurred_at.isoformat(timespec="seconds"),
+                      e.recorded_at.isoformat(timespec="seconds"), _short(e.prev_hash),
+                      _short(e.hash))
+    console.print(table)
+
+
+def history(journey_id: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """The journey's domain events from the event log, in order, with their hashes."""
+
+    async def main() -> int:
+        store = await _open()
+        events = await guard_store(store.read(journey_id))
+        await store.close()
+        if as_json:
+            print(json.dumps([e.model_dump(mode="json") for e in events], indent=2))
+        else:
+            _print_history(events)
+        return 0
+
+    run(main())
+
+
+def _report(result: VerifyResult) -> None:
+    if result.ok:
+        console.print(f"{result.journey_id}: chain intact ({result.events} events)")
+    else:
+        console.print(f"[red]{result.journey_id}: BROKEN at seq {result.first_broken_seq}[/red]: "
+                      f"{result.problem}")
+
+
+async def _verify_all(store: JourneyStore) -> list[VerifyResult]:
+    results = []
+    async for r in store.verify_all():
+        results.append(r)
+        if not r.ok:
+            _report(r)
+    return results
+
+
+def verify(
+    journey_id: Annotated[str | None, typer.Argument(help="Journey to check")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Check every journey in the log")] = False,
+) -> None:
+    """Recompute a journey's hash chain (or every chain) and name the first broken link."""
+    if (journey_id is None) == (not all_):
+        raise typer.BadParameter("give either a JOURNEY_ID or --all")
+
+    async def main() -> int:
+        store = await _open()
+        if journey_id is not None:
+            results = [await guard_store(store.verify(journey_id))]
+        else:
+            results = await guard_store(_verify_all(store))
+        await store.close()
+        broken = [r for r in results if not r.ok]
+        if journey_id is not None:
+            _report(results[0])
+        else:
+            console.print(f"verified {len(results)} journeys, {sum(r.events for r in results)} "
+                          f"events: {len(broken) or 'no'} broken chain(s)")
+        return EXIT_BROKEN if broken else 0
+
+    run(main())
