@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import structlog
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from activities import contracts as c
-from store.base import EventStore
+from store.base import ConcurrencyError, EventStore, StoreUnavailable
 
 log = structlog.get_logger(__name__)
 
@@ -17,11 +18,28 @@ class RecordingActivities:
 
     @activity.defn(name=c.RECORD_EVENTS)
     async def record_events(self, inp: c.RecordEventsInput) -> c.RecordEventsResult:
+        # Every failure stays retryable: the workflow's policy retries without limit,
+        # so the journey waits for the system of record instead of failing. Replays of
+        # a batch that was written before the worker died are answered idempotently.
+        if not inp.events:
+            raise ApplicationError("record_events needs at least one event", type="EmptyBatch",
+                                   non_retryable=True)
+        info = activity.info()
+        where = {"journey_id": inp.journey_id, "seqs": f"{inp.events[0].seq}-{inp.events[-1].seq}",
+                 "attempt": info.attempt}
         try:
             await self._store.append(inp.journey_id, inp.events)
+        except StoreUnavailable as err:
+            log.warning("event store unreachable; the append will be retried", **where,
+                        error=str(err))
+            raise ApplicationError(str(err), type="StoreUnavailable", non_retryable=False) from err
+        except ConcurrencyError as err:
+            # The log holds a different history for this journey: a person must look.
+            log.error("event log refused the append (conflicting history); it will be retried "
+                      "until resolved", **where, error=str(err))
+            raise ApplicationError(str(err), type="ConcurrencyError", non_retryable=False) from err
         except Exception as err:
-            # Retried by the workflow's policy: the journey waits, it does not fail.
-            log.warning("event store append failed; will retry", journey_id=inp.journey_id,
-                        attempt=activity.info().attempt, error=type(err).__name__)
+            log.warning("event store append failed; the append will be retried", **where,
+                        error=f"{type(err).__name__}: {err}")
             raise
         return c.RecordEventsResult(last_seq=inp.events[-1].seq)
