@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import httpx
 import structlog
 from temporalio.client import Client
 from temporalio.worker import Worker
@@ -34,8 +35,9 @@ def sandbox_runner() -> SandboxedWorkflowRunner:
 
 def activities_for(settings: Settings, store: EventStore) -> list[object]:
     recording = RecordingActivities(store)
-    centres = CentreActivities(settings.centre_urls)
-    notes = NotificationActivities(settings.notify_url)
+    http = httpx.AsyncClient(timeout=httpx.Timeout(settings.http_timeout_seconds))
+    centres = CentreActivities(settings.centre_urls, http)
+    notes = NotificationActivities(settings.notify_url, http)
     return [recording.record_events, centres.book, centres.cancel_booking,
             notes.notify, notes.raise_safety_alert]
 

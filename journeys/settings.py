@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     # {"pku": "http://127.0.0.1:9000/centres/pku"}; a centre without a URL is simulated in-process.
     centre_urls: dict[str, str] = Field(default_factory=dict)
     notify_url: str | None = None
+    # Per-call limit for centres and the notification webhook; a slower answer is retried.
+    http_timeout_seconds: float = 10.0
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     ui_origin: str = "http://localhost:8233"
