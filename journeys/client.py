@@ -127,7 +127,7 @@ class JourneyClient:
     async def report(self, journey_id: str, milestone: Milestone, actor: str) -> JourneyView:
         return await self._update(journey_id, JourneyWorkflow.report_milestone,
                                   MilestoneRequest(actor=actor, milestone=milestone),
-                                  update_id=f"milestone-{milestone.milestone_id}")
+                                  update_id=milestone_update_id(milestone))
 
     async def withdraw(self, journey_id: str, reason: str, actor: str) -> JourneyView:
         return await self._update(journey_id, JourneyWorkflow.withdraw,
@@ -156,6 +156,15 @@ class JourneyClient:
             raise Unavailable("the journey did not answer in time; retry with the same request") from None
         except (RPCError, RuntimeError) as err:
             raise _translate(err, journey_id) from None
+
+
+def milestone_update_id(milestone: Milestone) -> str:
+    """Same id and body: Temporal answers a resubmission with the first result.
+
+    Temporal does not compare bodies, so the body's digest is part of the update id:
+    a reused milestone_id with another body reaches the workflow, which refuses it.
+    """
+    return f"milestone-{milestone.milestone_id}-{milestone.digest()[:16]}"
 
 
 def _translate_rpc(err: RPCError, journey_id: str) -> ClientError:
