@@ -37,6 +37,14 @@ class PathwayPolicy(BaseModel):
     follow_up_grace_days: float = 14
     # Grade at or above which CRS / ICANS escalate (ASTCT consensus grading).
     escalation_grade: int = Field(3, ge=1, le=4)
+    # Typical stage durations: only the manager's planned-vs-actual timeline reads these
+    # (manufacturing uses manufacturing_expected_days, the stay min_stay_days); deadlines above decide.
+    records_expected_days: float = 7
+    teleconsult_expected_days: float = 7
+    screening_expected_days: float = 10
+    travel_expected_days: float = 21
+    apheresis_expected_days: float = 3
+    infusion_expected_days: float = 5
 
     @model_validator(mode="after")
     def _ordered(self) -> PathwayPolicy:

@@ -161,6 +161,11 @@ app.add_typer(db_commands.db_app, name="db")
 app.command()(db_commands.history)
 app.command()(db_commands.verify)
 
+from starter import api_commands  # noqa: E402
+
+app.command()(api_commands.api)
+app.command("list")(api_commands.list_journeys)
+
 
 def main() -> None:
     app()

@@ -1,0 +1,109 @@
+"""Which journey a request is about, and whether the caller may touch it.
+
+Unknown ids are 404 for everybody. An existing journey of another centre is 403
+with a message that says nothing about it (not its stage, not its centre).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Path
+
+from api.deps import CurrentPrincipal, Journeys, Principal, Reader
+from api.errors import ApiError
+from domain.events import EventRecord
+from domain.milestones import CENTRE_ONLY, OPS_ONLY
+from domain.state import JourneyState
+from domain.view import JourneyView, view
+from journeys.client import JourneyClient, JourneyNotFound, Unavailable
+from store.base import JourneyNotFound as NotInStore
+from store.base import JourneyReader, StoredEvent
+from store.projection import apply_records
+
+JOURNEY_ID = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
+
+JourneyIdParam = Annotated[str, Path(max_length=200, description="Opaque journey id (J + 16 hex)")]
+
+
+@dataclass(frozen=True)
+class Located:
+    journey_id: str
+    centre_id: str
+    principal: Principal
+    # The live view, when locating the journey already had to ask Temporal for it.
+    view: JourneyView | None = None
+
+
+def not_found(journey_id: str) -> ApiError:
+    return ApiError(404, "not_found", f"no journey {journey_id}")
+
+
+async def locate(journey_id: str, principal: Principal, journeys: JourneyClient,
+                 reader: JourneyReader) -> Located:
+    if not JOURNEY_ID.match(journey_id):
+        raise not_found(journey_id)
+    row = await reader.get_row(journey_id)
+    live: JourneyView | None = None
+    if row is not None:
+        centre = row.centre_id
+    else:
+        # Just started: the first event may not be in the store yet, so ask the workflow.
+        try:
+            live = await journeys.view(journey_id)
+        except JourneyNotFound:
+            raise not_found(journey_id) from None
+        centre = live.centre_id
+    if not principal.can_see(centre):
+        raise ApiError(403, "forbidden", "this journey is not available to your token")
+    return Located(journey_id, centre, principal, live)
+
+
+async def _located(journey_id: JourneyIdParam, principal: CurrentPrincipal, journeys: Journeys,
+                   reader: Reader) -> Located:
+    return await locate(journey_id, principal, journeys, reader)
+
+
+Journey = Annotated[Located, Depends(_located)]
+
+
+def check_milestone_kind(principal: Principal, kind: str) -> None:
+    """Ops send ops milestones; centres send the clinical ones (both may send the shared ones)."""
+    if principal.role == "centre" and kind in OPS_ONLY:
+        raise ApiError(403, "not_permitted", f"{kind} is recorded by operations staff, not by a centre")
+    if principal.role == "ops" and kind in CENTRE_ONLY:
+        raise ApiError(403, "not_permitted",
+                       f"{kind} is a clinical milestone; only the treating centre reports it")
+
+
+def fold(events: list[StoredEvent]) -> JourneyState:
+    """A journey's state rebuilt from its stored events with the domain's own fold."""
+    return apply_records(None, [EventRecord(seq=e.seq, kind=e.kind, actor=e.actor,
+                                            occurred_at=e.occurred_at, payload=e.payload)
+                                for e in events])
+
+
+async def logged_state(reader: JourneyReader, journey_id: str) -> JourneyState | None:
+    """The journey as the event log (the system of record) knows it; None if it has no events."""
+    try:
+        events = await reader.read(journey_id)
+    except NotInStore:
+        return None
+    return fold(events) if events else None
+
+
+async def current_view(located: Located, journeys: JourneyClient, reader: JourneyReader
+                       ) -> tuple[JourneyView, bool]:
+    """(view, live): the workflow's own state, or the event log's when Temporal cannot give it."""
+    if located.view is not None:
+        return located.view, True
+    try:
+        return await journeys.view(located.journey_id), True
+    except (JourneyNotFound, Unavailable) as err:
+        # Past Temporal's retention, or Temporal is down: the event log still knows the journey.
+        state = await logged_state(reader, located.journey_id)
+        if state is None:
+            raise err from None
+        return view(state), False

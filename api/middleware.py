@@ -1,0 +1,118 @@
+"""Pure ASGI middleware: a body guard in front of every parser, and one log line per request.
+
+The guard reads the body itself (at most `limit` bytes, whether or not the client
+sent Content-Length) so an oversized or chunked upload is refused with 413 before
+JSON parsing, and a body that is not UTF-8 gets a reason instead of a parser error.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import structlog
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = structlog.get_logger("api")
+
+BODY_LIMIT = 64 * 1024
+QUIET_PATHS = {"/healthz"}
+
+
+async def _refuse(send: Send, status: int, code: str, reason: str) -> None:
+    body = json.dumps({"code": code, "reason": reason}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode()), (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": body})
+
+
+class BodyGuard:
+    def __init__(self, app: ASGIApp, limit: int = BODY_LIMIT) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None:
+            if not declared.isdigit():
+                await _refuse(send, 400, "bad_request", "Content-Length is not a number")
+                return
+            if int(declared) > self.limit:
+                await _refuse(send, 413, "payload_too_large",
+                              f"the body is larger than the limit of {self.limit} bytes")
+                return
+        chunks: list[bytes] = []
+        size, more = 0, True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.limit:
+                await _refuse(send, 413, "payload_too_large",
+                              f"the body is larger than the limit of {self.limit} bytes")
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError as err:
+            await _refuse(send, 422, "invalid_encoding",
+                          f"the body is not valid UTF-8 (first bad byte at offset {err.start}); "
+                          "send JSON encoded as UTF-8")
+            return
+        await self.app(scope, _replay(body, receive), send)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+class AccessLog:
+    """Actor, route, journey id, status and time: never bodies or query strings (no patient data)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started, status = time.perf_counter(), 500
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            route = getattr(scope.get("route"), "path", None)
+            state: dict[str, Any] = scope.get("state") or {}
+            fields = {
+                "method": scope["method"], "route": route or scope["path"], "status": status,
+                "actor": state.get("actor", "anonymous"),
+                "journey_id": (scope.get("path_params") or {}).get("journey_id"),
+                "ms": round((time.perf_counter() - started) * 1000, 1),
+            }
+            if scope["path"] in QUIET_PATHS:
+                log.debug("request", **fields)
+            else:
+                log.info("request", **fields)

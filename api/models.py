@@ -1,0 +1,171 @@
+"""Request and response bodies of the HTTP API (kept apart from the domain's own models,
+so the public contract changes only on purpose)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.stages import Outcome, Severity, Stage
+from domain.view import JourneyView
+from store.base import StoredEvent
+from store.projection import JourneyRow
+
+PatientRef = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:\-]+$",
+                                  description="Opaque patient reference: never a name or passport number")]
+RefId = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StartJourneyIn(_In):
+    patient_ref: PatientRef
+    centre_id: RefId = Field(description="Centre id from GET /v1/centres")
+    product: RefId | None = Field(None, description="Product id from GET /v1/products, if known")
+
+
+class WithdrawIn(_In):
+    reason: Annotated[str, Field(min_length=1, max_length=500, pattern=r"\S")]
+
+
+class AcknowledgeIn(_In):
+    note: Annotated[str, Field(max_length=500)] = ""
+
+
+class ErrorItem(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ErrorOut(BaseModel):
+    """Every 4xx/5xx answer has this shape; `code` is stable for programs, `reason` is for people."""
+
+    code: str
+    reason: str
+    errors: list[ErrorItem] | None = None
+    journey_id: str | None = None
+
+
+class DeadlineOut(BaseModel):
+    key: str
+    due_at: datetime
+    action: str
+    audience: str
+    message: str
+
+
+class AlertOut(BaseModel):
+    alert_id: str
+    severity: Severity
+    code: str
+    message: str
+    raised_at: datetime
+
+
+class StageVisitOut(BaseModel):
+    stage: Stage
+    entered_at: datetime
+    left_at: datetime | None = None
+
+
+class JourneyOut(BaseModel):
+    journey_id: str
+    centre_id: str
+    product: str | None
+    stage: Stage
+    outcome: Outcome | None
+    end_reason: str | None
+    started_at: datetime
+    stage_entered_at: datetime
+    coi: str | None
+    lot: str | None
+    reapheresis_count: int
+    infused_at: datetime | None
+    discharged_at: datetime | None
+    max_crs_grade: int
+    max_icans_grade: int
+    follow_ups: dict[int, str]
+    next_deadline: DeadlineOut | None
+    deadlines: list[DeadlineOut]
+    overdue: bool
+    open_alerts: list[AlertOut]
+    stages: list[StageVisitOut]
+    last_seq: int
+    source: Literal["temporal", "event_log"] = Field(
+        "temporal", description="temporal: live workflow state; event_log: rebuilt from the log "
+                                "(closed journeys past Temporal's retention, or Temporal unreachable)")
+
+    @classmethod
+    def of(cls, view: JourneyView, source: Literal["temporal", "event_log"] = "temporal") -> JourneyOut:
+        return cls.model_validate({**view.model_dump(exclude={"bookings"}), "source": source})
+
+
+class JourneyRowOut(BaseModel):
+    journey_id: str
+    centre_id: str
+    product: str | None
+    stage: Stage
+    outcome: Outcome | None
+    started_at: datetime
+    entered_stage_at: datetime
+    next_deadline: datetime | None
+    next_deadline_action: str | None
+    overdue: bool
+    open_alerts: int
+    last_seq: int
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, row: JourneyRow) -> JourneyRowOut:
+        return cls.model_validate(row.model_dump())
+
+
+class JourneyPageOut(BaseModel):
+    journeys: list[JourneyRowOut]
+    next_cursor: str | None = Field(None, description="Pass as ?cursor= for the next page; null on the last")
+
+
+class HistoryEntryOut(BaseModel):
+    seq: int
+    kind: str
+    actor: str
+    occurred_at: datetime
+    recorded_at: datetime
+    prev_hash: str
+    hash: str
+    payload: dict[str, Any]
+
+    @classmethod
+    def of(cls, event: StoredEvent) -> HistoryEntryOut:
+        return cls.model_validate(event.model_dump())
+
+
+class HistoryOut(BaseModel):
+    journey_id: str
+    events: list[HistoryEntryOut]
+    chain_verified: bool = Field(description="True when every hash links to the one before it")
+
+
+class ProductOut(BaseModel):
+    id: str
+    name: str
+    target: str
+    indication: str
+    year: int
+    manufacturer: str
+
+
+class CentreOut(BaseModel):
+    id: str
+    name: str
+    city: str
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok"]
+    temporal: Literal["ok", "unreachable"]

@@ -1,0 +1,33 @@
+"""A journey's history: the domain event log (system of record) or Temporal's own execution history."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from api.access import Journey
+from api.deps import Journeys, Reader, ReaderPrincipal
+from api.models import HistoryEntryOut, HistoryOut
+from api.responses import READ
+from store.base import JourneyNotFound as NotInStore
+
+router = APIRouter(prefix="/v1/journeys/{journey_id}", tags=["history"])
+
+
+@router.get("/history", response_model=HistoryOut | dict[str, Any], responses=READ)
+async def history(reader_role: ReaderPrincipal, journey: Journey, reader: Reader, journeys: Journeys,
+                  source: Literal["events", "temporal"] = "events") -> HistoryOut | JSONResponse:
+    """Domain events in order with actor, times and the hash chain (ops, managers).
+    `?source=temporal` returns Temporal's raw history JSON instead (what the Temporal UI shows;
+    payloads stay encrypted)."""
+    if source == "temporal":
+        return JSONResponse(await journeys.temporal_history(journey.journey_id))
+    try:
+        events = await reader.read(journey.journey_id)
+    except NotInStore:
+        events = []
+    linked = all(b.prev_hash == a.hash for a, b in zip(events, events[1:], strict=False))
+    return HistoryOut(journey_id=journey.journey_id, events=[HistoryEntryOut.of(e) for e in events],
+                      chain_verified=linked and bool(events))
