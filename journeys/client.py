@@ -155,7 +155,18 @@ class JourneyClient:
         except WorkflowUpdateRPCTimeoutOrCancelledError:
             raise Unavailable("the journey did not answer in time; retry with the same request") from None
         except (RPCError, RuntimeError) as err:
-            raise _translate(err, journey_id) from None
+            translated = _translate(err, journey_id)
+        # Servers word "update to a closed workflow" differently (the time-skipping one says
+        # "update ... not found"), so ask whether the journey exists and has closed.
+        if isinstance(translated, JourneyNotFound) and await self._closed(journey_id):
+            translated = Refused("journey_ended", "the journey has ended; no further changes are accepted")
+        raise translated
+
+    async def _closed(self, journey_id: str) -> bool:
+        try:
+            return (await self.handle(journey_id).describe()).status != Status.RUNNING
+        except RPCError:
+            return False
 
 
 def milestone_update_id(milestone: Milestone) -> str:
