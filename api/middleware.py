@@ -31,6 +31,7 @@ async def _refuse(send: Send, status: int, code: str, reason: str) -> None:
 class BodyGuard:
     def __init__(self, app: ASGIApp, limit: int = BODY_LIMIT) -> None:
         self.app, self.limit = app, limit
+        self.too_large = f"the body is larger than the limit of {limit // 1024} KiB ({limit} bytes)"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
@@ -42,8 +43,7 @@ class BodyGuard:
                 await _refuse(send, 400, "bad_request", "Content-Length is not a number")
                 return
             if int(declared) > self.limit:
-                await _refuse(send, 413, "payload_too_large",
-                              f"the body is larger than the limit of {self.limit} bytes")
+                await _refuse(send, 413, "payload_too_large", self.too_large)
                 return
         chunks: list[bytes] = []
         size, more = 0, True
@@ -54,8 +54,7 @@ class BodyGuard:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.limit:
-                await _refuse(send, 413, "payload_too_large",
-                              f"the body is larger than the limit of {self.limit} bytes")
+                await _refuse(send, 413, "payload_too_large", self.too_large)
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)
