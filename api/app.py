@@ -14,6 +14,7 @@ from api import errors
 from api.codec_routes import add_cors, codec_router
 from api.deps import parse_tokens
 from api.middleware import BODY_LIMIT, AccessLog, BodyGuard
+from api.responses import CODEC_ERRORS
 from api.routes import commands, history, reference
 from api.routes import journeys as journey_routes
 from api.ui import routes as ui
@@ -49,7 +50,7 @@ def create_app(settings: Settings, journeys: JourneyClient, reader: JourneyReade
     for router in (journey_routes.router, commands.router, history.router, reference.router,
                    reference.health, ui.router):
         app.include_router(router)
-    app.include_router(codec_router(settings))
+    app.include_router(codec_router(settings), responses=CODEC_ERRORS)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
     @app.get("/", include_in_schema=False)

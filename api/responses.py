@@ -18,3 +18,4 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 READ = _errors(401, 403, 404, 422, 503)
 WRITE = _errors(400, 401, 403, 404, 409, 413, 422, 503)
+CODEC_ERRORS = _errors(400, 401, 403, 413, 422)
