@@ -6,6 +6,7 @@ import asyncio
 
 import httpx
 import structlog
+from temporalio import activity, workflow
 from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
@@ -20,6 +21,11 @@ from workflows.journey import JourneyWorkflow
 log = structlog.get_logger(__name__)
 
 WORKFLOWS = [JourneyWorkflow]
+
+# Workflow/activity context goes into structured fields (temporal_workflow / temporal_activity),
+# not glued onto the message, so JSON log lines stay machine-readable.
+workflow.logger.workflow_info_on_message = False
+activity.logger.activity_info_on_message = False
 
 # Loaded once, shared by every workflow: re-importing these per workflow costs
 # tens of MB each, and asyncpg >= 0.31 crashes when imported twice (DESIGN §8).

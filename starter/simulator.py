@@ -53,7 +53,8 @@ class Simulator:
 
     async def drive(self, run: Run, tag: str) -> None:
         r = await self.http.post(f"{self.api}/v1/journeys", headers=self._auth("ops"),
-                                 json={"patient_ref": f"DEMO-{tag}-{run.scenario}", "centre_id": run.centre})
+                                 json={"patient_ref": f"DEMO-{tag}-{run.scenario.replace(' ', '-')}",
+                                       "centre_id": run.centre})
         if r.status_code != 201:
             run.surprises.append(f"start: {r.status_code} {r.text[:120]}")
             return

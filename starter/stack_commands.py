@@ -15,7 +15,8 @@ from journeys.settings import get_settings
 from starter.runner import run
 from starter.stack import Stack, StackConfig, banner, wait_for_stop_signal
 
-console = Console()
+# Piped output (CI logs, `| tee`) would otherwise wrap the summary at 80 columns.
+console = Console(width=None if Console().is_terminal else 140)
 
 DataDir = Annotated[Path, typer.Option(help="Where Temporal's and the event store's SQLite files live")]
 ApiPort = Annotated[int, typer.Option(help="API port on 127.0.0.1")]
