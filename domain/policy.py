@@ -8,7 +8,7 @@ without touching a single rule.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -32,7 +32,8 @@ class PathwayPolicy(BaseModel):
     infusion_escalate_days: float = 7
     min_stay_days: float = 14
     max_stay_days: float = 28
-    follow_up_visit_days: tuple[int, ...] = (30, 90, 180, 365)
+    # At least one visit: with none, a discharged journey could never end.
+    follow_up_visit_days: tuple[Annotated[int, Field(ge=1)], ...] = Field((30, 90, 180, 365), min_length=1)
     follow_up_remind_before_days: float = 7
     follow_up_grace_days: float = 14
     # Grade at or above which CRS / ICANS escalate (ASTCT consensus grading).

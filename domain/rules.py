@@ -110,11 +110,13 @@ def is_repeat(state: JourneyState, milestone: Milestone) -> bool:
 
 def decide(state: JourneyState, milestone: Milestone, actor: str, now: datetime) -> list[ev.Event]:
     """Events for an accepted milestone, or a JourneyRuleError saying why not."""
+    # Authorise first: a resubmission is answered with the journey's state, which
+    # another centre must not be able to read by replaying a milestone it has seen.
+    authorise(state, milestone.kind, actor)
     if is_repeat(state, milestone):
         return []
     if state.ended:
         raise JourneyEnded(f"the journey has ended ({state.outcome}); no further milestones are accepted")
-    authorise(state, milestone.kind, actor)
     if milestone.occurred_at > now + CLOCK_SKEW:
         raise InvalidMilestone("occurred_at is in the future; report milestones after they happen")
     _check_stage(state, milestone)
@@ -178,6 +180,11 @@ class _Decision:
     def end(self, outcome: Outcome, reason: str) -> None:
         self.events.append(ev.JourneyEnded(outcome=outcome, reason=reason, occurred_at=self.now, actor=self.actor))
 
+    def early_discharge(self) -> bool:
+        infused = self.state.infused_at
+        policy = self.state.policy
+        return infused is not None and policy.in_days(self.now - infused) < policy.min_stay_days
+
     def coi_must_match(self, kind: str, coi: str) -> None:
         if self.state.coi is not None and coi != self.state.coi:
             alert = self.alert(
@@ -203,13 +210,12 @@ class _Decision:
                     f"re-apheresis already used ({s.reapheresis_count} of {policy.max_reapheresis}); "
                     "report next=out_of_spec or next=stop"
                 )
-            case Discharged(override_reason=None) if s.infused_at is not None:
-                day = policy.in_days(self.now - s.infused_at)
-                if day < policy.min_stay_days:
-                    raise MinimumStayNotReached(
-                        f"discharge on day {int(day)} after infusion is before the minimum stay of "
-                        f"{policy.min_stay_days:g} days; give override_reason to discharge early"
-                    )
+            case Discharged(override_reason=None) if self.early_discharge():
+                day = policy.in_days(self.now - s.infused_at) if s.infused_at else 0.0
+                raise MinimumStayNotReached(
+                    f"discharge on day {int(day)} after infusion is before the minimum stay of "
+                    f"{policy.min_stay_days:g} days; give override_reason to discharge early"
+                )
             case FollowUpRecorded(visit_day=day) if day != s.next_visit_day():
                 raise WrongStage(f"the next expected follow-up visit is day {s.next_visit_day()}, not day {day}")
             case EstimateAccepted() if s.eligible is not True:
@@ -258,7 +264,7 @@ class _Decision:
                     if grade >= policy.escalation_grade:
                         self.alert(Severity.HIGH, f"{name.lower()}_grade_{grade}",
                                    f"{name} grade {grade} reported; escalate to the treating physician and ops")
-            case Discharged(override_reason=str(why)):
+            case Discharged(override_reason=str(why)) if self.early_discharge():
                 self.alert(Severity.WARNING, "early_discharge", f"discharged before the minimum stay: {why}")
                 self.enter(Stage.FOLLOW_UP)
             case Discharged():
