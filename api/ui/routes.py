@@ -126,8 +126,8 @@ def _facts(v: Any, journey_plan: Any, now: Any) -> list[tuple[str, str, str]]:
     return [
         ("Centre", present.centre_name(v.centre_id), ""),
         ("Product", present.product_name(v.product), ""),
-        ("In stage since", f"{present.date(v.stage_entered_at)} ({present.span(now - v.stage_entered_at)})"
-         if v.outcome is None else present.date(v.stage_entered_at), ""),
+        ("In stage since", f"{present.date(v.stage_entered_at)} ({present.span(now - v.stage_entered_at)})", "")
+        if v.outcome is None else ("Ended on", present.date(v.stage_entered_at), ""),
         ("Next deadline", f"{nd.action}: {present.when(nd.due_at, now)} ({present.date(nd.due_at)})"
          if nd else "none pending", "late" if nd and nd.due_at <= now else ""),
         ("Against plan", "on plan" if abs(slip) < 0.5 else f"{slip:+.0f} days", "late" if slip >= 0.5 else "ok"),
