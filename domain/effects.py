@@ -15,8 +15,8 @@ from domain.stages import Outcome, Severity, Stage
 from domain.state import TELECONSULT_SLOT
 
 TRAVEL_ITEMS: tuple[str, ...] = ("flight", "accommodation", "interpreter")
-# Codes of the alerts raised when a notification or safety page itself could not be delivered.
-CHANNEL_FAILURES: frozenset[str] = frozenset({"notify_failed", "safety_alert_failed"})
+# Codes of the alerts raised when a notification itself could not be delivered.
+CHANNEL_FAILURES: frozenset[str] = frozenset({"notify_failed"})
 
 
 class Effect(BaseModel):
@@ -43,9 +43,12 @@ def effects_of(event: ev.Event, seq: int) -> list[Effect]:
         case ev.ReminderSent(audience=audience, message=message):
             return [Effect(kind="notify", seq=seq, audience=audience, message=message)]
         case ev.AlertRaised(code=code) if code in CHANNEL_FAILURES:
-            # Paging through the channel that just failed would fail, alert and page again
-            # forever; the alert stays open on the journey for ops to see.
+            # Notifying through the channel that just failed would fail, alert and notify
+            # again forever; the alert stays open on the journey for ops to see.
             return []
+        case ev.AlertRaised(code="safety_alert_failed"):
+            # A page that did not get through falls back to telling ops, once.
+            return [Effect(kind="notify", seq=seq, audience="ops", message=event.message)]
         case ev.AlertRaised(severity=Severity.CRITICAL | Severity.HIGH):
             return [Effect(kind="safety_alert", seq=seq, severity=event.severity,
                            code=event.code, message=event.message)]

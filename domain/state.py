@@ -147,7 +147,10 @@ def evolve(state: JourneyState, event: ev.Event) -> JourneyState:
         case ev.ReminderSent():
             pass
         case ev.BookingMade(item=item, reference=ref):
-            changes["bookings"] = state.bookings + (Booking(item=item, reference=ref),)
+            # A slot confirmed only after its teleconsult took place is used, not held:
+            # withdrawal must not try to release it.
+            if item != TELECONSULT_SLOT or state.stage is Stage.TELECONSULT:
+                changes["bookings"] = state.bookings + (Booking(item=item, reference=ref),)
         case ev.BookingCancelled(reference=ref):
             changes["bookings"] = tuple(b for b in state.bookings if b.reference != ref)
         case ev.JourneyWithdrawn():

@@ -47,6 +47,10 @@ NOTIFY_RETRY = RetryPolicy(
 RECORD_BATCH = 100
 
 
+def _cause(err: ActivityError) -> str:
+    return err.cause.message if err.cause else str(err)
+
+
 def _refusal(err: JourneyRuleError) -> ApplicationError:
     return ApplicationError(err.reason, err.code, type=err.code, non_retryable=True)
 
@@ -181,7 +185,10 @@ class JourneyWorkflow:
         if timeout is not None and timeout <= 0:
             return
         try:
-            await workflow.wait_condition(lambda: self._watched() != self._watch, timeout=timeout)
+            # History grows with every milestone even when nothing watched changes (a long
+            # stay of daily monitoring), so a long history wakes the loop to continue as new.
+            await workflow.wait_condition(
+                lambda: self._watched() != self._watch or self._history_is_long(), timeout=timeout)
         except asyncio.TimeoutError:
             pass
 
@@ -215,8 +222,7 @@ class JourneyWorkflow:
             try:
                 events = await self._perform(effect)
             except ActivityError as err:
-                cause = err.cause.message if err.cause else str(err)
-                events = [self._effect_failed(effect, cause)]
+                events = [self._effect_failed(effect, _cause(err))]
             self._effects.pop(0)
             self._apply(events)
 
@@ -235,19 +241,27 @@ class JourneyWorkflow:
             return [BookingMade(item=confirmation.item, reference=confirmation.reference,
                                 occurred_at=workflow.now(), actor="system")]
         if effect.kind == "compensate":
-            cancelled: list[Event] = []
+            # Newest first, each cancellation recorded as it happens: one refused cancellation
+            # leaves an alert naming that booking, and the others are still cancelled and
+            # recorded (and a run continued as new redoes only what is left).
             for booking in reversed(s.bookings):
-                await workflow.execute_activity(
-                    act.CANCEL_BOOKING,
-                    act.CancelRequest(journey_id=s.journey_id, centre_id=s.centre_id, item=booking.item,
-                                      reference=booking.reference, idempotency_key=f"{key}:{booking.reference}"),
-                    result_type=act.Done,
-                    start_to_close_timeout=timedelta(seconds=30),
-                    retry_policy=DURABLE_RETRY,
-                )
-                cancelled.append(BookingCancelled(item=booking.item, reference=booking.reference,
-                                                  occurred_at=workflow.now(), actor="system"))
-            return cancelled
+                try:
+                    await workflow.execute_activity(
+                        act.CANCEL_BOOKING,
+                        act.CancelRequest(journey_id=s.journey_id, centre_id=s.centre_id, item=booking.item,
+                                          reference=booking.reference,
+                                          idempotency_key=f"{key}:{booking.reference}"),
+                        result_type=act.Done,
+                        start_to_close_timeout=timedelta(seconds=30),
+                        retry_policy=DURABLE_RETRY,
+                    )
+                except ActivityError as err:
+                    failed = effect.model_copy(update={"item": f"{booking.item} ({booking.reference})"})
+                    self._apply([self._effect_failed(failed, _cause(err))])
+                    continue
+                self._apply([BookingCancelled(item=booking.item, reference=booking.reference,
+                                              occurred_at=workflow.now(), actor="system")])
+            return []
         if effect.kind == "safety_alert":
             await workflow.execute_activity(
                 act.RAISE_SAFETY_ALERT,

@@ -110,12 +110,23 @@ def test_critical_and_high_alerts_page_safety_and_the_rest_notify_ops(severity, 
         assert effect.audience == "ops"
 
 
-@pytest.mark.parametrize("code", ["notify_failed", "safety_alert_failed"])
-def test_an_alert_about_a_failed_notification_channel_calls_nobody(code) -> None:
-    # Paging through the channel that just failed would fail again, alert again, forever.
-    alert = ev.AlertRaised(alert_id="A1", severity=Severity.HIGH, code=code, message="m",
-                           occurred_at=WHEN, actor="system")
-    assert effects_of(alert, 5) == []
+def failure_alert(code: str) -> ev.AlertRaised:
+    return ev.AlertRaised(alert_id="A1", severity=Severity.HIGH, code=code, message="m",
+                          occurred_at=WHEN, actor="system")
+
+
+def test_an_alert_about_a_failed_notification_calls_nobody() -> None:
+    # Notifying through the channel that just failed would fail again, alert again, forever.
+    assert effects_of(failure_alert("notify_failed"), 5) == []
+
+
+def test_a_safety_page_that_failed_falls_back_to_notifying_ops_once() -> None:
+    assert effect_kinds(effects_of(failure_alert("safety_alert_failed"), 5)) == [("notify", "ops")]
+
+
+@pytest.mark.parametrize("code", ["book_failed", "compensate_failed"])
+def test_a_failed_booking_or_cancellation_pages_safety(code) -> None:
+    assert effect_kinds(effects_of(failure_alert(code), 5)) == [("safety_alert", None)]
 
 
 def test_withdrawal_compensates_then_tells_the_centre() -> None:
@@ -152,3 +163,17 @@ def test_the_view_shows_stage_deadlines_coi_and_open_alerts() -> None:
     assert v.stage is Stage.MANUFACTURING and v.coi == COI and v.overdue
     assert [a.code for a in v.open_alerts] == ["manufacturing_warn", "manufacturing_escalate"]
     assert v.next_deadline is None and v.last_seq == p.state.seq
+
+
+def test_a_teleconsult_slot_confirmed_after_the_teleconsult_is_not_held() -> None:
+    p = Pathway().to_screening()
+    p.apply([ev.BookingMade(item=TELECONSULT_SLOT, reference="S1", occurred_at=p.now, actor="system")])
+    assert p.state.bookings == ()
+
+
+def test_travel_bookings_are_held_until_cancelled() -> None:
+    p = Pathway().to_travel()
+    p.apply([ev.BookingMade(item="flight", reference="F1", occurred_at=p.now, actor="system")])
+    assert [b.reference for b in p.state.bookings] == ["F1"]
+    p.apply([ev.BookingCancelled(item="flight", reference="F1", occurred_at=p.now, actor="system")])
+    assert p.state.bookings == ()

@@ -2,30 +2,37 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from temporalio.client import WorkflowHandle
+from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.recording import RecordingActivities
-from domain.milestones import parse_milestone
+from domain.milestones import Milestone, parse_milestone
 from domain.policy import PathwayPolicy
+from domain.stages import Stage
 from domain.view import JourneyView
+from journeys.client import milestone_update_id
 from journeys.settings import Settings
 from journeys.temporal import workflow_id
 from store.memory import InMemoryEventStore
 from tests.helpers.fakes import FakeOutsideWorld
+from tests.helpers.history import naive_utc, pending_timers, settle
 from worker import build_worker
 from workflows.journey import JourneyWorkflow
 from workflows.messages import AcknowledgeRequest, MilestoneRequest, StartJourney, WithdrawRequest
 
 CENTRE_KINDS_BY_OPS = {"estimate_accepted"}
+# A skip never lands this close before a timer (see tests/helpers/history.py for why).
+TIMER_GUARD = timedelta(seconds=10)
+MAX_GUARD_SKIPS = 10
 
 
 class JourneyDriver:
@@ -52,16 +59,23 @@ class JourneyDriver:
     def actor_for(self, kind: str) -> str:
         return "ops:test" if kind in CENTRE_KINDS_BY_OPS else f"centre:{self.centre}"
 
+    async def milestone(self, kind: str, *, milestone_id: str | None = None,
+                        occurred_at: datetime | None = None, **fields: Any) -> Milestone:
+        mid = milestone_id or f"m{next(self._ids)}"
+        when = occurred_at or await self.env.get_current_time()
+        return parse_milestone({"kind": kind, "milestone_id": mid, "occurred_at": when, **fields})
+
     async def report(self, kind: str, *, actor: str | None = None, milestone_id: str | None = None,
                      **fields: Any) -> JourneyView:
+        return await self.send(await self.milestone(kind, milestone_id=milestone_id, **fields), actor)
+
+    async def send(self, milestone: Milestone, actor: str | None = None) -> JourneyView:
+        """Report a prepared milestone the way the client does (update id from id + body)."""
         assert self.handle
-        now = await self.env.get_current_time()
-        mid = milestone_id or f"m{next(self._ids)}"
-        milestone = parse_milestone({"kind": kind, "milestone_id": mid, "occurred_at": now, **fields})
         return await self.handle.execute_update(
             JourneyWorkflow.report_milestone,
-            MilestoneRequest(actor=actor or self.actor_for(kind), milestone=milestone),
-            id=f"milestone-{mid}",
+            MilestoneRequest(actor=actor or self.actor_for(milestone.kind), milestone=milestone),
+            id=milestone_update_id(milestone),
         )
 
     async def withdraw(self, reason: str = "patient decided to stop") -> JourneyView:
@@ -79,7 +93,48 @@ class JourneyDriver:
         return await self.handle.query(JourneyWorkflow.current)
 
     async def sleep_days(self, days: float) -> None:
-        await self.env.sleep(timedelta(seconds=days * self.policy.day_seconds))
+        await self.skip_to(await self.env.get_current_time() + self.policy.days(days))
+
+    async def skip_to(self, when: datetime) -> None:
+        """Skip (test-server) time to `when`, settled, and clear of any timer about to fire.
+
+        May land up to TIMER_GUARD past a timer due just after `when`, so a test cannot
+        assert that a deadline due within seconds of the landing point has not fired yet.
+        """
+        assert self.handle
+        await settle(self.handle)
+        now = await self.env.get_current_time()
+        if when > now:
+            await self.env.sleep(when - now)
+        for _ in range(MAX_GUARD_SKIPS):
+            events = await settle(self.handle)
+            due = pending_timers(events)
+            now = naive_utc(await self.env.get_current_time())
+            if not due or due[0] - now > TIMER_GUARD:
+                return
+            await self.env.sleep(max(due[0] - now, timedelta(0)) + timedelta(milliseconds=1))
+        raise AssertionError(f"{self.handle.id} keeps re-arming a timer within {TIMER_GUARD}")
+
+    async def close(self) -> None:
+        """Leave nothing running once the test's worker stops.
+
+        The time-skipping server is shared by the session and does not skip time while an
+        activity is outstanding, so a journey left draining its effects without a worker
+        would stall every later test's time skip. An ended journey drains; any other is
+        terminated.
+        """
+        if self.handle is None:
+            return
+        if (await self.handle.describe()).status != WorkflowExecutionStatus.RUNNING:
+            return
+        if (await self.view()).stage is Stage.ENDED:
+            await asyncio.wait_for(self.handle.result(), timeout=30)
+        else:
+            await self.handle.terminate(reason="test finished")
+
+    async def settle(self) -> None:
+        assert self.handle
+        await settle(self.handle)
 
     async def result(self) -> JourneyView:
         assert self.handle
@@ -111,11 +166,21 @@ class JourneyDriver:
             await self.sleep_days(1)
         await self.report("discharged")
 
+    async def visits(self, responses: dict[int, str]) -> JourneyView:
+        """Record follow-up visits, each on its own day after infusion."""
+        view = await self.view()
+        assert view.infused_at is not None
+        for day, response in responses.items():
+            await self.skip_to(view.infused_at + self.policy.days(day))
+            view = await self.report("follow_up_recorded", visit_day=day, response=response)
+        return view
+
 
 @asynccontextmanager
-async def running_journey(env: WorkflowEnvironment, task_queue: str, **kw: Any
+async def running_journey(env: WorkflowEnvironment, task_queue: str, *,
+                          world: FakeOutsideWorld | None = None, **kw: Any
                           ) -> AsyncIterator[tuple[JourneyDriver, InMemoryEventStore, FakeOutsideWorld]]:
-    store, world = InMemoryEventStore(), FakeOutsideWorld()
+    store, world = InMemoryEventStore(), world or FakeOutsideWorld()
     worker: Worker = build_worker(
         env.client, Settings(), store, task_queue=task_queue,
         activities=[RecordingActivities(store).record_events, *world.activities()],
@@ -123,4 +188,7 @@ async def running_journey(env: WorkflowEnvironment, task_queue: str, **kw: Any
     async with worker:
         driver = JourneyDriver(env, task_queue, **kw)
         await driver.start()
-        yield driver, store, world
+        try:
+            yield driver, store, world
+        finally:
+            await driver.close()
