@@ -41,8 +41,9 @@ def not_found(journey_id: str) -> ApiError:
     return ApiError(404, "not_found", f"no journey {journey_id}")
 
 
-async def locate(journey_id: str, principal: Principal, journeys: JourneyClient,
-                 reader: JourneyReader) -> Located:
+async def locate(
+    journey_id: str, principal: Principal, journeys: JourneyClient, reader: JourneyReader
+) -> Located:
     if not JOURNEY_ID.match(journey_id):
         raise not_found(journey_id)
     row = await reader.get_row(journey_id)
@@ -61,8 +62,9 @@ async def locate(journey_id: str, principal: Principal, journeys: JourneyClient,
     return Located(journey_id, centre, principal, live)
 
 
-async def _located(journey_id: JourneyIdParam, principal: CurrentPrincipal, journeys: Journeys,
-                   reader: Reader) -> Located:
+async def _located(
+    journey_id: JourneyIdParam, principal: CurrentPrincipal, journeys: Journeys, reader: Reader
+) -> Located:
     return await locate(journey_id, principal, journeys, reader)
 
 
@@ -72,17 +74,28 @@ Journey = Annotated[Located, Depends(_located)]
 def check_milestone_kind(principal: Principal, kind: str) -> None:
     """Ops send ops milestones; centres send the clinical ones (both may send the shared ones)."""
     if principal.role == "centre" and kind in OPS_ONLY:
-        raise ApiError(403, "not_permitted", f"{kind} is recorded by operations staff, not by a centre")
+        raise ApiError(
+            403, "not_permitted", f"{kind} is recorded by operations staff, not by a centre"
+        )
     if principal.role == "ops" and kind in CENTRE_ONLY:
-        raise ApiError(403, "not_permitted",
-                       f"{kind} is a clinical milestone; only the treating centre reports it")
+        raise ApiError(
+            403,
+            "not_permitted",
+            f"{kind} is a clinical milestone; only the treating centre reports it",
+        )
 
 
 def fold(events: list[StoredEvent]) -> JourneyState:
     """A journey's state rebuilt from its stored events with the domain's own fold."""
-    return apply_records(None, [EventRecord(seq=e.seq, kind=e.kind, actor=e.actor,
-                                            occurred_at=e.occurred_at, payload=e.payload)
-                                for e in events])
+    return apply_records(
+        None,
+        [
+            EventRecord(
+                seq=e.seq, kind=e.kind, actor=e.actor, occurred_at=e.occurred_at, payload=e.payload
+            )
+            for e in events
+        ],
+    )
 
 
 async def logged_state(reader: JourneyReader, journey_id: str) -> JourneyState | None:
@@ -94,8 +107,9 @@ async def logged_state(reader: JourneyReader, journey_id: str) -> JourneyState |
     return fold(events) if events else None
 
 
-async def current_view(located: Located, journeys: JourneyClient, reader: JourneyReader
-                       ) -> tuple[JourneyView, bool]:
+async def current_view(
+    located: Located, journeys: JourneyClient, reader: JourneyReader
+) -> tuple[JourneyView, bool]:
     """(view, live): the workflow's own state, or the event log's when Temporal cannot give it."""
     if located.view is not None:
         return located.view, True

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -33,12 +33,18 @@ bodies). The manager page is at [/ui](/ui).
 
 
 def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
-def create_app(settings: Settings, journeys: JourneyClient, reader: JourneyReader, *,
-               body_limit: int = BODY_LIMIT, clock: Callable[[], datetime] = _utcnow,
-               ui_token_query: bool = False) -> FastAPI:
+def create_app(
+    settings: Settings,
+    journeys: JourneyClient,
+    reader: JourneyReader,
+    *,
+    body_limit: int = BODY_LIMIT,
+    clock: Callable[[], datetime] = _utcnow,
+    ui_token_query: bool = False,
+) -> FastAPI:
     """`ui_token_query` lets `/ui?token=...` sign in once (sets the cookie, then redirects):
     for headless screenshots only, since a token in a URL ends up in browser history."""
     app = FastAPI(title="CAR-T treatment journeys", version="1", description=DESCRIPTION)
@@ -47,8 +53,14 @@ def create_app(settings: Settings, journeys: JourneyClient, reader: JourneyReade
     app.state.clock, app.state.ui_token_query = clock, ui_token_query
 
     errors.install(app)
-    for router in (journey_routes.router, commands.router, history.router, reference.router,
-                   reference.health, ui.router):
+    for router in (
+        journey_routes.router,
+        commands.router,
+        history.router,
+        reference.router,
+        reference.health,
+        ui.router,
+    ):
         app.include_router(router)
     app.include_router(codec_router(settings), responses=CODEC_ERRORS)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
@@ -62,4 +74,3 @@ def create_app(settings: Settings, journeys: JourneyClient, reader: JourneyReade
     app.add_middleware(BodyGuard, limit=body_limit)
     app.add_middleware(AccessLog)
     return app
-

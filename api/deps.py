@@ -43,11 +43,15 @@ def parse_tokens(tokens: dict[str, str]) -> dict[str, Principal]:
         tag = hashlib.sha256(token.encode()).hexdigest()[:8]
         if role in ("ops", "manager"):
             out[token] = Principal(role, None, f"{role}:tok-{tag}", tag)  # type: ignore[arg-type]
-        elif role.startswith("centre:") and role.removeprefix("centre:") in reference_data.centres():
+        elif (
+            role.startswith("centre:") and role.removeprefix("centre:") in reference_data.centres()
+        ):
             out[token] = Principal("centre", role.removeprefix("centre:"), role, tag)
         else:
-            raise ValueError(f"JOURNEYS_API_TOKENS: unknown role {role!r} "
-                             "(expected ops, manager or centre:<centre id>)")
+            raise ValueError(
+                f"JOURNEYS_API_TOKENS: unknown role {role!r} "
+                "(expected ops, manager or centre:<centre id>)"
+            )
     return out
 
 
@@ -63,16 +67,24 @@ def lookup(principals: dict[str, Principal], token: str) -> Principal | None:
 bearer = HTTPBearer(auto_error=False, description="A token from JOURNEYS_API_TOKENS")
 
 
-def current_principal(request: Request,
-                      credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
-                      ) -> Principal:
+def current_principal(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> Principal:
     if credentials is None:
-        raise ApiError(401, "unauthenticated", "send Authorization: Bearer <token>",
-                       headers={"WWW-Authenticate": "Bearer"})
+        raise ApiError(
+            401,
+            "unauthenticated",
+            "send Authorization: Bearer <token>",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     principal = lookup(request.app.state.principals, credentials.credentials)
     if principal is None:
-        raise ApiError(401, "unauthenticated", "unknown or revoked token",
-                       headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+        raise ApiError(
+            401,
+            "unauthenticated",
+            "unknown or revoked token",
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        )
     request.state.actor = principal.actor
     return principal
 

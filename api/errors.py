@@ -29,14 +29,30 @@ log = structlog.get_logger("api")
 
 # Refusal codes from the domain that are not "the journey is in the wrong state" (409).
 REFUSAL_STATUS = {"not_permitted": 403, "invalid_milestone": 422}
-HTTP_CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
-              405: "method_not_allowed", 406: "not_acceptable", 413: "payload_too_large",
-              415: "unsupported_media_type", 422: "invalid_request", 503: "unavailable"}
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_request",
+    503: "unavailable",
+}
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, reason: str, *, headers: dict[str, str] | None = None,
-                 journey_id: str | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        reason: str,
+        *,
+        headers: dict[str, str] | None = None,
+        journey_id: str | None = None,
+    ) -> None:
         super().__init__(reason)
         self.status, self.code, self.reason = status, code, reason
         self.headers, self.journey_id = headers, journey_id
@@ -46,8 +62,9 @@ def error_body(code: str, reason: str, **extra: Any) -> dict[str, Any]:
     return {"code": code, "reason": reason, **{k: v for k, v in extra.items() if v is not None}}
 
 
-def error_response(status: int, code: str, reason: str, headers: dict[str, str] | None = None,
-                   **extra: Any) -> JSONResponse:
+def error_response(
+    status: int, code: str, reason: str, headers: dict[str, str] | None = None, **extra: Any
+) -> JSONResponse:
     return JSONResponse(error_body(code, reason, **extra), status_code=status, headers=headers)
 
 
@@ -68,8 +85,14 @@ def client_error_status(err: ClientError) -> int:
 
 def validation_items(errors: Any) -> list[dict[str, Any]]:
     # Never echo the input back: it may carry patient data, and it can be large.
-    return [{"loc": [p if isinstance(p, int) else str(p) for p in e.get("loc", ())],
-             "msg": str(e.get("msg", "invalid")), "type": str(e.get("type", "invalid"))} for e in errors]
+    return [
+        {
+            "loc": [p if isinstance(p, int) else str(p) for p in e.get("loc", ())],
+            "msg": str(e.get("msg", "invalid")),
+            "type": str(e.get("type", "invalid")),
+        }
+        for e in errors
+    ]
 
 
 def summarise(items: list[dict[str, Any]]) -> str:
@@ -88,7 +111,9 @@ def summarise(items: list[dict[str, Any]]) -> str:
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def api_error(request: Request, err: ApiError) -> JSONResponse:
-        return error_response(err.status, err.code, err.reason, err.headers, journey_id=err.journey_id)
+        return error_response(
+            err.status, err.code, err.reason, err.headers, journey_id=err.journey_id
+        )
 
     @app.exception_handler(ClientError)
     async def client_error(request: Request, err: ClientError) -> JSONResponse:
@@ -112,21 +137,32 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StoreError)
     async def store_error(request: Request, err: StoreError) -> JSONResponse:
         if isinstance(err, BadCursor):
-            return error_response(422, "invalid_cursor", "cursor is not one this API handed out; "
-                                  "start again without it")
+            return error_response(
+                422,
+                "invalid_cursor",
+                "cursor is not one this API handed out; start again without it",
+            )
         if isinstance(err, NotInStore):
             return error_response(404, "not_found", "no such journey in the event log")
         if not isinstance(err, StoreUnavailable | SchemaMissing):
             log.warning("event store error", error=type(err).__name__)
-        return error_response(503, "unavailable", "the event store is unavailable; retry shortly",
-                              {"Retry-After": "5"})
+        return error_response(
+            503,
+            "unavailable",
+            "the event store is unavailable; retry shortly",
+            {"Retry-After": "5"},
+        )
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, err: Exception) -> JSONResponse:
         if _is_store_outage(err):
             log.warning("event store unavailable", error=type(err).__name__)
-            return error_response(503, "unavailable", "the event store is unavailable; retry shortly",
-                                   {"Retry-After": "5"})
+            return error_response(
+                503,
+                "unavailable",
+                "the event store is unavailable; retry shortly",
+                {"Retry-After": "5"},
+            )
         log.exception("unhandled error", error=type(err).__name__)
         return error_response(500, "internal", "internal error; the operators have been told")
 

@@ -1,4 +1,4 @@
-"""`journeys api`: connect to Temporal (lazily), open the event store, serve the app with uvicorn."""
+"""`journeys api`: connect to Temporal (lazily), open the event store, serve the app."""
 
 from __future__ import annotations
 
@@ -16,13 +16,20 @@ async def serve(settings: Settings, host: str, port: int) -> int:
     from journeys.temporal import connect
     from store.factory import open_store
 
-    # Lazy: the API comes up (and answers 503 for writes, reads from the log) while Temporal is down.
+    # Lazy: the API comes up (503 for writes, reads from the log) while Temporal is down.
     client = await connect(settings, lazy=True)
     store = await open_store(settings.database_url)
     app = create_app(settings, JourneyClient(client, settings), store)
     # Our AccessLog middleware logs each request without query strings; uvicorn's would not.
-    config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False,
-                            server_header=False, timeout_graceful_shutdown=10)
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        server_header=False,
+        timeout_graceful_shutdown=10,
+    )
     server = uvicorn.Server(config)
     log.info("api listening", url=f"http://{host}:{port}", docs=f"http://{host}:{port}/docs")
     try:

@@ -22,9 +22,17 @@ QUIET_PATHS = {"/healthz"}
 
 async def _refuse(send: Send, status: int, code: str, reason: str) -> None:
     body = json.dumps({"code": code, "reason": reason}).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"),
-                            (b"content-length", str(len(body)).encode()), (b"connection", b"close")]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -62,9 +70,13 @@ class BodyGuard:
         try:
             body.decode("utf-8")
         except UnicodeDecodeError as err:
-            await _refuse(send, 422, "invalid_encoding",
-                          f"the body is not valid UTF-8 (first bad byte at offset {err.start}); "
-                          "send JSON encoded as UTF-8")
+            await _refuse(
+                send,
+                422,
+                "invalid_encoding",
+                f"the body is not valid UTF-8 (first bad byte at offset {err.start}); "
+                "send JSON encoded as UTF-8",
+            )
             return
         await self.app(scope, _replay(body, receive), send)
 
@@ -83,7 +95,7 @@ def _replay(body: bytes, receive: Receive) -> Receive:
 
 
 class AccessLog:
-    """Actor, route, journey id, status and time: never bodies or query strings (no patient data)."""
+    """Actor, route, journey id, status, time; never bodies or query strings (no patient data)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -106,7 +118,9 @@ class AccessLog:
             route = getattr(scope.get("route"), "path", None)
             state: dict[str, Any] = scope.get("state") or {}
             fields = {
-                "method": scope["method"], "route": route or scope["path"], "status": status,
+                "method": scope["method"],
+                "route": route or scope["path"],
+                "status": status,
                 "actor": state.get("actor", "anonymous"),
                 "journey_id": (scope.get("path_params") or {}).get("journey_id"),
                 "ms": round((time.perf_counter() - started) * 1000, 1),

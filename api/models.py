@@ -13,8 +13,15 @@ from domain.view import JourneyView
 from store.base import StoredEvent
 from store.projection import JourneyRow
 
-PatientRef = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:\-]+$",
-                                  description="Opaque patient reference: never a name or passport number")]
+PatientRef = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=128,
+        pattern=r"^[A-Za-z0-9_.:\-]+$",
+        description="Opaque patient reference: never a name or passport number",
+    ),
+]
 RefId = Annotated[str, Field(min_length=1, max_length=64)]
 
 
@@ -43,7 +50,7 @@ class ErrorItem(BaseModel):
 
 
 class ErrorOut(BaseModel):
-    """Every 4xx/5xx answer has this shape; `code` is stable for programs, `reason` is for people."""
+    """Every 4xx/5xx answer: `code` is stable for programs, `reason` is for people."""
 
     code: str
     reason: str
@@ -97,11 +104,15 @@ class JourneyOut(BaseModel):
     stages: list[StageVisitOut]
     last_seq: int
     source: Literal["temporal", "event_log"] = Field(
-        "temporal", description="temporal: live workflow state; event_log: rebuilt from the log "
-                                "(closed journeys past Temporal's retention, or Temporal unreachable)")
+        "temporal",
+        description="temporal: live workflow state; event_log: rebuilt from the log "
+        "(closed journeys past Temporal's retention, or Temporal unreachable)",
+    )
 
     @classmethod
-    def of(cls, view: JourneyView, source: Literal["temporal", "event_log"] = "temporal") -> JourneyOut:
+    def of(
+        cls, view: JourneyView, source: Literal["temporal", "event_log"] = "temporal"
+    ) -> JourneyOut:
         return cls.model_validate({**view.model_dump(exclude={"bookings"}), "source": source})
 
 
@@ -127,7 +138,9 @@ class JourneyRowOut(BaseModel):
 
 class JourneyPageOut(BaseModel):
     journeys: list[JourneyRowOut]
-    next_cursor: str | None = Field(None, description="Pass as ?cursor= for the next page; null on the last")
+    next_cursor: str | None = Field(
+        None, description="Pass as ?cursor= for the next page; null on the last"
+    )
 
 
 class HistoryEntryOut(BaseModel):

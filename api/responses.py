@@ -8,11 +8,16 @@ from api.models import ErrorOut
 
 
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    text = {400: "Unreadable request", 401: "Missing or unknown bearer token",
-            403: "Not allowed for this token (role, centre or milestone kind)",
-            404: "No such journey", 409: "Refused by the journey's rules (`code`, `reason`)",
-            413: "Body larger than 64 KiB", 422: "Invalid body or parameters",
-            503: "Temporal or the event store is unreachable; retry"}
+    text = {
+        400: "Unreadable request",
+        401: "Missing or unknown bearer token",
+        403: "Not allowed for this token (role, centre or milestone kind)",
+        404: "No such journey",
+        409: "Refused by the journey's rules (`code`, `reason`)",
+        413: "Body larger than 64 KiB",
+        422: "Invalid body or parameters",
+        503: "Temporal or the event store is unreachable; retry",
+    }
     return {c: {"model": ErrorOut, "description": text[c]} for c in codes}
 
 

@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -54,17 +54,31 @@ def free_port() -> int:
 
 
 def milestone(kind: str, **fields: Any) -> dict[str, Any]:
-    return {"kind": kind, "milestone_id": uuid.uuid4().hex,
-            "occurred_at": datetime.now(timezone.utc).isoformat(), **fields}
+    return {
+        "kind": kind,
+        "milestone_id": uuid.uuid4().hex,
+        "occurred_at": datetime.now(UTC).isoformat(),
+        **fields,
+    }
 
 
 async def to_stay(journeys: JourneyClient, centre: str) -> str:
-    view = await journeys.start(patient_ref=f"bench-{uuid.uuid4().hex[:10]}", centre_id=centre,
-                                product=None, actor="ops:bench")
-    steps = [("records_received", {}), ("teleconsult_completed", {"outcome": "proceed"}),
-             ("eligibility_decided", {"eligible": True, "product": "axi-cel", "estimate_usd": 90000}),
-             ("estimate_accepted", {}), ("patient_admitted", {}), ("apheresis_completed", {"coi": "COI-B"}),
-             ("product_released", {"coi": "COI-B", "lot": "L-B"}), ("infusion_completed", {"coi": "COI-B"})]
+    view = await journeys.start(
+        patient_ref=f"bench-{uuid.uuid4().hex[:10]}",
+        centre_id=centre,
+        product=None,
+        actor="ops:bench",
+    )
+    steps: list[tuple[str, dict[str, Any]]] = [
+        ("records_received", {}),
+        ("teleconsult_completed", {"outcome": "proceed"}),
+        ("eligibility_decided", {"eligible": True, "product": "axi-cel", "estimate_usd": 90000}),
+        ("estimate_accepted", {}),
+        ("patient_admitted", {}),
+        ("apheresis_completed", {"coi": "COI-B"}),
+        ("product_released", {"coi": "COI-B", "lot": "L-B"}),
+        ("infusion_completed", {"coi": "COI-B"}),
+    ]
     for kind, fields in steps:
         actor = "ops:bench" if kind == "estimate_accepted" else f"centre:{centre}"
         await journeys.report(view.journey_id, parse_milestone(milestone(kind, **fields)), actor)
@@ -73,12 +87,17 @@ async def to_stay(journeys: JourneyClient, centre: str) -> str:
 
 def summary(samples: list[float]) -> dict[str, float]:
     q = statistics.quantiles(samples, n=100, method="inclusive")
-    return {"n": len(samples), "p50_ms": round(q[49], 2), "p95_ms": round(q[94], 2),
-            "p99_ms": round(q[98], 2), "mean_ms": round(statistics.fmean(samples), 2)}
+    return {
+        "n": len(samples),
+        "p50_ms": round(q[49], 2),
+        "p95_ms": round(q[94], 2),
+        "p99_ms": round(q[98], 2),
+        "mean_ms": round(statistics.fmean(samples), 2),
+    }
 
 
-async def wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
+async def wait_healthy(url: str, proc: subprocess.Popen[bytes], within_s: float = 60) -> None:
+    deadline = time.monotonic() + within_s
     async with httpx.AsyncClient() as http:
         while time.monotonic() < deadline:
             if proc.poll() is not None:
@@ -96,52 +115,81 @@ async def run(samples: int, journeys_n: int) -> dict[str, Any]:
     tmp = Path(tempfile.mkdtemp(prefix="api-bench-"))
     db = f"sqlite+aiosqlite:///{tmp}/events.db"
     async with await WorkflowEnvironment.start_local(
-        dev_server_existing_path=dev_server_path(), search_attributes=SEARCH_ATTRIBUTES,
+        dev_server_existing_path=dev_server_path(),
+        search_attributes=SEARCH_ATTRIBUTES,
         dev_server_log_level="error",
     ) as env:
         address = env.client.service_client.config.target_host
         # Production settings: payload codec on, SQLite event store; one task queue for this run.
-        settings = Settings(temporal_address=address, database_url=db, task_queue=f"bench-{uuid.uuid4().hex[:6]}")
+        settings = Settings(
+            temporal_address=address, database_url=db, task_queue=f"bench-{uuid.uuid4().hex[:6]}"
+        )
         client: Client = await connect(settings)
         store = await open_store(db)
         journey_worker = build_worker(client, settings, store)
-        bare_worker = Worker(client, task_queue=settings.task_queue + "-bare", workflows=[BareWorkflow])
+        bare_worker = Worker(
+            client, task_queue=settings.task_queue + "-bare", workflows=[BareWorkflow]
+        )
         port = free_port()
-        api_env = {**os.environ, "JOURNEYS_TEMPORAL_ADDRESS": address, "JOURNEYS_DATABASE_URL": db,
-                   "JOURNEYS_TASK_QUEUE": settings.task_queue, "PYTHONUNBUFFERED": "1"}
-        log = open(tmp / "api.log", "wb")  # noqa: SIM115 - closed below
-        api = subprocess.Popen([sys.executable, "-m", "starter.cli", "api", "--api-port", str(port)],
-                               env=api_env, stdout=log, stderr=subprocess.STDOUT)
+        api_env = {
+            **os.environ,
+            "JOURNEYS_TEMPORAL_ADDRESS": address,
+            "JOURNEYS_DATABASE_URL": db,
+            "JOURNEYS_TASK_QUEUE": settings.task_queue,
+            "PYTHONUNBUFFERED": "1",
+        }
+        log = open(tmp / "api.log", "wb")  # noqa: SIM115, ASYNC230 - set-up, closed below
+        api = subprocess.Popen(  # noqa: ASYNC220 - a long-lived child, not awaited
+            [sys.executable, "-m", "starter.cli", "api", "--api-port", str(port)],
+            env=api_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         base = f"http://127.0.0.1:{port}"
         try:
             async with journey_worker, bare_worker:
                 await wait_healthy(base, api)
                 journeys = JourneyClient(client, settings)
                 ids = [await to_stay(journeys, "pku") for _ in range(journeys_n)]
-                bare = await client.start_workflow(BareWorkflow.run, id=f"bare-{uuid.uuid4().hex[:8]}",
-                                                   task_queue=settings.task_queue + "-bare")
+                bare = await client.start_workflow(
+                    BareWorkflow.run,
+                    id=f"bare-{uuid.uuid4().hex[:8]}",
+                    task_queue=settings.task_queue + "-bare",
+                )
                 timings: dict[str, list[float]] = {"api": [], "temporal": [], "bare": []}
-                async with httpx.AsyncClient(base_url=base, headers={"Authorization": "Bearer dev-pku"},
-                                             timeout=30) as http:
+                async with httpx.AsyncClient(
+                    base_url=base, headers={"Authorization": "Bearer dev-pku"}, timeout=30
+                ) as http:
 
                     async def via_api(journey: str) -> None:
-                        r = await http.post(f"/v1/journeys/{journey}/milestones",
-                                            json=milestone("monitoring_reported", crs_grade=1, icans_grade=0))
+                        r = await http.post(
+                            f"/v1/journeys/{journey}/milestones",
+                            json=milestone("monitoring_reported", crs_grade=1, icans_grade=0),
+                        )
                         assert r.status_code == 200, r.text
 
                     async def via_temporal(journey: str) -> None:
-                        m = parse_milestone(milestone("monitoring_reported", crs_grade=1, icans_grade=0))
+                        m = parse_milestone(
+                            milestone("monitoring_reported", crs_grade=1, icans_grade=0)
+                        )
                         await client.get_workflow_handle(workflow_id(journey)).execute_update(
-                            JourneyWorkflow.report_milestone, MilestoneRequest(actor="centre:pku", milestone=m),
-                            id=milestone_update_id(m))
+                            JourneyWorkflow.report_milestone,
+                            MilestoneRequest(actor="centre:pku", milestone=m),
+                            id=milestone_update_id(m),
+                        )
 
                     async def via_bare(i: int) -> None:
                         assert await bare.execute_update(BareWorkflow.ping, i) == i
 
-                    for i in range(samples + 20):  # the first 20 of each warm up connections and caches
+                    for i in range(
+                        samples + 20
+                    ):  # the first 20 of each warm up connections and caches
                         journey = ids[i % len(ids)]
-                        for name, call in (("api", via_api(journey)), ("temporal", via_temporal(journey)),
-                                           ("bare", via_bare(i))):
+                        for name, call in (
+                            ("api", via_api(journey)),
+                            ("temporal", via_temporal(journey)),
+                            ("bare", via_bare(i)),
+                        ):
                             started = time.perf_counter()
                             await call
                             if i >= 20:
@@ -154,14 +202,26 @@ async def run(samples: int, journeys_n: int) -> dict[str, Any]:
             await store.close()
     result = {name: summary(values) for name, values in timings.items()}
     return {
-        "benchmark": "api_milestone_round_trip", "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "cpu": _cpu(), "python": platform.python_version(),
-                    "temporalio": version("temporalio"), "fastapi": version("fastapi"),
-                    "uvicorn": version("uvicorn")},
+        "benchmark": "api_milestone_round_trip",
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "cpu": _cpu(),
+            "python": platform.python_version(),
+            "temporalio": version("temporalio"),
+            "fastapi": version("fastapi"),
+            "uvicorn": version("uvicorn"),
+        },
         "params": {"samples": samples, "journeys": journeys_n, "store": "sqlite", "codec": True},
         "results": result,
-        "ratios": {"api_over_temporal_p50": round(result["api"]["p50_ms"] / result["temporal"]["p50_ms"], 2),
-                   "api_over_temporal_p99": round(result["api"]["p99_ms"] / result["temporal"]["p99_ms"], 2)},
+        "ratios": {
+            "api_over_temporal_p50": round(
+                result["api"]["p50_ms"] / result["temporal"]["p50_ms"], 2
+            ),
+            "api_over_temporal_p99": round(
+                result["api"]["p99_ms"] / result["temporal"]["p99_ms"], 2
+            ),
+        },
     }
 
 
@@ -181,14 +241,25 @@ def main() -> None:
     parser.add_argument("--journeys", type=int, default=6)
     args = parser.parse_args()
     out = asyncio.run(run(args.samples, args.journeys))
-    print(f"\nmilestone round trip, {args.samples} samples per path, {out['machine']['cpus']} CPUs "
-          f"({out['machine']['cpu']})")
+    print(
+        f"\nmilestone round trip, {args.samples} samples per path, {out['machine']['cpus']} CPUs "
+        f"({out['machine']['cpu']})"
+    )
     print(f"{'path':<38}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'mean ms':>9}")
-    labels = {"api": "HTTP API (uvicorn, separate process)", "temporal": "Temporal update (same workflow)",
-              "bare": "bare update (no domain, no store)"}
+    labels = {
+        "api": "HTTP API (uvicorn, separate process)",
+        "temporal": "Temporal update (same workflow)",
+        "bare": "bare update (no domain, no store)",
+    }
     for name, r in out["results"].items():
-        print(f"{labels[name]:<38}{r['p50_ms']:>9}{r['p95_ms']:>9}{r['p99_ms']:>9}{r['mean_ms']:>9}")
-    print(f"API / Temporal: p50 x{out['ratios']['api_over_temporal_p50']}, p99 x{out['ratios']['api_over_temporal_p99']}")
+        print(
+            f"{labels[name]:<38}{r['p50_ms']:>9}{r['p95_ms']:>9}{r['p99_ms']:>9}{r['mean_ms']:>9}"
+        )
+    ratios = out["ratios"]
+    print(
+        f"API / Temporal: p50 x{ratios['api_over_temporal_p50']}, "
+        f"p99 x{ratios['api_over_temporal_p99']}"
+    )
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "api_bench.json").write_text(json.dumps(out, indent=2))
     print(f"written to {RESULTS / 'api_bench.json'}")

@@ -103,17 +103,32 @@ def plan(state: JourneyState, as_of: datetime) -> JourneyPlan:
             forecast_start = cursor
             forecast_end = _forecast_end(state, stage, cursor, projected=True)
             cursor = forecast_end
-        rows.append(StagePlan(
-            stage=stage, status=status, planned_start=planned_start, planned_end=planned_end,
-            late_at=late_at, actual=actual, forecast_start=forecast_start,
-            forecast_end=forecast_end,
-            variance_days=_variance(policy, status, actual, forecast_end, planned_end),
-        ))
-    reached = [r.variance_days for r in rows
-               if r.status in ("done", "current") and r.variance_days is not None]
+        rows.append(
+            StagePlan(
+                stage=stage,
+                status=status,
+                planned_start=planned_start,
+                planned_end=planned_end,
+                late_at=late_at,
+                actual=actual,
+                forecast_start=forecast_start,
+                forecast_end=forecast_end,
+                variance_days=_variance(policy, status, actual, forecast_end, planned_end),
+            )
+        )
+    reached = [
+        r.variance_days
+        for r in rows
+        if r.status in ("done", "current") and r.variance_days is not None
+    ]
     return JourneyPlan(
-        journey_id=state.journey_id, started_at=state.started_at, as_of=as_of, ended_at=ended_at,
-        outcome=state.outcome, stages=tuple(rows), visits=_visits(state, baseline),
+        journey_id=state.journey_id,
+        started_at=state.started_at,
+        as_of=as_of,
+        ended_at=ended_at,
+        outcome=state.outcome,
+        stages=tuple(rows),
+        visits=_visits(state, baseline),
         behind_days=reached[-1] if reached else 0.0,
     )
 
@@ -149,8 +164,9 @@ def _status(index: int, current: int | None, reached: bool) -> PlanStatus:
     return "done" if index < current else "upcoming"
 
 
-def _forecast_end(state: JourneyState, stage: Stage, start: datetime,
-                  projected: bool = False) -> datetime:
+def _forecast_end(
+    state: JourneyState, stage: Stage, start: datetime, projected: bool = False
+) -> datetime:
     policy = state.policy
     if stage is Stage.FOLLOW_UP and state.infused_at is not None and not projected:
         last = policy.follow_up_visit_days[-1] if policy.follow_up_visit_days else 0
@@ -158,8 +174,13 @@ def _forecast_end(state: JourneyState, stage: Stage, start: datetime,
     return start + policy.days(stage_days(policy, stage)[0])
 
 
-def _variance(policy: PathwayPolicy, status: PlanStatus, actual: tuple[Span, ...],
-              forecast_end: datetime | None, planned_end: datetime) -> float | None:
+def _variance(
+    policy: PathwayPolicy,
+    status: PlanStatus,
+    actual: tuple[Span, ...],
+    forecast_end: datetime | None,
+    planned_end: datetime,
+) -> float | None:
     if status == "done" and actual and actual[-1].end is not None:
         return round(policy.in_days(actual[-1].end - planned_end), 1)
     if forecast_end is not None:

@@ -1,4 +1,4 @@
-"""A journey's history: the domain event log (system of record) or Temporal's own execution history."""
+"""A journey's history: the domain event log (system of record) or Temporal's own history."""
 
 from __future__ import annotations
 
@@ -17,8 +17,13 @@ router = APIRouter(prefix="/v1/journeys/{journey_id}", tags=["history"])
 
 
 @router.get("/history", response_model=HistoryOut | dict[str, Any], responses=READ)
-async def history(reader_role: ReaderPrincipal, journey: Journey, reader: Reader, journeys: Journeys,
-                  source: Literal["events", "temporal"] = "events") -> HistoryOut | JSONResponse:
+async def history(
+    reader_role: ReaderPrincipal,
+    journey: Journey,
+    reader: Reader,
+    journeys: Journeys,
+    source: Literal["events", "temporal"] = "events",
+) -> HistoryOut | JSONResponse:
     """Domain events in order with actor, times and the hash chain (ops, managers).
     `?source=temporal` returns Temporal's raw history JSON instead (what the Temporal UI shows;
     payloads stay encrypted)."""
@@ -29,5 +34,8 @@ async def history(reader_role: ReaderPrincipal, journey: Journey, reader: Reader
     except NotInStore:
         events = []
     linked = all(b.prev_hash == a.hash for a, b in zip(events, events[1:], strict=False))
-    return HistoryOut(journey_id=journey.journey_id, events=[HistoryEntryOut.of(e) for e in events],
-                      chain_verified=linked and bool(events))
+    return HistoryOut(
+        journey_id=journey.journey_id,
+        events=[HistoryEntryOut.of(e) for e in events],
+        chain_verified=linked and bool(events),
+    )

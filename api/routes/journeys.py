@@ -18,21 +18,29 @@ router = APIRouter(prefix="/v1/journeys", tags=["journeys"])
 
 
 @router.post("", status_code=201, response_model=JourneyOut, responses=WRITE)
-async def start_journey(body: StartJourneyIn, ops: OpsPrincipal, journeys: Journeys,
-                        response: Response) -> JourneyOut:
+async def start_journey(
+    body: StartJourneyIn, ops: OpsPrincipal, journeys: Journeys, response: Response
+) -> JourneyOut:
     """Start a patient's journey in stage `records` (ops). 409 if the patient already has an
     active journey (`journey_id` names it); 422 for an unknown centre or product."""
-    view = await journeys.start(patient_ref=body.patient_ref, centre_id=body.centre_id,
-                                product=body.product, actor=ops.actor)
+    view = await journeys.start(
+        patient_ref=body.patient_ref,
+        centre_id=body.centre_id,
+        product=body.product,
+        actor=ops.actor,
+    )
     response.headers["Location"] = f"/v1/journeys/{view.journey_id}"
     return JourneyOut.of(view)
 
 
 @router.get("", response_model=JourneyPageOut, responses=READ)
 async def list_journeys(
-    principal: CurrentPrincipal, reader: Reader,
-    stage: Stage | None = None, centre: Annotated[str | None, Query(max_length=64)] = None,
-    overdue: bool | None = None, outcome: Outcome | None = None,
+    principal: CurrentPrincipal,
+    reader: Reader,
+    stage: Stage | None = None,
+    centre: Annotated[str | None, Query(max_length=64)] = None,
+    overdue: bool | None = None,
+    outcome: Outcome | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> JourneyPageOut:
@@ -44,14 +52,21 @@ async def list_journeys(
         if centre not in (None, principal.centre_id):
             raise ApiError(403, "forbidden", "a centre token lists only its own centre's journeys")
         centre = principal.centre_id
-    page = await reader.list_journeys(stage=stage.value if stage else None, centre=centre,
-                                      overdue=overdue, outcome=outcome.value if outcome else None,
-                                      limit=limit, cursor=cursor)
-    return JourneyPageOut(journeys=[JourneyRowOut.of(r) for r in page.rows], next_cursor=page.next_cursor)
+    page = await reader.list_journeys(
+        stage=stage.value if stage else None,
+        centre=centre,
+        overdue=overdue,
+        outcome=outcome.value if outcome else None,
+        limit=limit,
+        cursor=cursor,
+    )
+    return JourneyPageOut(
+        journeys=[JourneyRowOut.of(r) for r in page.rows], next_cursor=page.next_cursor
+    )
 
 
 @router.get("/{journey_id}", response_model=JourneyOut, responses=READ)
 async def get_journey(journey: Journey, journeys: Journeys, reader: Reader) -> JourneyOut:
-    """Current stage, deadlines, COI, open alerts and outcome (ops, managers, the treating centre)."""
+    """Current stage, deadlines, COI, open alerts and outcome (ops, managers, its centre)."""
     view, live = await current_view(journey, journeys, reader)
     return JourneyOut.of(view, "temporal" if live else "event_log")

@@ -11,19 +11,55 @@ from store.base import StoredEvent
 from store.projection import JourneyRow
 
 STAGE_LABELS = {
-    "records": "Records", "teleconsult": "Teleconsult", "screening": "Screening",
-    "travel": "Travel & admission", "apheresis": "Apheresis", "manufacturing": "Manufacturing",
-    "infusion": "Infusion", "stay": "Inpatient stay", "follow_up": "Follow-up", "ended": "Ended",
+    "records": "Records",
+    "teleconsult": "Teleconsult",
+    "screening": "Screening",
+    "travel": "Travel & admission",
+    "apheresis": "Apheresis",
+    "manufacturing": "Manufacturing",
+    "infusion": "Infusion",
+    "stay": "Inpatient stay",
+    "follow_up": "Follow-up",
+    "ended": "Ended",
 }
 OUTCOME_LABELS = {
-    "completed": "Completed", "ineligible": "Ineligible", "lapsed": "Lapsed", "withdrawn": "Withdrawn",
-    "manufacturing_failed": "Manufacturing failed", "relapsed": "Relapsed", "deceased": "Deceased",
+    "completed": "Completed",
+    "ineligible": "Ineligible",
+    "lapsed": "Lapsed",
+    "withdrawn": "Withdrawn",
+    "manufacturing_failed": "Manufacturing failed",
+    "relapsed": "Relapsed",
+    "deceased": "Deceased",
 }
 # Fields worth a glance in the history table; free text is shortened, patient_ref never shown.
-SUMMARY_FIELDS = ("outcome", "eligible", "product", "estimate_usd", "coi", "lot", "next", "reason",
-                  "crs_grade", "icans_grade", "override_reason", "visit_day", "response", "term",
-                  "grade", "cause", "item", "reference", "alert_id", "note", "severity", "message",
-                  "centre_id", "stage", "interpreter", "documents")
+SUMMARY_FIELDS = (
+    "outcome",
+    "eligible",
+    "product",
+    "estimate_usd",
+    "coi",
+    "lot",
+    "next",
+    "reason",
+    "crs_grade",
+    "icans_grade",
+    "override_reason",
+    "visit_day",
+    "response",
+    "term",
+    "grade",
+    "cause",
+    "item",
+    "reference",
+    "alert_id",
+    "note",
+    "severity",
+    "message",
+    "centre_id",
+    "stage",
+    "interpreter",
+    "documents",
+)
 
 
 def stage_label(stage: str) -> str:
@@ -80,15 +116,24 @@ def short_id(journey_id: str) -> str:
 def list_row(row: JourneyRow, now: datetime) -> dict[str, Any]:
     late = row.next_deadline is not None and row.next_deadline <= now
     return {
-        "id": row.journey_id, "short": short_id(row.journey_id), "centre": centre_name(row.centre_id),
-        "centre_id": row.centre_id, "product": row.product or "", "stage": row.stage.value,
-        "stage_label": stage_label(row.stage.value), "outcome": row.outcome.value if row.outcome else None,
+        "id": row.journey_id,
+        "short": short_id(row.journey_id),
+        "centre": centre_name(row.centre_id),
+        "centre_id": row.centre_id,
+        "product": row.product or "",
+        "stage": row.stage.value,
+        "stage_label": stage_label(row.stage.value),
+        "outcome": row.outcome.value if row.outcome else None,
         "outcome_label": outcome_label(row.outcome.value if row.outcome else None),
         "in_stage": span(now - row.entered_stage_at) if row.stage is not Stage.ENDED else "",
         "since": date(row.entered_stage_at),
-        "deadline": date(row.next_deadline), "deadline_when": when(row.next_deadline, now),
-        "deadline_action": row.next_deadline_action or "", "deadline_late": late,
-        "overdue": row.overdue, "alerts": row.open_alerts, "started": date(row.started_at),
+        "deadline": date(row.next_deadline),
+        "deadline_when": when(row.next_deadline, now),
+        "deadline_action": row.next_deadline_action or "",
+        "deadline_late": late,
+        "overdue": row.overdue,
+        "alerts": row.open_alerts,
+        "started": date(row.started_at),
     }
 
 
@@ -99,7 +144,9 @@ def humanise_kind(kind: str) -> str:
 def summary(event: StoredEvent) -> str:
     payload = event.payload
     if event.kind == "journey_started":
-        return f"centre {payload.get('centre_id')}, product {payload.get('product') or 'not chosen'}"
+        return (
+            f"centre {payload.get('centre_id')}, product {payload.get('product') or 'not chosen'}"
+        )
     if event.kind == "stage_entered":
         return f"→ {stage_label(str(payload.get('stage')))}"
     parts = []
@@ -115,9 +162,16 @@ def summary(event: StoredEvent) -> str:
 
 def event_row(event: StoredEvent, previous: StoredEvent | None) -> dict[str, Any]:
     return {
-        "seq": event.seq, "kind": event.kind, "label": humanise_kind(event.kind), "actor": event.actor,
-        "actor_kind": event.actor.partition(":")[0], "occurred": date(event.occurred_at, with_time=True),
-        "summary": summary(event), "hash": event.hash[:10], "prev": event.prev_hash[:10],
+        "seq": event.seq,
+        "kind": event.kind,
+        "label": humanise_kind(event.kind),
+        "actor": event.actor,
+        "actor_kind": event.actor.partition(":")[0],
+        "occurred": date(event.occurred_at, with_time=True),
+        "summary": summary(event),
+        "hash": event.hash[:10],
+        "prev": event.prev_hash[:10],
         "linked": previous is None or previous.hash == event.prev_hash,
-        "alert": event.kind == "alert_raised", "severity": event.payload.get("severity", ""),
+        "alert": event.kind == "alert_raised",
+        "severity": event.payload.get("severity", ""),
     }

@@ -26,9 +26,14 @@ from store.base import BadCursor
 from store.base import JourneyNotFound as NotInStore
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
-templates = Jinja2Templates(env=Environment(loader=FileSystemLoader(Path(__file__).parent.parent / "templates"),
-                                            autoescape=select_autoescape(), trim_blocks=True,
-                                            lstrip_blocks=True))
+templates = Jinja2Templates(
+    env=Environment(
+        loader=FileSystemLoader(Path(__file__).parent.parent / "templates"),
+        autoescape=select_autoescape(),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+)
 PAGE_SIZE, COUNT_CAP = 25, 200
 
 
@@ -48,8 +53,13 @@ def _gate(request: Request) -> Principal | Response:
         return RedirectResponse(f"/ui/login?{urlencode({'next': target})}", status_code=303)
     request.state.actor = principal.actor
     if principal.role not in session.UI_ROLES:
-        return _page(request, "message.html", 403, title="Not for centre tokens",
-                     message="The manager page is for ops and manager tokens. Centres use the API.")
+        return _page(
+            request,
+            "message.html",
+            403,
+            title="Not for centre tokens",
+            message="The manager page is for ops and manager tokens. Centres use the API.",
+        )
     return principal
 
 
@@ -69,7 +79,8 @@ def _filters(params: dict[str, str]) -> dict[str, Any]:
 
 async def _counts(reader: Any) -> dict[str, str]:
     counts: dict[str, str] = {}
-    for key, kw in [*((s.value, {"stage": s.value}) for s in Stage), ("overdue", {"overdue": True})]:
+    queries: list[tuple[str, dict[str, Any]]] = [(s.value, {"stage": s.value}) for s in Stage]
+    for key, kw in [*queries, ("overdue", {"overdue": True})]:
         page = await reader.list_journeys(limit=COUNT_CAP, **kw)
         counts[key] = f"{len(page.rows)}{'+' if page.next_cursor else ''}"
     return counts
@@ -83,18 +94,34 @@ async def journey_list(request: Request, reader: Reader) -> Response:
         return gate
     filters = _filters(params)
     try:
-        page = await reader.list_journeys(limit=PAGE_SIZE, cursor=params.get("cursor") or None, **filters)
+        page = await reader.list_journeys(
+            limit=PAGE_SIZE, cursor=params.get("cursor") or None, **filters
+        )
     except BadCursor:  # a stale or edited link: show the first page rather than an error
         params.pop("cursor", None)
         page = await reader.list_journeys(limit=PAGE_SIZE, **filters)
     now = request.app.state.clock()
-    chosen = {k: params[k] for k in ("stage", "centre", "overdue", "outcome") if k in params
-              and k in filters}
-    next_url = f"/ui?{urlencode({**chosen, 'cursor': page.next_cursor})}" if page.next_cursor else None
-    return _page(request, "list.html", principal=gate, rows=[present.list_row(r, now) for r in page.rows],
-                 counts=await _counts(reader), chosen=chosen, next_url=next_url,
-                 first_url=f"/ui?{urlencode(chosen)}" if params.get("cursor") else None,
-                 centres=reference_data.centres(), outcomes=present.OUTCOME_LABELS, now=now)
+    chosen: dict[str, str] = {
+        k: params[k]
+        for k in ("stage", "centre", "overdue", "outcome")
+        if k in params and k in filters
+    }
+    next_url = (
+        f"/ui?{urlencode({**chosen, 'cursor': page.next_cursor})}" if page.next_cursor else None
+    )
+    return _page(
+        request,
+        "list.html",
+        principal=gate,
+        rows=[present.list_row(r, now) for r in page.rows],
+        counts=await _counts(reader),
+        chosen=chosen,
+        next_url=next_url,
+        first_url=f"/ui?{urlencode(chosen)}" if params.get("cursor") else None,
+        centres=reference_data.centres(),
+        outcomes=present.OUTCOME_LABELS,
+        now=now,
+    )
 
 
 @router.get("/journeys/{journey_id}")
@@ -109,15 +136,29 @@ async def journey_page(request: Request, journey_id: str, reader: Reader) -> Res
         except NotInStore:
             events = []
     if not events:
-        return _page(request, "message.html", 404, title="No such journey",
-                     message=f"There is no journey {journey_id[:64]} in the event log.")
+        return _page(
+            request,
+            "message.html",
+            404,
+            title="No such journey",
+            message=f"There is no journey {journey_id[:64]} in the event log.",
+        )
     state, now = fold(events), request.app.state.clock()
     current, journey_plan = view(state), plan(state, now)
     rows = [present.event_row(e, events[i - 1] if i else None) for i, e in enumerate(events)]
-    return _page(request, "journey.html", principal=gate, v=current, plan=journey_plan, now=now,
-                 tl=timeline.build(journey_plan, events, current.deadlines), events=rows,
-                 chain_ok=all(r["linked"] for r in rows), p=present,
-                 facts=_facts(current, journey_plan, now))
+    return _page(
+        request,
+        "journey.html",
+        principal=gate,
+        v=current,
+        plan=journey_plan,
+        now=now,
+        tl=timeline.build(journey_plan, events, current.deadlines),
+        events=rows,
+        chain_ok=all(r["linked"] for r in rows),
+        p=present,
+        facts=_facts(current, journey_plan, now),
+    )
 
 
 def _facts(v: Any, journey_plan: Any, now: Any) -> list[tuple[str, str, str]]:
@@ -126,15 +167,32 @@ def _facts(v: Any, journey_plan: Any, now: Any) -> list[tuple[str, str, str]]:
     return [
         ("Centre", present.centre_name(v.centre_id), ""),
         ("Product", present.product_name(v.product), ""),
-        ("In stage since", f"{present.date(v.stage_entered_at)} ({present.span(now - v.stage_entered_at)})", "")
-        if v.outcome is None else ("Ended on", present.date(v.stage_entered_at), ""),
-        ("Next deadline", f"{nd.action}: {present.when(nd.due_at, now)} ({present.date(nd.due_at)})"
-         if nd else "none pending", "late" if nd and nd.due_at <= now else ""),
-        ("Against plan", "on plan" if abs(slip) < 0.5 else f"{slip:+.0f} days", "late" if slip >= 0.5 else "ok"),
+        (
+            "In stage since",
+            f"{present.date(v.stage_entered_at)} ({present.span(now - v.stage_entered_at)})",
+            "",
+        )
+        if v.outcome is None
+        else ("Ended on", present.date(v.stage_entered_at), ""),
+        (
+            "Next deadline",
+            f"{nd.action}: {present.when(nd.due_at, now)} ({present.date(nd.due_at)})"
+            if nd
+            else "none pending",
+            "late" if nd and nd.due_at <= now else "",
+        ),
+        (
+            "Against plan",
+            "on plan" if abs(slip) < 0.5 else f"{slip:+.0f} days",
+            "late" if slip >= 0.5 else "ok",
+        ),
         ("Chain of identity", v.coi or "not yet collected", "mono"),
         ("Lot", v.lot or "—", "mono"),
-        ("Max CRS / ICANS", f"{v.max_crs_grade} / {v.max_icans_grade}",
-         "late" if max(v.max_crs_grade, v.max_icans_grade) >= 3 else ""),
+        (
+            "Max CRS / ICANS",
+            f"{v.max_crs_grade} / {v.max_icans_grade}",
+            "late" if max(v.max_crs_grade, v.max_icans_grade) >= 3 else "",
+        ),
         ("Follow-up", ", ".join(f"d{d}: {r}" for d, r in sorted(v.follow_ups.items())) or "—", ""),
     ]
 
@@ -154,8 +212,10 @@ async def login(request: Request) -> Response:
 def _sign_in(request: Request, token: str, target: str) -> Response:
     principal = session.token_principal(request, token) if token else None
     if principal is None or principal.role not in session.UI_ROLES:
-        error = ("That token is not an ops or manager token." if principal else "Unknown token.")
-        return _page(request, "login.html", 401 if principal is None else 403, next=target, error=error)
+        error = "That token is not an ops or manager token." if principal else "Unknown token."
+        return _page(
+            request, "login.html", 401 if principal is None else 403, next=target, error=error
+        )
     response = RedirectResponse(target, status_code=303)
     session.sign_in(request, response, principal)
     return response

@@ -31,8 +31,15 @@ def _sign(request: Request, body: str) -> str:
 
 def sign_in(request: Request, response: Response, principal: Principal) -> None:
     body = f"{principal.tag}.{int(time.time()) + LIFETIME_S}"
-    response.set_cookie(COOKIE, f"{body}.{_sign(request, body)}", max_age=LIFETIME_S, path="/",
-                        httponly=True, samesite="strict", secure=request.url.scheme == "https")
+    response.set_cookie(
+        COOKIE,
+        f"{body}.{_sign(request, body)}",
+        max_age=LIFETIME_S,
+        path="/",
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
 
 
 def sign_out(response: Response) -> None:
@@ -52,7 +59,10 @@ def session_principal(request: Request) -> Principal | None:
     expires, _, signature = rest.partition(".")
     if not (tag and expires.isdigit() and signature):
         return None
-    if not hmac.compare_digest(signature, _sign(request, f"{tag}.{expires}")) or int(expires) < time.time():
+    if (
+        not hmac.compare_digest(signature, _sign(request, f"{tag}.{expires}"))
+        or int(expires) < time.time()
+    ):
         return None
     for principal in request.app.state.principals.values():
         if principal.tag == tag:

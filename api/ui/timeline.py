@@ -6,7 +6,7 @@ Everything is computed here in viewBox units so the template only places shapes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from api.ui.present import span, stage_label
 from domain.plan import JourneyPlan, StagePlan
@@ -15,11 +15,30 @@ from domain.timers import Deadline
 from store.base import StoredEvent
 
 WIDTH, LEFT, RIGHT, TOP, ROW = 1000.0, 178.0, 24.0, 34.0, 38.0
-# Inside a row: the plan's thin bar at PLAN_Y, the actual bar from BAR_Y, markers on its middle line.
+# In a row: the plan's thin bar at PLAN_Y, the actual bar from BAR_Y, markers on its middle.
 PLAN_Y, BAR_Y, BAR_H = 6.0, 14.0, 16.0
 MID = BAR_Y + BAR_H / 2
-STEPS = [timedelta(seconds=s) for s in (1, 5, 10, 30, 60, 300, 600, 1800, 3600, 3 * 3600, 6 * 3600,
-                                         12 * 3600, 86400, 2 * 86400, 7 * 86400, 14 * 86400)]
+STEPS = [
+    timedelta(seconds=s)
+    for s in (
+        1,
+        5,
+        10,
+        30,
+        60,
+        300,
+        600,
+        1800,
+        3600,
+        3 * 3600,
+        6 * 3600,
+        12 * 3600,
+        86400,
+        2 * 86400,
+        7 * 86400,
+        14 * 86400,
+    )
+]
 MONTH = timedelta(days=30)
 
 
@@ -109,40 +128,62 @@ def window(plan: JourneyPlan) -> tuple[datetime, datetime]:
 def ticks(scale: _Scale) -> list[tuple[float, str]]:
     length = scale.end - scale.start
     if length > timedelta(days=120):
-        out, at = [], datetime(scale.start.year, scale.start.month, 1, tzinfo=timezone.utc)
-        step = 1 if length < timedelta(days=400) else 2
-        while at <= scale.end:
-            if at >= scale.start:
-                out.append((scale.x(at), at.strftime("%b %Y" if at.month == 1 or not out else "%b")))
-            month = at.month - 1 + step
-            at = at.replace(year=at.year + month // 12, month=month % 12 + 1)
-        return out
+        return _month_ticks(scale, 1 if length < timedelta(days=400) else 2)
     step = next((s for s in STEPS if length / s <= 10), MONTH)
-    epoch = datetime(2000, 1, 1, tzinfo=timezone.utc)
+    epoch = datetime(2000, 1, 1, tzinfo=UTC)
     at = epoch + ((scale.start - epoch) // step + 1) * step
-    fmt = "%d %b" if step >= timedelta(days=1) else ("%H:%M" if step >= timedelta(minutes=1) else "%H:%M:%S")
-    out = []
+    fmt = (
+        "%d %b"
+        if step >= timedelta(days=1)
+        else "%H:%M"
+        if step >= timedelta(minutes=1)
+        else "%H:%M:%S"
+    )
+    out: list[tuple[float, str]] = []
     while at <= scale.end:
         out.append((scale.x(at), at.strftime(fmt)))
         at += step
     return out
 
 
+def _month_ticks(scale: _Scale, months: int) -> list[tuple[float, str]]:
+    out: list[tuple[float, str]] = []
+    at = datetime(scale.start.year, scale.start.month, 1, tzinfo=UTC)
+    while at <= scale.end:
+        if at >= scale.start:
+            out.append((scale.x(at), at.strftime("%b %Y" if at.month == 1 or not out else "%b")))
+        month = at.month - 1 + months
+        at = at.replace(year=at.year + month // 12, month=month % 12 + 1)
+    return out
+
+
 def _row(scale: _Scale, index: int, stage: StagePlan, now: datetime) -> Row:
     y = TOP + index * ROW
     label = stage_label(stage.stage.value)
-    planned = scale.bar(stage.planned_start, stage.planned_end,
-                        f"{label} planned {stage.planned_start:%d %b} – {stage.planned_end:%d %b}")
-    actual = [scale.bar(s.start, s.end or now,
-                        f"{label}: {s.start:%d %b %H:%M} – " + (f"{s.end:%d %b %H:%M}" if s.end else "now"))
-              for s in stage.actual]
+    planned = scale.bar(
+        stage.planned_start,
+        stage.planned_end,
+        f"{label} planned {stage.planned_start:%d %b} – {stage.planned_end:%d %b}",
+    )
+    actual = [
+        scale.bar(
+            s.start,
+            s.end or now,
+            f"{label}: {s.start:%d %b %H:%M} – " + (f"{s.end:%d %b %H:%M}" if s.end else "now"),
+        )
+        for s in stage.actual
+    ]
     forecast = None
     if stage.forecast_start and stage.forecast_end and stage.status != "done":
         start = now if stage.status == "current" else stage.forecast_start
         if stage.forecast_end > start:
-            forecast = scale.bar(start, stage.forecast_end, f"{label} forecast to {stage.forecast_end:%d %b}")
+            forecast = scale.bar(
+                start, stage.forecast_end, f"{label} forecast to {stage.forecast_end:%d %b}"
+            )
     note, note_class = _note(stage, now)
-    return Row(y, stage.stage.value, label, stage.status, note, note_class, planned, actual, forecast)
+    return Row(
+        y, stage.stage.value, label, stage.status, note, note_class, planned, actual, forecast
+    )
 
 
 def _note(stage: StagePlan, now: datetime) -> tuple[str, str]:
@@ -153,8 +194,9 @@ def _note(stage: StagePlan, now: datetime) -> tuple[str, str]:
         return ("planned" if v is None or v <= 0.5 else f"expected +{v:.0f} d"), "muted"
     slip = "" if v is None else ("on plan" if abs(v) < 0.5 else f"{v:+.0f} d vs plan")
     if stage.status == "current":
-        return f"now · {span(now - stage.actual[-1].start)}" + (f" · {slip}" if slip else ""), \
-            "late" if v and v >= 0.5 else "current"
+        return f"now · {span(now - stage.actual[-1].start)}" + (
+            f" · {slip}" if slip else ""
+        ), "late" if v and v >= 0.5 else "current"
     return f"done · {slip}" if slip else "done", "late" if v and v >= 0.5 else "ok"
 
 
@@ -166,20 +208,37 @@ def build(plan: JourneyPlan, events: list[StoredEvent], deadlines: list[Deadline
     markers = _event_markers(scale, events, y_of)
     current = next((r for r in rows if r.status == "current"), None)
     if current is not None:
-        markers += [Marker(scale.x(d.due_at), current.y + MID, f"deadline-{d.action}",
-                           f"{d.action} {d.due_at:%d %b %H:%M}: {d.message}") for d in deadlines]
+        markers += [
+            Marker(
+                scale.x(d.due_at),
+                current.y + MID,
+                f"deadline-{d.action}",
+                f"{d.action} {d.due_at:%d %b %H:%M}: {d.message}",
+            )
+            for d in deadlines
+        ]
     follow_y = y_of.get(Stage.FOLLOW_UP.value, 0.0)
     grace = timedelta(seconds=plan_grace_seconds(plan))
     for v in plan.visits:
         missed = v.response is None and v.due_at + grace < now
         kind = "visit-done" if v.response else ("visit-missed" if missed else "visit")
-        title = f"day {v.day} visit: " + (v.response or ("missed" if missed else f"due {v.due_at:%d %b %Y}"))
-        markers.append(Marker(scale.x(v.due_at), follow_y + MID, kind, title, v.response or f"d{v.day}"))
+        title = f"day {v.day} visit: " + (
+            v.response or ("missed" if missed else f"due {v.due_at:%d %b %Y}")
+        )
+        markers.append(
+            Marker(scale.x(v.due_at), follow_y + MID, kind, title, v.response or f"d{v.day}")
+        )
     in_window = start <= now <= end
     visible = [m for m in markers if LEFT < m.x < WIDTH - RIGHT]
     return Timeline(
-        width=WIDTH, height=TOP + len(rows) * ROW + 22, left=LEFT, right=RIGHT, top=TOP, rows=rows,
-        ticks=ticks(scale), markers=visible,
+        width=WIDTH,
+        height=TOP + len(rows) * ROW + 22,
+        left=LEFT,
+        right=RIGHT,
+        top=TOP,
+        rows=rows,
+        ticks=ticks(scale),
+        markers=visible,
         today_x=scale.x(now) if in_window and plan.ended_at is None else None,
         end_x=scale.x(plan.ended_at) if plan.ended_at else None,
         end_label=(plan.outcome.value.replace("_", " ") if plan.outcome else "ended"),
@@ -191,7 +250,9 @@ def plan_grace_seconds(plan: JourneyPlan) -> float:
     return (row.late_at - row.planned_end).total_seconds()
 
 
-def _event_markers(scale: _Scale, events: list[StoredEvent], y_of: dict[str, float]) -> list[Marker]:
+def _event_markers(
+    scale: _Scale, events: list[StoredEvent], y_of: dict[str, float]
+) -> list[Marker]:
     """Milestones and alerts on the row of the stage they happened in."""
     out: list[Marker] = []
     stage = Stage.RECORDS.value
@@ -204,10 +265,29 @@ def _event_markers(scale: _Scale, events: list[StoredEvent], y_of: dict[str, flo
         y = y_of[stage]
         if e.kind == "alert_raised":
             severity = str(e.payload.get("severity", "high"))
-            out.append(Marker(scale.x(e.occurred_at), y + BAR_Y - 1, f"alert-{severity}",
-                              f"{severity} alert {e.payload.get('alert_id')}: {e.payload.get('message')}"))
-        elif e.kind not in ("journey_started", "reminder_sent", "booking_made", "booking_cancelled",
-                            "alert_acknowledged", "journey_withdrawn", "journey_ended"):
-            out.append(Marker(scale.x(e.occurred_at), y + MID, "milestone",
-                              f"{e.kind.replace('_', ' ')} by {e.actor}, {e.occurred_at:%d %b %H:%M}"))
+            out.append(
+                Marker(
+                    scale.x(e.occurred_at),
+                    y + BAR_Y - 1,
+                    f"alert-{severity}",
+                    f"{severity} alert {e.payload.get('alert_id')}: {e.payload.get('message')}",
+                )
+            )
+        elif e.kind not in (
+            "journey_started",
+            "reminder_sent",
+            "booking_made",
+            "booking_cancelled",
+            "alert_acknowledged",
+            "journey_withdrawn",
+            "journey_ended",
+        ):
+            out.append(
+                Marker(
+                    scale.x(e.occurred_at),
+                    y + MID,
+                    "milestone",
+                    f"{e.kind.replace('_', ' ')} by {e.actor}, {e.occurred_at:%d %b %H:%M}",
+                )
+            )
     return out

@@ -10,7 +10,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,12 +32,18 @@ from store.factory import open_store
 from tests.helpers.fakes import FakeOutsideWorld
 from worker import build_worker
 
-TOKENS = {"ops": "dev-ops", "manager": "dev-manager", "pku": "dev-pku", "fuda": "dev-fuda",
-          "jiahui": "dev-jiahui", "bad": "not-a-token"}
+TOKENS = {
+    "ops": "dev-ops",
+    "manager": "dev-manager",
+    "pku": "dev-pku",
+    "fuda": "dev-fuda",
+    "jiahui": "dev-jiahui",
+    "bad": "not-a-token",
+}
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat()
+    return datetime.now(UTC).isoformat()
 
 
 @dataclass
@@ -50,7 +56,9 @@ class Api:
     env: WorkflowEnvironment
     settings: Settings
 
-    async def call(self, method: str, path: str, as_: str | None = "ops", **kw: Any) -> httpx.Response:
+    async def call(
+        self, method: str, path: str, as_: str | None = "ops", **kw: Any
+    ) -> httpx.Response:
         headers = dict(kw.pop("headers", {}))
         if as_ is not None:
             headers["Authorization"] = f"Bearer {TOKENS[as_]}"
@@ -66,24 +74,44 @@ class Api:
         await self.settle(journey_id)
         return journey_id
 
-    async def milestone(self, journey_id: str, kind: str, as_: str | None = None,
-                        milestone_id: str | None = None, **fields: Any) -> httpx.Response:
-        body = {"kind": kind, "milestone_id": milestone_id or uuid.uuid4().hex,
-                "occurred_at": now_iso(), **fields}
+    async def milestone(
+        self,
+        journey_id: str,
+        kind: str,
+        as_: str | None = None,
+        milestone_id: str | None = None,
+        **fields: Any,
+    ) -> httpx.Response:
+        body = {
+            "kind": kind,
+            "milestone_id": milestone_id or uuid.uuid4().hex,
+            "occurred_at": now_iso(),
+            **fields,
+        }
         who = as_ or ("ops" if kind == "estimate_accepted" else "pku")
         return await self.call("POST", f"/v1/journeys/{journey_id}/milestones", who, json=body)
 
-    async def ok(self, journey_id: str, kind: str, as_: str | None = None, **fields: Any) -> dict[str, Any]:
+    async def ok(
+        self, journey_id: str, kind: str, as_: str | None = None, **fields: Any
+    ) -> dict[str, Any]:
         r = await self.milestone(journey_id, kind, as_, **fields)
         assert r.status_code == 200, r.text
         await self.settle(journey_id)
         return r.json()  # type: ignore[no-any-return]
 
-    async def to_infusion(self, journey_id: str, coi: str = "COI-API-1", centre: str = "pku") -> None:
+    async def to_infusion(
+        self, journey_id: str, coi: str = "COI-API-1", centre: str = "pku"
+    ) -> None:
         await self.ok(journey_id, "records_received", centre)
         await self.ok(journey_id, "teleconsult_completed", centre, outcome="proceed")
-        await self.ok(journey_id, "eligibility_decided", centre, eligible=True, product="axi-cel",
-                      estimate_usd=90000)
+        await self.ok(
+            journey_id,
+            "eligibility_decided",
+            centre,
+            eligible=True,
+            product="axi-cel",
+            estimate_usd=90000,
+        )
         await self.ok(journey_id, "estimate_accepted", "ops")
         await self.ok(journey_id, "patient_admitted", centre)
         await self.ok(journey_id, "apheresis_completed", centre, coi=coi)
@@ -136,9 +164,16 @@ async def api_store(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[J
 async def api(env: WorkflowEnvironment, api_store: JourneyStore) -> AsyncIterator[Api]:
     settings = api_settings(f"api-{uuid.uuid4().hex[:8]}")
     world = FakeOutsideWorld()
-    worker = build_worker(env.client, settings, api_store, task_queue=settings.task_queue,
-                          activities=[RecordingActivities(api_store).record_events, *world.activities()])
+    worker = build_worker(
+        env.client,
+        settings,
+        api_store,
+        task_queue=settings.task_queue,
+        activities=[RecordingActivities(api_store).record_events, *world.activities()],
+    )
     async with worker:
         app = create_app(settings, JourneyClient(env.client, settings), api_store)
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as http:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://api"
+        ) as http:
             yield Api(app, http, api_store, env, settings)

@@ -8,17 +8,26 @@ from tests.api.conftest import Api
 
 
 async def test_ops_starts_a_journey_and_gets_201_with_its_id_stage_and_location(api: Api) -> None:
-    r = await api.call("POST", "/v1/journeys", json={"patient_ref": f"p-{uuid.uuid4().hex}",
-                                                     "centre_id": "fuda", "product": "cilta-cel"})
+    r = await api.call(
+        "POST",
+        "/v1/journeys",
+        json={"patient_ref": f"p-{uuid.uuid4().hex}", "centre_id": "fuda", "product": "cilta-cel"},
+    )
     assert r.status_code == 201, r.text
     body = r.json()
-    assert body["journey_id"].startswith("J") and body["stage"] == "records" and body["outcome"] is None
+    assert (
+        body["journey_id"].startswith("J")
+        and body["stage"] == "records"
+        and body["outcome"] is None
+    )
     assert body["centre_id"] == "fuda" and body["product"] == "cilta-cel"
     assert r.headers["location"] == f"/v1/journeys/{body['journey_id']}"
     assert "patient_ref" not in body
 
 
-async def test_a_second_start_for_a_patient_with_an_active_journey_is_409_naming_it(api: Api) -> None:
+async def test_a_second_start_for_a_patient_with_an_active_journey_is_409_naming_it(
+    api: Api,
+) -> None:
     ref = f"p-{uuid.uuid4().hex}"
     first = await api.call("POST", "/v1/journeys", json={"patient_ref": ref, "centre_id": "pku"})
     again = await api.call("POST", "/v1/journeys", json={"patient_ref": ref, "centre_id": "jiahui"})
@@ -30,9 +39,13 @@ async def test_a_second_start_for_a_patient_with_an_active_journey_is_409_naming
 
 async def test_a_withdrawn_patient_can_start_a_new_journey_with_a_new_id(api: Api) -> None:
     ref = f"p-{uuid.uuid4().hex}"
-    first = (await api.call("POST", "/v1/journeys", json={"patient_ref": ref, "centre_id": "pku"})).json()
+    first = (
+        await api.call("POST", "/v1/journeys", json={"patient_ref": ref, "centre_id": "pku"})
+    ).json()
     await api.settle(first["journey_id"])
-    r = await api.call("POST", f"/v1/journeys/{first['journey_id']}/withdraw", json={"reason": "moved"})
+    r = await api.call(
+        "POST", f"/v1/journeys/{first['journey_id']}/withdraw", json={"reason": "moved"}
+    )
     assert r.status_code == 200, r.text
     await api.closed(first["journey_id"])
     second = await api.call("POST", "/v1/journeys", json={"patient_ref": ref, "centre_id": "pku"})
@@ -41,7 +54,10 @@ async def test_a_withdrawn_patient_can_start_a_new_journey_with_a_new_id(api: Ap
 
 
 async def test_an_unknown_centre_or_product_is_422_and_starts_nothing(api: Api) -> None:
-    for body, word in [({"centre_id": "mayo"}, "centre"), ({"centre_id": "pku", "product": "x-cel"}, "product")]:
+    for body, word in [
+        ({"centre_id": "mayo"}, "centre"),
+        ({"centre_id": "pku", "product": "x-cel"}, "product"),
+    ]:
         ref = f"p-{uuid.uuid4().hex}"
         r = await api.call("POST", "/v1/journeys", json={"patient_ref": ref, **body})
         assert r.status_code == 422 and r.json()["code"] == "unknown_reference"
@@ -51,7 +67,9 @@ async def test_an_unknown_centre_or_product_is_422_and_starts_nothing(api: Api) 
 
 
 async def test_a_patient_reference_that_looks_like_a_name_is_refused(api: Api) -> None:
-    r = await api.call("POST", "/v1/journeys", json={"patient_ref": "John Smith", "centre_id": "pku"})
+    r = await api.call(
+        "POST", "/v1/journeys", json={"patient_ref": "John Smith", "centre_id": "pku"}
+    )
     assert r.status_code == 422 and r.json()["errors"][0]["loc"] == ["body", "patient_ref"]
 
 
@@ -78,16 +96,22 @@ async def test_the_journey_list_filters_by_stage_centre_overdue_and_outcome(api:
         assert r.status_code == 200, r.text
         return {row["journey_id"] for row in r.json()["journeys"]}
 
-    assert in_records in await ids("stage=records") and in_teleconsult not in await ids("stage=records")
+    assert in_records in await ids("stage=records") and in_teleconsult not in await ids(
+        "stage=records"
+    )
     assert in_teleconsult in await ids("stage=teleconsult")
-    assert ended in await ids("outcome=ineligible") and in_records not in await ids("outcome=ineligible")
+    assert ended in await ids("outcome=ineligible") and in_records not in await ids(
+        "outcome=ineligible"
+    )
     assert {in_records, in_teleconsult} <= await ids("overdue=false")
     assert in_records not in await ids("overdue=true")
     rows = (await api.call("GET", "/v1/journeys?centre=jiahui&limit=200", "ops")).json()["journeys"]
     assert {r["centre_id"] for r in rows} == {"jiahui"}
 
 
-async def test_paging_through_the_list_visits_every_journey_once_in_a_stable_order(api: Api) -> None:
+async def test_paging_through_the_list_visits_every_journey_once_in_a_stable_order(
+    api: Api,
+) -> None:
     for _ in range(5):
         await api.start("ludaopei")
     seen: list[str] = []
@@ -114,8 +138,15 @@ async def test_a_centre_token_lists_only_its_own_journeys(api: Api) -> None:
 
 
 async def test_bad_list_parameters_are_422_with_a_reason(api: Api) -> None:
-    for query in ("stage=lunch", "overdue=maybe", "limit=0", "limit=201", "outcome=cured", "centre=mayo",
-                  "cursor=not-a-cursor"):
+    for query in (
+        "stage=lunch",
+        "overdue=maybe",
+        "limit=0",
+        "limit=201",
+        "outcome=cured",
+        "centre=mayo",
+        "cursor=not-a-cursor",
+    ):
         r = await api.call("GET", f"/v1/journeys?{query}", "manager")
         assert r.status_code == 422, (query, r.text)
         assert r.json()["reason"]

@@ -7,7 +7,7 @@ journeys (built with the pure domain) and a Temporal client that cannot connect.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 import pytest_asyncio
@@ -22,7 +22,7 @@ from store.memory import InMemoryEventStore
 from tests.api.scenarios import cohort, save
 from tests.api.test_outages import dead_address
 
-NOW = datetime(2025, 6, 10, 9, 30, tzinfo=timezone.utc)
+NOW = datetime(2025, 6, 10, 9, 30, tzinfo=UTC)
 FOLLOW_UP, IN_STAY, INELIGIBLE = "J6f7a8b9c0d1e2f35", "J5e6f7a8b9c0d1e24", "J7a8b9c0d1e2f3a46"
 
 
@@ -38,27 +38,43 @@ async def app() -> FastAPI:
 @pytest_asyncio.fixture
 async def page(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """A fresh browser: no cookies from other tests."""
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ui") as http:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://ui"
+    ) as http:
         yield http
 
 
 async def signed_in(page: httpx.AsyncClient, token: str = "dev-manager") -> httpx.Cookies:
-    r = await page.post("/ui/login", content=f"token={token}&next=/ui",
-                        headers={"content-type": "application/x-www-form-urlencoded"})
+    r = await page.post(
+        "/ui/login",
+        content=f"token={token}&next=/ui",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
     assert r.status_code == 303, r.text
     return r.cookies
 
 
-async def test_without_a_session_the_page_sends_you_to_sign_in_and_back(page: httpx.AsyncClient) -> None:
+async def test_without_a_session_the_page_sends_you_to_sign_in_and_back(
+    page: httpx.AsyncClient,
+) -> None:
     r = await page.get("/ui?stage=stay")
     assert r.status_code == 303 and r.headers["location"] == "/ui/login?next=%2Fui%3Fstage%3Dstay"
     form = await page.get("/ui/login?next=/ui%3Fstage%3Dstay")
-    assert form.status_code == 200 and 'name="token"' in form.text and 'value="/ui?stage=stay"' in form.text
+    assert (
+        form.status_code == 200
+        and 'name="token"' in form.text
+        and 'value="/ui?stage=stay"' in form.text
+    )
 
 
-async def test_signing_in_sets_an_httponly_strict_cookie_that_is_not_the_token(page: httpx.AsyncClient) -> None:
-    r = await page.post("/ui/login", content="token=dev-manager&next=/ui/journeys/" + IN_STAY,
-                        headers={"content-type": "application/x-www-form-urlencoded"})
+async def test_signing_in_sets_an_httponly_strict_cookie_that_is_not_the_token(
+    page: httpx.AsyncClient,
+) -> None:
+    r = await page.post(
+        "/ui/login",
+        content="token=dev-manager&next=/ui/journeys/" + IN_STAY,
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
     assert r.status_code == 303 and r.headers["location"] == f"/ui/journeys/{IN_STAY}"
     cookie = r.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie.replace("Strict", "strict")
@@ -66,13 +82,21 @@ async def test_signing_in_sets_an_httponly_strict_cookie_that_is_not_the_token(p
 
 
 async def test_centre_and_unknown_tokens_cannot_sign_in(page: httpx.AsyncClient) -> None:
-    for token, status, words in (("dev-pku", 403, "not an ops or manager token"), ("nope", 401, "Unknown token")):
-        r = await page.post("/ui/login", content=f"token={token}",
-                            headers={"content-type": "application/x-www-form-urlencoded"})
+    for token, status, words in (
+        ("dev-pku", 403, "not an ops or manager token"),
+        ("nope", 401, "Unknown token"),
+    ):
+        r = await page.post(
+            "/ui/login",
+            content=f"token={token}",
+            headers={"content-type": "application/x-www-form-urlencoded"},
+        )
         assert r.status_code == status and words in r.text and "set-cookie" not in r.headers
 
 
-async def test_a_forged_or_tampered_session_cookie_is_not_a_session(page: httpx.AsyncClient) -> None:
+async def test_a_forged_or_tampered_session_cookie_is_not_a_session(
+    page: httpx.AsyncClient,
+) -> None:
     cookies = await signed_in(page)
     value = cookies["journeys_session"]
     for forged in (value[:-1] + ("0" if value[-1] != "0" else "1"), "dev-manager", "x.y.z", ""):
@@ -82,28 +106,47 @@ async def test_a_forged_or_tampered_session_cookie_is_not_a_session(page: httpx.
 
 async def test_the_sign_in_never_redirects_off_site(page: httpx.AsyncClient) -> None:
     for target in ("https://evil.example/", "//evil.example", "/ui\\@evil", "/docs"):
-        r = await page.post("/ui/login", content=f"token=dev-ops&next={target}",
-                            headers={"content-type": "application/x-www-form-urlencoded"})
+        r = await page.post(
+            "/ui/login",
+            content=f"token=dev-ops&next={target}",
+            headers={"content-type": "application/x-www-form-urlencoded"},
+        )
         assert r.headers["location"] == "/ui", target
 
 
-async def test_a_token_in_the_query_string_is_ignored_unless_the_server_allows_it(page: httpx.AsyncClient) -> None:
+async def test_a_token_in_the_query_string_is_ignored_unless_the_server_allows_it(
+    page: httpx.AsyncClient,
+) -> None:
     r = await page.get("/ui?token=dev-manager")
     assert r.status_code == 303 and r.headers["location"].startswith("/ui/login")
 
 
 async def test_the_list_shows_stage_time_in_stage_deadline_and_overdue_and_alert_markers(
-        page: httpx.AsyncClient) -> None:
+    page: httpx.AsyncClient,
+) -> None:
     r = await page.get("/ui", cookies=await signed_in(page))
     assert r.status_code == 200
     html = r.text
-    for text in (FOLLOW_UP, IN_STAY, "Inpatient stay", "Follow-up", "Overdue", "1 alert", "escalate",
-                 "in 4 d", "Peking University Cancer Hospital", "Ineligible", "24 d"):
+    for text in (
+        FOLLOW_UP,
+        IN_STAY,
+        "Inpatient stay",
+        "Follow-up",
+        "Overdue",
+        "1 alert",
+        "escalate",
+        "in 4 d",
+        "Peking University Cancer Hospital",
+        "Ineligible",
+        "24 d",
+    ):
         assert text in html, text
     assert html.count('class="is-overdue"') == 1
 
 
-async def test_the_list_filters_by_stage_centre_overdue_and_outcome(page: httpx.AsyncClient) -> None:
+async def test_the_list_filters_by_stage_centre_overdue_and_outcome(
+    page: httpx.AsyncClient,
+) -> None:
     cookies = await signed_in(page)
     stay = (await page.get("/ui?stage=stay", cookies=cookies)).text
     assert IN_STAY in stay and FOLLOW_UP not in stay
@@ -128,10 +171,18 @@ async def test_a_journey_page_has_the_timeline_state_and_history(page: httpx.Asy
     r = await page.get(f"/ui/journeys/{IN_STAY}", cookies=await signed_in(page))
     assert r.status_code == 200
     html = r.text
-    assert "<svg class=\"timeline\"" in html and html.count('class="actual"') >= 8
+    assert '<svg class="timeline"' in html and html.count('class="actual"') >= 8
     assert 'class="today"' in html and "m-alert-high" in html and "m-deadline-escalate" in html
-    for text in ("Inpatient stay", "COI-5E6F", "LOT-5E6F-1", "CRS grade 3", "Hash chain intact",
-                 "centre:pku", "Monitoring reported", "3 / 1"):
+    for text in (
+        "Inpatient stay",
+        "COI-5E6F",
+        "LOT-5E6F-1",
+        "CRS grade 3",
+        "Hash chain intact",
+        "centre:pku",
+        "Monitoring reported",
+        "3 / 1",
+    ):
         assert text in html, text
     assert "ref-" + IN_STAY not in html  # the patient reference never reaches the page
 
@@ -142,7 +193,9 @@ async def test_an_ended_journey_shows_its_outcome_instead_of_today(page: httpx.A
     assert "not reached" in html
 
 
-async def test_an_unknown_journey_page_is_404_and_centres_are_refused(page: httpx.AsyncClient) -> None:
+async def test_an_unknown_journey_page_is_404_and_centres_are_refused(
+    page: httpx.AsyncClient,
+) -> None:
     cookies = await signed_in(page)
     assert (await page.get("/ui/journeys/J0000000000000000", cookies=cookies)).status_code == 404
     assert (await page.get("/ui/journeys/..%2F..%2Fetc", cookies=cookies)).status_code == 404
@@ -153,4 +206,6 @@ async def test_an_unknown_journey_page_is_404_and_centres_are_refused(page: http
 async def test_signing_out_clears_the_cookie(page: httpx.AsyncClient) -> None:
     r = await page.post("/ui/logout", cookies=await signed_in(page))
     assert r.status_code == 303 and r.headers["location"] == "/ui/login"
-    assert 'journeys_session=""' in r.headers["set-cookie"] or "Max-Age=0" in r.headers["set-cookie"]
+    assert (
+        'journeys_session=""' in r.headers["set-cookie"] or "Max-Age=0" in r.headers["set-cookie"]
+    )

@@ -42,11 +42,23 @@ def chromium() -> str:
 async def screenshot(browser: str, url: str, path: Path, size: str) -> str:
     with tempfile.TemporaryDirectory() as profile:
         proc = await asyncio.create_subprocess_exec(
-            browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            "--hide-scrollbars", f"--user-data-dir={profile}", f"--screenshot={path}",
-            f"--window-size={size}", url,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            f"--user-data-dir={profile}",
+            f"--screenshot={path}",
+            f"--window-size={size}",
+            url,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
         out, _ = await asyncio.wait_for(proc.communicate(), timeout=120)
     assert proc.returncode == 0, out.decode()[-2000:]
     return out.decode()
@@ -59,28 +71,44 @@ async def test_chromium_renders_the_list_and_journey_pages_for_a_signed_in_manag
     settings = Settings()
     client = await Client.connect(dead_address(), lazy=True, data_converter=pydantic_data_converter)
     # ?token= signs the browser in once (cookie, then a redirect without it): screenshots only.
-    app = create_app(settings, JourneyClient(client, settings), store, clock=lambda: NOW, ui_token_query=True)
+    app = create_app(
+        settings, JourneyClient(client, settings), store, clock=lambda: NOW, ui_token_query=True
+    )
     seen: list[str] = []
 
     @app.middleware("http")
     async def record(request, call_next):  # type: ignore[no-untyped-def]
         response = await call_next(request)
-        seen.append(f"{request.url.path} {response.status_code} {'cookie' if request.cookies else ''}")
+        seen.append(
+            f"{request.url.path} {response.status_code} {'cookie' if request.cookies else ''}"
+        )
         return response
 
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None,
-                                           access_log=False, lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="off"
+        )
+    )
     task = asyncio.create_task(server.serve())
-    while not server.started:
+    while not server.started:  # noqa: ASYNC110 - uvicorn offers no started event
         await asyncio.sleep(0.02)
     OUTPUT.mkdir(exist_ok=True)
     base = f"http://127.0.0.1:{port}"
     shots = {
         "manager-list.png": (f"{base}/ui?token=dev-manager", "1400,1000"),
-        "manager-journey-stay.png": (f"{base}/ui/journeys/{IN_STAY}?token=dev-manager", "1400,1500"),
-        "manager-journey-follow-up.png": (f"{base}/ui/journeys/{FOLLOW_UP}?token=dev-manager", "1400,1500"),
-        "manager-journey-ineligible.png": (f"{base}/ui/journeys/{INELIGIBLE}?token=dev-manager", "1400,1100"),
+        "manager-journey-stay.png": (
+            f"{base}/ui/journeys/{IN_STAY}?token=dev-manager",
+            "1400,1500",
+        ),
+        "manager-journey-follow-up.png": (
+            f"{base}/ui/journeys/{FOLLOW_UP}?token=dev-manager",
+            "1400,1500",
+        ),
+        "manager-journey-ineligible.png": (
+            f"{base}/ui/journeys/{INELIGIBLE}?token=dev-manager",
+            "1400,1100",
+        ),
         "manager-list-phone.png": (f"{base}/ui?token=dev-manager", "420,1400"),
     }
     try:

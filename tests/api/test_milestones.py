@@ -28,11 +28,18 @@ async def test_ops_milestones_are_recorded_with_the_ops_tokens_actor(api: Api) -
     assert events[1].actor.startswith("ops:tok-") and "dev-ops" not in events[1].actor
 
 
-async def test_resubmitting_the_same_milestone_returns_the_same_answer_and_records_nothing(api: Api) -> None:
+async def test_resubmitting_the_same_milestone_returns_the_same_answer_and_records_nothing(
+    api: Api,
+) -> None:
     journey = await api.start()
-    first = await api.milestone(journey, "records_received", milestone_id="m-1", occurred_at=now_iso())
-    body = {"kind": "records_received", "milestone_id": "m-1",
-            "occurred_at": (await api.events(journey))[1].payload["occurred_at"]}
+    first = await api.milestone(
+        journey, "records_received", milestone_id="m-1", occurred_at=now_iso()
+    )
+    body = {
+        "kind": "records_received",
+        "milestone_id": "m-1",
+        "occurred_at": (await api.events(journey))[1].payload["occurred_at"],
+    }
     await api.settle(journey)
     before = await api.count(journey)
     again = await api.call("POST", f"/v1/journeys/{journey}/milestones", "pku", json=body)
@@ -47,18 +54,29 @@ async def test_a_resubmission_after_an_api_restart_still_records_nothing(api: Ap
     before = await api.settle(journey)
     # A new process: a new app and a new client, nothing shared but Temporal and the store.
     fresh = create_app(api.settings, JourneyClient(api.env.client, api.settings), api.store)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=fresh), base_url="http://api") as http:
-        again = await http.post(f"/v1/journeys/{journey}/milestones", json=body,
-                                headers={"Authorization": "Bearer dev-pku"})
-    assert again.status_code == 200 and again.json()["stage"] == first.json()["stage"] == "teleconsult"
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=fresh), base_url="http://api"
+    ) as http:
+        again = await http.post(
+            f"/v1/journeys/{journey}/milestones",
+            json=body,
+            headers={"Authorization": "Bearer dev-pku"},
+        )
+    assert (
+        again.status_code == 200 and again.json()["stage"] == first.json()["stage"] == "teleconsult"
+    )
     assert await api.settle(journey) == before
 
 
-async def test_the_same_milestone_id_with_a_different_body_is_409_and_changes_nothing(api: Api) -> None:
+async def test_the_same_milestone_id_with_a_different_body_is_409_and_changes_nothing(
+    api: Api,
+) -> None:
     journey = await api.start()
     await api.ok(journey, "records_received", milestone_id="dup-1")
     before = await api.count(journey)
-    r = await api.milestone(journey, "teleconsult_completed", milestone_id="dup-1", outcome="proceed")
+    r = await api.milestone(
+        journey, "teleconsult_completed", milestone_id="dup-1", outcome="proceed"
+    )
     assert r.status_code == 409 and r.json()["code"] == "duplicate_milestone"
     assert "dup-1" in r.json()["reason"]
     assert await api.settle(journey) == before
@@ -103,12 +121,18 @@ async def test_another_centres_journey_is_403_without_saying_anything_about_it(a
     before = await api.count(journey)
     for method, path, body in [
         ("GET", f"/v1/journeys/{journey}", None),
-        ("POST", f"/v1/journeys/{journey}/milestones",
-         {"kind": "records_received", "milestone_id": "x-1", "occurred_at": now_iso()}),
+        (
+            "POST",
+            f"/v1/journeys/{journey}/milestones",
+            {"kind": "records_received", "milestone_id": "x-1", "occurred_at": now_iso()},
+        ),
     ]:
         r = await api.call(method, path, "fuda", json=body)
         assert r.status_code == 403
-        assert r.json() == {"code": "forbidden", "reason": "this journey is not available to your token"}
+        assert r.json() == {
+            "code": "forbidden",
+            "reason": "this journey is not available to your token",
+        }
     assert await api.count(journey) == before
 
 
@@ -144,6 +168,10 @@ async def test_an_occurred_at_in_the_future_is_refused_with_a_reason(api: Api) -
 
 
 async def test_ids_travel_only_as_path_segments(api: Api) -> None:
-    r = await api.call("POST", f"/v1/journeys/{uuid.uuid4().hex}/milestones", "pku",
-                       json={"kind": "records_received", "milestone_id": "z", "occurred_at": now_iso()})
+    r = await api.call(
+        "POST",
+        f"/v1/journeys/{uuid.uuid4().hex}/milestones",
+        "pku",
+        json={"kind": "records_received", "milestone_id": "z", "occurred_at": now_iso()},
+    )
     assert r.status_code == 404

@@ -21,17 +21,25 @@ def dead_address() -> str:
         return f"127.0.0.1:{s.getsockname()[1]}"
 
 
-async def test_with_temporal_unreachable_writes_are_503_and_reads_come_from_the_event_log(api: Api) -> None:
+async def test_with_temporal_unreachable_writes_are_503_and_reads_come_from_the_event_log(
+    api: Api,
+) -> None:
     journey = await api.start()
     client = await Client.connect(dead_address(), lazy=True, data_converter=pydantic_data_converter)
     app = create_app(api.settings, JourneyClient(client, api.settings), api.store)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api",
-                                 headers={"Authorization": "Bearer dev-ops"}) as http:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://api",
+        headers={"Authorization": "Bearer dev-ops"},
+    ) as http:
         start = await http.post("/v1/journeys", json={"patient_ref": "down-1", "centre_id": "pku"})
         assert start.status_code == 503 and start.json()["code"] == "unavailable"
         assert "Temporal" in start.json()["reason"] and start.headers["retry-after"]
-        report = await http.post(f"/v1/journeys/{journey}/milestones", headers={"Authorization": "Bearer dev-pku"},
-                                 json={"kind": "records_received", "milestone_id": "d1", "occurred_at": now_iso()})
+        report = await http.post(
+            f"/v1/journeys/{journey}/milestones",
+            headers={"Authorization": "Bearer dev-pku"},
+            json={"kind": "records_received", "milestone_id": "d1", "occurred_at": now_iso()},
+        )
         assert report.status_code == 503
         read = await http.get(f"/v1/journeys/{journey}")
         assert read.status_code == 200
@@ -54,8 +62,15 @@ class DownStore:
 
 async def test_with_the_event_store_down_reads_are_503_with_a_reason(api: Api) -> None:
     app = create_app(api.settings, JourneyClient(api.env.client, api.settings), DownStore())  # type: ignore[arg-type]
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api",
-                                 headers={"Authorization": "Bearer dev-manager"}) as http:
-        for path in ("/v1/journeys", "/v1/journeys/J0123456789abcdef", "/v1/journeys/J0123456789abcdef/history"):
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://api",
+        headers={"Authorization": "Bearer dev-manager"},
+    ) as http:
+        for path in (
+            "/v1/journeys",
+            "/v1/journeys/J0123456789abcdef",
+            "/v1/journeys/J0123456789abcdef/history",
+        ):
             r = await http.get(path)
             assert r.status_code == 503 and "event store" in r.json()["reason"], (path, r.text)

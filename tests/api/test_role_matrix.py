@@ -27,7 +27,12 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, set[Any]]] = [
     ("POST", "/v1/journeys", {"patient_ref": "matrix", "centre_id": "mayo"}, {"ops"}),
     ("GET", "/v1/journeys", None, EVERYONE),
     ("GET", "/v1/journeys/{live}", None, {"ops", "manager", "pku"}),
-    ("POST", "/v1/journeys/{live}/milestones", milestone("apheresis_completed", coi="COI-M"), {"pku"}),
+    (
+        "POST",
+        "/v1/journeys/{live}/milestones",
+        milestone("apheresis_completed", coi="COI-M"),
+        {"pku"},
+    ),
     ("POST", "/v1/journeys/{live}/milestones", milestone("estimate_accepted"), {"ops"}),
     ("POST", "/v1/journeys/{live}/milestones", milestone("patient_admitted"), {"ops", "pku"}),
     ("POST", "/v1/journeys/{ended}/withdraw", {"reason": "matrix"}, {"ops"}),
@@ -54,18 +59,31 @@ async def journeys(api: Api) -> dict[str, str]:
 
 
 def let_through(status: int, location: str | None) -> bool:
-    return status not in (401, 403) and not (status == 303 and (location or "").startswith("/ui/login"))
+    return status not in (401, 403) and not (
+        status == 303 and (location or "").startswith("/ui/login")
+    )
 
 
-@pytest.mark.parametrize("method,path,body,allowed", MATRIX, ids=[f"{m} {p}" for m, p, _, _ in MATRIX])
+@pytest.mark.parametrize(
+    "method,path,body,allowed", MATRIX, ids=[f"{m} {p}" for m, p, _, _ in MATRIX]
+)
 async def test_each_endpoint_lets_through_exactly_its_documented_roles(
-        api: Api, journeys: dict[str, str], method: str, path: str, body: dict[str, Any] | None,
-        allowed: set[Any]) -> None:
+    api: Api,
+    journeys: dict[str, str],
+    method: str,
+    path: str,
+    body: dict[str, Any] | None,
+    allowed: set[Any],
+) -> None:
     url = path.format(**journeys)
     before = {j: await api.count(j) for j in journeys.values()}
     through = set()
     for role in ROLES:
-        r = await api.call(method, url, role, json=body) if body is not None else await api.call(method, url, role)
+        r = (
+            await api.call(method, url, role, json=body)
+            if body is not None
+            else await api.call(method, url, role)
+        )
         assert r.status_code < 500, (role, r.text)
         if let_through(r.status_code, r.headers.get("location")):
             through.add(role)

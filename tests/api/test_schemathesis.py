@@ -27,7 +27,12 @@ from schemathesis.specs.openapi.checks import (
 
 from tests.api.conftest import TOKENS, Api
 
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
 
 
 def free_port() -> int:
@@ -39,10 +44,13 @@ def free_port() -> int:
 @pytest_asyncio.fixture(scope="module")
 async def served(api: Api) -> AsyncIterator[str]:
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(api.app, host="127.0.0.1", port=port, log_config=None,
-                                           access_log=False, lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            api.app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="off"
+        )
+    )
     task = asyncio.create_task(server.serve())
-    while not server.started:
+    while not server.started:  # noqa: ASYNC110 - uvicorn offers no started event
         await asyncio.sleep(0.02)
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
@@ -60,8 +68,13 @@ def fuzz(base_url: str, schema: dict[str, Any], journey_id: str, examples: int) 
     )
     roles = st.sampled_from(["ops", "manager", "pku", "fuda"])
 
-    @settings(max_examples=examples, deadline=None, database=None, derandomize=True,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(case=cases, role=roles)
     def run(case: Any, role: str) -> None:
         headers = {"Authorization": f"Bearer {TOKENS[role]}"}
