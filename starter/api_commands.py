@@ -159,7 +159,8 @@ def _print(page: dict[str, Any], as_json: bool) -> None:
         return
     now = datetime.now(UTC)
     table = Table(show_lines=False)
-    for col in ("journey", "centre", "stage", "in stage", "next deadline", "overdue", "alerts"):
+    table.add_column("journey", no_wrap=True)
+    for col in ("centre", "stage", "in stage", "next deadline", "overdue", "alerts"):
         table.add_column(col)
     for row in page["journeys"]:
         entered = datetime.fromisoformat(row["entered_stage_at"])

@@ -150,3 +150,21 @@ async def test_bad_list_parameters_are_422_with_a_reason(api: Api) -> None:
         r = await api.call("GET", f"/v1/journeys?{query}", "manager")
         assert r.status_code == 422, (query, r.text)
         assert r.json()["reason"]
+
+
+async def test_every_request_is_logged_with_actor_route_journey_and_status_but_no_patient_ref(
+    api: Api,
+) -> None:
+    from structlog.testing import capture_logs
+
+    ref = f"patient-{uuid.uuid4().hex}"
+    with capture_logs() as logs:
+        r = await api.call("POST", "/v1/journeys", json={"patient_ref": ref, "centre_id": "pku"})
+        journey = r.json()["journey_id"]
+        await api.call("GET", f"/v1/journeys/{journey}", "fuda")
+    lines = [e for e in logs if e.get("event") == "request"]
+    assert lines[0]["route"] == "/v1/journeys" and lines[0]["status"] == 201
+    assert lines[0]["actor"].startswith("ops:tok-")
+    assert lines[1]["journey_id"] == journey and lines[1]["status"] == 403
+    assert lines[1]["actor"] == "centre:fuda"
+    assert ref not in repr(logs)
