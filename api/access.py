@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Path
+from fastapi import Depends, Path, Request
 
 from api.deps import CurrentPrincipal, Journeys, Principal, Reader
 from api.errors import ApiError
@@ -41,31 +41,59 @@ def not_found(journey_id: str) -> ApiError:
     return ApiError(404, "not_found", f"no journey {journey_id}")
 
 
+class CentreCache:
+    """journey id -> centre id. A journey never changes centre, so a hit needs no read at all."""
+
+    def __init__(self, size: int = 50_000) -> None:
+        self.size = size
+        self.known: dict[str, str] = {}
+
+    def get(self, journey_id: str) -> str | None:
+        return self.known.get(journey_id)
+
+    def put(self, journey_id: str, centre_id: str) -> None:
+        if len(self.known) >= self.size:
+            self.known.clear()
+        self.known[journey_id] = centre_id
+
+
 async def locate(
-    journey_id: str, principal: Principal, journeys: JourneyClient, reader: JourneyReader
+    journey_id: str,
+    principal: Principal,
+    journeys: JourneyClient,
+    reader: JourneyReader,
+    cache: CentreCache | None = None,
 ) -> Located:
     if not JOURNEY_ID.match(journey_id):
         raise not_found(journey_id)
-    row = await reader.get_row(journey_id)
+    centre = cache.get(journey_id) if cache is not None else None
     live: JourneyView | None = None
-    if row is not None:
-        centre = row.centre_id
-    else:
-        # Just started: the first event may not be in the store yet, so ask the workflow.
-        try:
-            live = await journeys.view(journey_id)
-        except JourneyNotFound:
-            raise not_found(journey_id) from None
-        centre = live.centre_id
+    if centre is None:
+        row = await reader.get_row(journey_id)
+        if row is not None:
+            centre = row.centre_id
+        else:
+            # Just started: the first event may not be in the store yet, so ask the workflow.
+            try:
+                live = await journeys.view(journey_id)
+            except JourneyNotFound:
+                raise not_found(journey_id) from None
+            centre = live.centre_id
+        if cache is not None:
+            cache.put(journey_id, centre)
     if not principal.can_see(centre):
         raise ApiError(403, "forbidden", "this journey is not available to your token")
     return Located(journey_id, centre, principal, live)
 
 
 async def _located(
-    journey_id: JourneyIdParam, principal: CurrentPrincipal, journeys: Journeys, reader: Reader
+    request: Request,
+    journey_id: JourneyIdParam,
+    principal: CurrentPrincipal,
+    journeys: Journeys,
+    reader: Reader,
 ) -> Located:
-    return await locate(journey_id, principal, journeys, reader)
+    return await locate(journey_id, principal, journeys, reader, request.app.state.centres)
 
 
 Journey = Annotated[Located, Depends(_located)]

@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from api import errors
+from api.access import CentreCache
 from api.codec_routes import add_cors, codec_router
 from api.deps import parse_tokens
 from api.middleware import BODY_LIMIT, AccessLog, BodyGuard
@@ -50,6 +51,7 @@ def create_app(
     app = FastAPI(title="CAR-T treatment journeys", version="1", description=DESCRIPTION)
     app.state.settings, app.state.journeys, app.state.reader = settings, journeys, reader
     app.state.principals = parse_tokens(settings.api_tokens)
+    app.state.centres = CentreCache()
     app.state.clock, app.state.ui_token_query = clock, ui_token_query
 
     errors.install(app)

@@ -1,5 +1,8 @@
 """What routes declare they need, by type: the caller, the client layer, the reader.
 
+Dependencies are `async def` on purpose: FastAPI runs plain `def` ones in a thread pool,
+a thread hop per dependency per request.
+
 Roles come from `JOURNEYS_API_TOKENS` (bearer token -> `ops` | `manager` |
 `centre:<id>`). Authorisation happens here and in `api.access`, never in routes.
 """
@@ -67,7 +70,7 @@ def lookup(principals: dict[str, Principal], token: str) -> Principal | None:
 bearer = HTTPBearer(auto_error=False, description="A token from JOURNEYS_API_TOKENS")
 
 
-def current_principal(
+async def current_principal(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 ) -> Principal:
     if credentials is None:
@@ -93,7 +96,7 @@ CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
 def require(*roles: Role) -> object:
-    def check(principal: CurrentPrincipal) -> Principal:
+    async def check(principal: CurrentPrincipal) -> Principal:
         if principal.role not in roles:
             raise ApiError(403, "forbidden", f"this call is for {' or '.join(roles)} tokens")
         return principal
@@ -106,15 +109,15 @@ ReaderPrincipal = Annotated[Principal, require("ops", "manager")]
 WriterPrincipal = Annotated[Principal, require("ops", "centre")]
 
 
-def journeys_client(request: Request) -> JourneyClient:
+async def journeys_client(request: Request) -> JourneyClient:
     return request.app.state.journeys  # type: ignore[no-any-return]
 
 
-def journey_reader(request: Request) -> JourneyReader:
+async def journey_reader(request: Request) -> JourneyReader:
     return request.app.state.reader  # type: ignore[no-any-return]
 
 
-def settings(request: Request) -> Settings:
+async def settings(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
