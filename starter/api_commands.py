@@ -37,6 +37,13 @@ def api(
     settings = get_settings()
     configure(settings.log_level)
     host, port = host or settings.api_host, api_port or settings.api_port
+    try:
+        from api.deps import parse_tokens
+
+        parse_tokens(settings.api_tokens)
+    except ValueError as err:
+        console.print(f"[red]error:[/red] {err}")
+        raise typer.Exit(2) from None
     _port_free(host, port)
     run(_guarded(serve(settings, host, port)))
 
