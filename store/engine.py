@@ -40,14 +40,19 @@ def create_engine(url: str, *, schema: str | None = None, pool_size: int = 10) -
         if path is None or str(path) == ":memory:":
             raise StoreError("an SQLite event store needs a file: sqlite+aiosqlite:///path/events.db")
         path.parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(u, connect_args={"timeout": SQLITE_BUSY_MS / 1000})
+        # Every unit of work ends its own transaction; a second rollback on return is a
+        # wasted trip to the driver thread.
+        engine = create_async_engine(u, connect_args={"timeout": SQLITE_BUSY_MS / 1000},
+                                     pool_reset_on_return=None)
         _sqlite_transactions(engine)
         return engine
     connect_args: dict[str, Any] = {"timeout": 10, "command_timeout": 30}
     if schema:
         connect_args["server_settings"] = {"search_path": schema}
+    # No pre-ping: it costs a round trip per append. A dropped connection fails
+    # the append as StoreUnavailable, is discarded, and the caller's retry gets a fresh one.
     return create_async_engine(u, pool_size=pool_size, max_overflow=pool_size * 2,
-                               pool_pre_ping=True, connect_args=connect_args)
+                               connect_args=connect_args)
 
 
 def _sqlite_transactions(engine: AsyncEngine) -> None:

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -24,6 +24,25 @@ from store.schema import events, journeys, stage_durations
 
 EVENT_COLUMNS = [c for c in events.c]
 ROW_COLUMNS = [c for c in journeys.c if c.name not in ("last_hash", "snapshot")]
+
+# Built once: appends are the hot path, and constructing statements costs more than
+# running the cached compiled form.
+# FOR UPDATE queues appenders of one journey behind each other on PostgreSQL
+# (SQLite has one writer anyway); a brand-new journey has no row to lock, so
+# there the primary key on (journey_id, seq) decides the race.
+HEAD = (select(journeys.c.last_seq, journeys.c.last_hash, journeys.c.snapshot)
+        .where(journeys.c.journey_id == bindparam("head_id")).with_for_update())
+INSERT_EVENTS = insert(events)
+INSERT_ROW = insert(journeys)
+UPDATE_ROW = update(journeys).where(journeys.c.journey_id == bindparam("row_id"))
+UPSERT_DURATIONS = {}
+for _d in (postgresql, sqlite):
+    _stmt = _d.insert(stage_durations)
+    UPSERT_DURATIONS[_d.__name__.rsplit(".", 1)[-1]] = _stmt.on_conflict_do_update(
+        index_elements=["centre_id", "stage"],
+        set_={"visits": stage_durations.c.visits + _stmt.excluded.visits,
+              "total_micro_days": stage_durations.c.total_micro_days
+              + _stmt.excluded.total_micro_days})
 
 
 def stored_event(row: Any) -> StoredEvent:
@@ -45,13 +64,7 @@ async def read_log(conn: AsyncConnection, journey_id: str, *, first: int = 1,
 
 async def append_once(conn: AsyncConnection, journey_id: str,
                       records: list[EventRecord]) -> list[StoredEvent]:
-    # FOR UPDATE queues appenders of one journey behind each other on PostgreSQL
-    # (SQLite has one writer anyway); a brand-new journey has no row to lock, so
-    # there the primary key on (journey_id, seq) decides the race.
-    head = (await conn.execute(
-        select(journeys.c.last_seq, journeys.c.last_hash, journeys.c.snapshot)
-        .where(journeys.c.journey_id == journey_id).with_for_update()
-    )).first()
+    head = (await conn.execute(HEAD, {"head_id": journey_id})).first()
     state: JourneyState | None = None
     if head is not None:
         last_seq, last_hash = head.last_seq, head.last_hash
@@ -72,14 +85,14 @@ async def append_once(conn: AsyncConnection, journey_id: str,
     if not plan.new:
         return plan.replayed
 
-    await conn.execute(insert(events), [e.model_dump() for e in plan.new])
+    await conn.execute(INSERT_EVENTS, [e.model_dump() for e in plan.new])
     after = apply_records(state, [record_of(e) for e in plan.new])
     values = projection_values(after, plan.new[-1].hash)
     if head is None:
-        await conn.execute(insert(journeys).values(values))
+        await conn.execute(INSERT_ROW, values)
     else:
-        await conn.execute(update(journeys).where(journeys.c.journey_id == journey_id)
-                           .values(values))
+        del values["journey_id"]
+        await conn.execute(UPDATE_ROW, {**values, "row_id": journey_id})
     await add_durations(conn, closed_visits(state, after))
     return plan.replayed + plan.new
 
@@ -102,11 +115,4 @@ async def add_durations(conn: AsyncConnection, visits: Iterable[tuple[str, Stage
     # Sorted so concurrent appenders take these shared rows' locks in one order (no deadlock).
     rows = [{"centre_id": c, "stage": s, "visits": n, "total_micro_days": t}
             for (c, s), (n, t) in sorted(totals.items())]
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(stage_durations).values(rows)
-    await conn.execute(stmt.on_conflict_do_update(
-        index_elements=["centre_id", "stage"],
-        set_={"visits": stage_durations.c.visits + stmt.excluded.visits,
-              "total_micro_days": stage_durations.c.total_micro_days
-              + stmt.excluded.total_micro_days},
-    ))
+    await conn.execute(UPSERT_DURATIONS[conn.dialect.name], rows)
