@@ -21,6 +21,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -63,8 +64,8 @@ async def run_backend(name: str, url: str, schema: str | None, args: argparse.Na
                         per_journey=args.per_journey)
         rows = wl.raw_rows(w)
         paths: dict[str, Callable[[], Awaitable[Any]]] = {
-            "store.append": lambda w=w: store_append(store, w)}
-        paths.update({label: (lambda fn=fn, rows=rows: fn(rows)) for label, fn in raws.items()})
+            "store.append": partial(store_append, store, w),
+            **{label: partial(fn, rows) for label, fn in raws.items()}}
         # One after the other in the same minute, so drift hits every path alike.
         for path, work in paths.items():
             secs = await timed(work)
@@ -117,7 +118,7 @@ async def list_latency(schema: str, rows: int) -> dict[str, float]:
 
 
 async def pg_admin(sql: str) -> None:
-    import asyncpg
+    import asyncpg  # type: ignore[import-untyped]
 
     conn = await asyncpg.connect(PG_URL.replace("+asyncpg", ""))
     try:

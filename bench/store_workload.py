@@ -107,7 +107,7 @@ INSERT = "INSERT INTO raw_events VALUES ({})"
 
 
 async def raw_asyncpg(dsn: str, schema: str, rows: list[list[list[tuple[Any, ...]]]]) -> None:
-    import asyncpg
+    import asyncpg  # type: ignore[import-untyped]
 
     async def writer(batches: list[list[tuple[Any, ...]]]) -> None:
         conn = await asyncpg.connect(dsn, server_settings={"search_path": schema})

@@ -25,7 +25,17 @@ class AppendPlan:
     new: list[StoredEvent]
 
 
+# Column widths of the SQL schema, checked for every backend so they all refuse alike.
+MAX_ID, MAX_KIND, MAX_ACTOR = 64, 64, 128
+
+
 def check_batch(journey_id: str, records: list[EventRecord]) -> None:
+    if not 0 < len(journey_id) <= MAX_ID:
+        raise ValueError(f"a journey id has 1-{MAX_ID} characters, got {len(journey_id)}")
+    for r in records:
+        if len(r.kind) > MAX_KIND or len(r.actor) > MAX_ACTOR:
+            raise ValueError(f"{journey_id} seq {r.seq}: kind or actor too long "
+                             f"(at most {MAX_KIND} and {MAX_ACTOR} characters)")
     for before, after in zip(records, records[1:], strict=False):
         if after.seq != before.seq + 1:
             raise ConcurrencyError(f"{journey_id}: a batch must hold consecutive seqs, "

@@ -37,7 +37,7 @@ def postgres_missing(reason: str) -> None:
 
 
 async def pg_admin(sql: str) -> None:
-    import asyncpg
+    import asyncpg  # type: ignore[import-untyped]
 
     conn = await asyncpg.connect(PG_URL.replace("+asyncpg", ""), timeout=5)
     try:

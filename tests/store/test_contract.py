@@ -77,6 +77,11 @@ class TestEventStoreContract:
             await backend.store.read("J-orphan")
         assert await backend.store.get_row("J-orphan") is None
 
+    async def test_an_over_long_journey_id_is_refused_before_it_reaches_the_database(
+            self, backend: Backend) -> None:
+        with pytest.raises(ValueError, match="1-64 characters"):
+            await backend.store.append("J" * 65, journey("J" * 65, 1))
+
     async def test_an_unknown_journey_is_not_found(self, backend: Backend) -> None:
         with pytest.raises(JourneyNotFound):
             await backend.store.read("J-nobody")
