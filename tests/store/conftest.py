@@ -7,6 +7,7 @@ Unreachable PostgreSQL skips locally and fails in CI (JOURNEYS_REQUIRE_POSTGRES=
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -34,6 +35,25 @@ def postgres_missing(reason: str) -> None:
     if os.environ.get("JOURNEYS_REQUIRE_POSTGRES") == "1":
         pytest.fail(f"PostgreSQL is required here but unreachable at {PG_URL}: {reason}")
     pytest.skip(f"PostgreSQL unreachable at {PG_URL}: {reason}")
+
+
+def schema_name() -> str:
+    # The time in the name lets a later session drop what a killed one left behind.
+    return f"t_{int(time.time())}_{uuid.uuid4().hex[:6]}"
+
+
+async def drop_stale_schemas(older_than_s: float = 6 * 3600) -> None:
+    import asyncpg  # type: ignore[import-untyped]
+
+    conn = await asyncpg.connect(PG_URL.replace("+asyncpg", ""), timeout=5)
+    try:
+        names = [r[0] for r in await conn.fetch(
+            "SELECT nspname FROM pg_namespace WHERE nspname ~ '^t_[0-9]+_[0-9a-f]+$'")]
+        for name in names:
+            if int(name.split("_")[1]) < time.time() - older_than_s:
+                await conn.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
+    finally:
+        await conn.close()
 
 
 async def pg_admin(sql: str) -> None:
@@ -64,8 +84,9 @@ async def pg_schema() -> AsyncIterator[PgSchema]:
 
     Not skipping here keeps the memory and SQLite cases running without PostgreSQL.
     """
-    name = f"t_{uuid.uuid4().hex[:12]}"
+    name = schema_name()
     try:
+        await drop_stale_schemas()
         await pg_admin(f"CREATE SCHEMA {name}")
     except Exception as err:  # noqa: BLE001 - any failure to reach it means "missing"
         yield PgSchema(None, f"{type(err).__name__}: {err}")
@@ -83,7 +104,7 @@ async def fresh_pg_schema() -> AsyncIterator[Callable[[], Awaitable[str]]]:
     made: list[str] = []
 
     async def make() -> str:
-        name = f"t_{uuid.uuid4().hex[:12]}"
+        name = schema_name()
         try:
             await pg_admin(f"CREATE SCHEMA {name}")
         except Exception as err:  # noqa: BLE001 - any failure to reach it means "missing"
