@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -27,7 +28,7 @@ from store.projection import (
 )
 from store.rebuild import rebuild_projections
 from store.schema import events, journeys, stage_durations
-from store.sql_write import ROW_COLUMNS, append_once, read_log
+from store.sql_write import ROW_COLUMNS, Head, StaleHead, append_once, load_head, read_log
 
 log = structlog.get_logger(__name__)
 
@@ -35,6 +36,36 @@ log = structlog.get_logger(__name__)
 # the identical stored events or a ConcurrencyError, never a duplicate.
 APPEND_ATTEMPTS = 8
 MAX_PAGE = 500
+
+
+class HeadCache:
+    """Recently written journeys' heads, so the next append skips reading the row.
+
+    Only ever a hint: the expected-version update refuses a stale one, and the
+    append then reads the database and tries again.
+    """
+
+    def __init__(self, size: int = 2048) -> None:
+        self._heads: OrderedDict[str, Head] = OrderedDict()
+        self._size = size
+
+    def get(self, journey_id: str) -> Head | None:
+        head = self._heads.get(journey_id)
+        if head is not None:
+            self._heads.move_to_end(journey_id)
+        return head
+
+    def put(self, journey_id: str, head: Head) -> None:
+        self._heads[journey_id] = head
+        self._heads.move_to_end(journey_id)
+        if len(self._heads) > self._size:
+            self._heads.popitem(last=False)
+
+    def drop(self, journey_id: str) -> None:
+        self._heads.pop(journey_id, None)
+
+    def clear(self) -> None:
+        self._heads.clear()
 
 
 class SqlEventStore:
@@ -45,6 +76,7 @@ class SqlEventStore:
         # over at once instead of through SQLite's sleeping busy handler.
         self._writers: contextlib.AbstractAsyncContextManager[Any] = (
             asyncio.Lock() if self.backend == "sqlite" else contextlib.nullcontext())
+        self._heads = HeadCache()
 
     @classmethod
     async def open(cls, url: str, *, schema: str | None = None, migrate_now: bool = False,
@@ -67,16 +99,28 @@ class SqlEventStore:
         if not records:
             return []
         for attempt in range(1, APPEND_ATTEMPTS + 1):
+            cached = self._heads.get(journey_id)
             try:
                 async with outage_as_unavailable("append"), self._writers, \
                         UnitOfWork(self.engine, write=True) as uow:
-                    out = await append_once(uow.conn, journey_id, records)
+                    head = cached or await load_head(uow.conn, journey_id)
+                    out, after = await append_once(uow.conn, journey_id, records, head)
                     await uow.commit()
-                    return out
-            except IntegrityError:
-                # Another writer committed this journey's next seq (or its first row)
-                # between our read and our insert; look again.
+                self._heads.put(journey_id, after)
+                return out
+            except (IntegrityError, StaleHead):
+                # Another writer moved this journey between our read and our write.
+                self._heads.drop(journey_id)
                 log.debug("append raced another writer", journey_id=journey_id, attempt=attempt)
+            except ConcurrencyError:
+                if cached is None:
+                    raise
+                # Judged against a remembered head: judge again against the database.
+                self._heads.drop(journey_id)
+            except BaseException:
+                # Whether it committed is unknown; the next attempt reads the database.
+                self._heads.drop(journey_id)
+                raise
         raise ConcurrencyError(f"{journey_id}: gave up after {APPEND_ATTEMPTS} races for seq "
                                f"{records[0].seq}")
 
@@ -146,7 +190,8 @@ class SqlEventStore:
                 UnitOfWork(self.engine, write=True) as uow:
             count = await rebuild_projections(uow.conn)
             await uow.commit()
-            return count
+        self._heads.clear()
+        return count
 
     async def close(self) -> None:
         await self.engine.dispose()

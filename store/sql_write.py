@@ -1,11 +1,12 @@
 """The append transaction: log rows, then the projections, on one connection.
 
-Called inside a unit of work; the caller commits. Nothing here commits or retries.
+Called inside a unit of work; the caller commits and retries. Nothing here does either.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,16 +26,17 @@ from store.schema import events, journeys, stage_durations
 EVENT_COLUMNS = [c for c in events.c]
 ROW_COLUMNS = [c for c in journeys.c if c.name not in ("last_hash", "snapshot")]
 
-# Built once: appends are the hot path, and constructing statements costs more than
-# running the cached compiled form.
-# FOR UPDATE queues appenders of one journey behind each other on PostgreSQL
-# (SQLite has one writer anyway); a brand-new journey has no row to lock, so
-# there the primary key on (journey_id, seq) decides the race.
+# Built once: appends are the hot path, and building a statement costs more than
+# running its cached compiled form.
 HEAD = (select(journeys.c.last_seq, journeys.c.last_hash, journeys.c.snapshot)
-        .where(journeys.c.journey_id == bindparam("head_id")).with_for_update())
+        .where(journeys.c.journey_id == bindparam("head_id")))
 INSERT_EVENTS = insert(events)
 INSERT_ROW = insert(journeys)
-UPDATE_ROW = update(journeys).where(journeys.c.journey_id == bindparam("row_id"))
+# Append with an expected version: the row moves only if it is still where the
+# writer last saw it. The row lock it takes also queues writers of one journey,
+# and it is taken before `events` is touched, the order a rebuild locks in too.
+ADVANCE_ROW = update(journeys).where(journeys.c.journey_id == bindparam("row_id"),
+                                     journeys.c.last_seq == bindparam("expected_seq"))
 UPSERT_DURATIONS = {}
 for _d in (postgresql, sqlite):
     _stmt = _d.insert(stage_durations)
@@ -43,6 +45,20 @@ for _d in (postgresql, sqlite):
         set_={"visits": stage_durations.c.visits + _stmt.excluded.visits,
               "total_micro_days": stage_durations.c.total_micro_days
               + _stmt.excluded.total_micro_days})
+
+
+@dataclass(frozen=True)
+class Head:
+    """A journey's tail as a writer last saw it; `has_row` says its projection row exists."""
+
+    last_seq: int
+    last_hash: str
+    state: JourneyState | None
+    has_row: bool
+
+
+class StaleHead(Exception):
+    """The journey moved on since its head was read: read it again."""
 
 
 def stored_event(row: Any) -> StoredEvent:
@@ -62,39 +78,48 @@ async def read_log(conn: AsyncConnection, journey_id: str, *, first: int = 1,
     return [stored_event(r) for r in await conn.execute(q.order_by(events.c.seq))]
 
 
-async def append_once(conn: AsyncConnection, journey_id: str,
-                      records: list[EventRecord]) -> list[StoredEvent]:
-    head = (await conn.execute(HEAD, {"head_id": journey_id})).first()
-    state: JourneyState | None = None
-    if head is not None:
-        last_seq, last_hash = head.last_seq, head.last_hash
-        state = JourneyState.model_validate(head.snapshot)
-    else:
-        # Normally a journey without a row has no events; after a failed rebuild it may.
-        log = await read_log(conn, journey_id)
-        last_seq, last_hash = (log[-1].seq, log[-1].hash) if log else (0, GENESIS)
-        state = apply_records(None, [record_of(e) for e in log]) if log else None
+async def load_head(conn: AsyncConnection, journey_id: str) -> Head:
+    row = (await conn.execute(HEAD, {"head_id": journey_id})).first()
+    if row is not None:
+        return Head(row.last_seq, row.last_hash, JourneyState.model_validate(row.snapshot), True)
+    # Normally a journey without a row has no events; after a failed rebuild it may.
+    log = await read_log(conn, journey_id)
+    if not log:
+        return Head(0, GENESIS, None, False)
+    return Head(log[-1].seq, log[-1].hash, apply_records(None, [record_of(e) for e in log]),
+                False)
 
+
+async def append_once(conn: AsyncConnection, journey_id: str, records: list[EventRecord],
+                      head: Head) -> tuple[list[StoredEvent], Head]:
+    """Write what `records` adds after `head`; returns the events and the new head.
+
+    Raises StaleHead (or IntegrityError, from the primary keys) when another writer
+    got there first; ConcurrencyError when the batch itself contradicts `head`.
+    """
     stored: dict[int, StoredEvent] = {}
-    if records and records[0].seq <= last_seq:
+    if records and records[0].seq <= head.last_seq:
         overlap = await read_log(conn, journey_id, first=records[0].seq,
-                                 last=min(records[-1].seq, last_seq))
+                                 last=min(records[-1].seq, head.last_seq))
         stored = {e.seq: e for e in overlap}
-    plan = plan_append(journey_id, records, last_seq=last_seq, last_hash=last_hash,
+    plan = plan_append(journey_id, records, last_seq=head.last_seq, last_hash=head.last_hash,
                        stored=stored, recorded_at=datetime.now(UTC))
     if not plan.new:
-        return plan.replayed
+        return plan.replayed, head
 
-    await conn.execute(INSERT_EVENTS, [e.model_dump() for e in plan.new])
-    after = apply_records(state, [record_of(e) for e in plan.new])
+    after = apply_records(head.state, [record_of(e) for e in plan.new])
     values = projection_values(after, plan.new[-1].hash)
-    if head is None:
-        await conn.execute(INSERT_ROW, values)
-    else:
+    if head.has_row:
         del values["journey_id"]
-        await conn.execute(UPDATE_ROW, {**values, "row_id": journey_id})
-    await add_durations(conn, closed_visits(state, after))
-    return plan.replayed + plan.new
+        moved = await conn.execute(ADVANCE_ROW, {**values, "row_id": journey_id,
+                                                 "expected_seq": head.last_seq})
+        if moved.rowcount != 1:
+            raise StaleHead(journey_id)
+    else:
+        await conn.execute(INSERT_ROW, values)
+    await conn.execute(INSERT_EVENTS, [e.model_dump() for e in plan.new])
+    await add_durations(conn, closed_visits(head.state, after))
+    return plan.replayed + plan.new, Head(plan.new[-1].seq, plan.new[-1].hash, after, True)
 
 
 def projection_values(state: JourneyState, last_hash: str) -> dict[str, Any]:

@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import random
 
+import pytest
+
 from domain.stages import Stage
 from store.base import ConcurrencyError
+from store.sql import SqlEventStore
 from tests.store.conftest import Backend
 from tests.store.events import journey, reminder
 
@@ -96,3 +99,25 @@ class TestConcurrentAppenders:
         live = (await backend.store.list_journeys(limit=500)).rows
         await backend.store.rebuild_projections()
         assert (await backend.store.list_journeys(limit=500)).rows == live
+
+
+class TestTwoWorkerProcesses:
+    async def test_a_store_that_remembers_an_old_tail_rechecks_the_database(
+            self, sql_backend: Backend) -> None:
+        # Two stores on one database, as two worker processes: each remembers the
+        # tail it last wrote, and must not trust that memory once the other wrote.
+        a = sql_backend.store
+        assert isinstance(a, SqlEventStore)
+        b = SqlEventStore(a.engine)
+        jid = "J-two-workers"
+        records = journey(jid, 6) + [reminder(7, "seven"), reminder(8, "eight")]
+        await a.append(jid, records[:3])
+        await b.append(jid, records[3:5])
+        assert await a.append(jid, records[3:4]) == (await b.read(jid))[3:4]  # a replay
+        await b.append(jid, records[5:6])
+        with pytest.raises(ConcurrencyError):
+            await a.append(jid, [reminder(6, "not what b wrote")])
+        await b.append(jid, records[6:7])
+        await a.append(jid, records[7:8])  # a remembers seq 5 or 6, the log is at 7
+        await assert_complete(sql_backend, jid, 8)
+        assert [e.payload for e in await a.read(jid)] == [r.payload for r in records]
