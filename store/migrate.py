@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from alembic import command
@@ -16,6 +17,9 @@ from store.base import SchemaMissing
 from store.engine import outage_as_unavailable
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+# Alembic narrates every open at INFO; the store opens (and checks) on every start.
+logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def alembic_config() -> Config:
