@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from alembic import command
@@ -17,9 +16,6 @@ from store.base import SchemaMissing
 from store.engine import outage_as_unavailable
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-
-# Alembic narrates every open at INFO; the store opens (and checks) on every start.
-logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def alembic_config() -> Config:
