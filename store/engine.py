@@ -56,16 +56,19 @@ def create_engine(url: str, *, schema: str | None = None, pool_size: int = 10) -
 
 
 def _sqlite_transactions(engine: AsyncEngine) -> None:
-    """Let us issue BEGIN ourselves: the driver's implicit BEGIN is deferred.
+    """SQLite transactions that never fail half-way for want of the write lock.
 
-    A deferred transaction that reads, then writes, fails at once with SQLITE_BUSY
-    when another connection wrote meanwhile (busy_timeout does not help there).
-    Writers ask for `BEGIN IMMEDIATE`, which waits for the write lock up front.
+    The driver opens a write transaction just before the first INSERT/UPDATE/DELETE,
+    and as `BEGIN IMMEDIATE`: a deferred one would fail at once with SQLITE_BUSY if
+    another process wrote since (busy_timeout does not help there). Reads before
+    that point run outside the transaction, which the append tolerates: it advances
+    the journey row only from the version it read. Migrations ask for an explicit
+    BEGIN IMMEDIATE so their DDL is inside the transaction too.
     """
 
     @event.listens_for(engine.sync_engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None
+        dbapi_connection.isolation_level = "IMMEDIATE"
         cur = dbapi_connection.cursor()
         # WAL: readers never block the writer. FULL: a commit the workflow was told
         # about survives a power cut (this is the system of record).
@@ -75,8 +78,8 @@ def _sqlite_transactions(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _begin(conn: Connection) -> None:
-        mode = conn.get_execution_options().get("sqlite_begin", "")
-        conn.exec_driver_sql(f"BEGIN {mode}".strip())
+        if conn.get_execution_options().get("sqlite_begin"):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def is_outage(err: BaseException) -> bool:
@@ -109,7 +112,8 @@ async def outage_as_unavailable(what: str) -> AsyncIterator[None]:
 class UnitOfWork:
     """One transaction that rolls back unless `commit()` was called."""
 
-    def __init__(self, engine: AsyncEngine, *, write: bool) -> None:
+    def __init__(self, engine: AsyncEngine, *, write: bool = False) -> None:
+        """`write=True` takes SQLite's write lock at BEGIN, before the first read."""
         self._engine, self._write = engine, write
         self._committed = False
         self.conn: AsyncConnection

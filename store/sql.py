@@ -69,8 +69,8 @@ class HeadCache:
 
 
 class SqlEventStore:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
+    def __init__(self, engine: AsyncEngine, *, schema: str | None = None) -> None:
+        self.engine, self.schema = engine, schema
         self.backend = engine.dialect.name
         # SQLite has a single writer per file; queueing writers here hands the lock
         # over at once instead of through SQLite's sleeping busy handler.
@@ -90,7 +90,7 @@ class SqlEventStore:
         except BaseException:
             await engine.dispose()
             raise
-        return cls(engine)
+        return cls(engine, schema=schema)
 
     # -- the log ------------------------------------------------------------
 
@@ -101,8 +101,10 @@ class SqlEventStore:
         for attempt in range(1, APPEND_ATTEMPTS + 1):
             cached = self._heads.get(journey_id)
             try:
+                # Not write=True: on SQLite the driver takes the write lock at the first
+                # write, which saves a statement; the head read before it needs no lock.
                 async with outage_as_unavailable("append"), self._writers, \
-                        UnitOfWork(self.engine, write=True) as uow:
+                        UnitOfWork(self.engine) as uow:
                     head = cached or await load_head(uow.conn, journey_id)
                     out, after = await append_once(uow.conn, journey_id, records, head)
                     await uow.commit()

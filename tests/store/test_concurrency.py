@@ -9,6 +9,7 @@ import pytest
 
 from domain.stages import Stage
 from store.base import ConcurrencyError
+from store.engine import create_engine
 from store.sql import SqlEventStore
 from tests.store.conftest import Backend
 from tests.store.events import journey, reminder
@@ -121,3 +122,24 @@ class TestTwoWorkerProcesses:
         await a.append(jid, records[7:8])  # a remembers seq 5 or 6, the log is at 7
         await assert_complete(sql_backend, jid, 8)
         assert [e.payload for e in await a.read(jid)] == [r.payload for r in records]
+
+    async def test_two_stores_racing_on_one_database_keep_every_chain_whole(
+            self, sql_backend: Backend) -> None:
+        # Separate engines (separate pools, and on SQLite separate in-process write
+        # queues), so only the database's own locking keeps them apart.
+        a = sql_backend.store
+        assert isinstance(a, SqlEventStore)
+        b = SqlEventStore(create_engine(a.engine.url.render_as_string(hide_password=False),
+                                        schema=a.schema))
+        try:
+            logs = {f"J-pair-{i}": journey(f"J-pair-{i}", 12) for i in range(6)}
+
+            async def write(store: SqlEventStore, jid: str) -> None:
+                for i in range(0, 12, 2):
+                    await store.append(jid, logs[jid][i:i + 2])
+
+            await asyncio.gather(*(write(s, jid) for jid in logs for s in (a, b)))
+            for jid in logs:
+                await assert_complete(sql_backend, jid, 12)
+        finally:
+            await b.close()
