@@ -30,7 +30,7 @@ from domain.view import JourneyView
 from journeys import reference_data
 from journeys.search_attributes import CENTRE, STAGE
 from journeys.settings import Settings
-from journeys.temporal import journey_id_for, workflow_id
+from journeys.temporal import execute_update, journey_id_for, workflow_id
 from workflows.journey import JourneyWorkflow
 from workflows.messages import AcknowledgeRequest, MilestoneRequest, StartJourney, WithdrawRequest
 
@@ -146,7 +146,7 @@ class JourneyClient:
 
     async def _update(self, journey_id: str, update: Any, arg: Any, update_id: str | None = None) -> JourneyView:
         try:
-            return await self.handle(journey_id).execute_update(update, arg, id=update_id)
+            return await execute_update(self.handle(journey_id), update, arg, id=update_id)
         except WorkflowUpdateFailedError as err:
             cause = err.cause
             if isinstance(cause, ApplicationError):

@@ -2,19 +2,44 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import hashlib
 import hmac
+from typing import Any
 
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowHandle
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter
+from temporalio.service import RPCError
 
 from journeys.codec import EncryptionCodec, parse_keyring
 from journeys.search_attributes import SEARCH_ATTRIBUTES as SEARCH_ATTRIBUTES
 from journeys.settings import Settings
 
+
+
+# A run that continues as new while an update is on its way fails the update with
+# WorkflowNotReady. It was never accepted, so sending it again (same update id) reaches
+# the new run and cannot apply twice.
+UPDATE_ATTEMPTS = 6
+
+
+def _not_ready(err: RPCError) -> bool:
+    return any(d.type_url.endswith("WorkflowNotReadyFailure") for d in err.grpc_status.details)
+
+
+async def execute_update(handle: WorkflowHandle[Any, Any], update: Any, arg: Any, *,
+                         id: str | None = None) -> Any:
+    """`handle.execute_update`, sent again if the run continued as new under it."""
+    for attempt in range(UPDATE_ATTEMPTS):
+        try:
+            return await handle.execute_update(update, arg, id=id)
+        except RPCError as err:
+            if attempt + 1 >= UPDATE_ATTEMPTS or not _not_ready(err):
+                raise
+        await asyncio.sleep(0.05 * 2**attempt)
 
 
 def workflow_id(journey_id: str) -> str:

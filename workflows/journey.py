@@ -45,6 +45,8 @@ NOTIFY_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=2), maximum_interval=timedelta(minutes=1), maximum_attempts=10
 )
 RECORD_BATCH = 100
+# Journeys started before this recorded through a local activity (see _record_pump).
+RECORD_AS_ACTIVITY = "record-events-as-activity"
 
 
 def _cause(err: ActivityError) -> str:
@@ -84,6 +86,9 @@ class JourneyWorkflow:
     @workflow.run
     async def run(self, start: StartJourney) -> JourneyView:
         pumps = [asyncio.create_task(self._record_pump()), asyncio.create_task(self._effect_pump())]
+        # Each run states where it is at once: a run continued as new (or started without
+        # attributes) is otherwise unlisted by stage until its next change.
+        self._upsert_search_attributes()
         while not self.state.ended:
             await self._wait_for_change_or_deadline()
             due = timers.next_deadline(self.state)
@@ -203,13 +208,20 @@ class JourneyWorkflow:
             if not self._outbox:
                 return
             batch = self._outbox[:RECORD_BATCH]
-            await workflow.execute_local_activity(
-                act.RECORD_EVENTS,
-                act.RecordEventsInput(journey_id=self.state.journey_id, events=batch),
-                result_type=act.RecordEventsResult,
-                start_to_close_timeout=timedelta(seconds=15),
-                retry_policy=RECORD_RETRY,
-            )
+            record = act.RecordEventsInput(journey_id=self.state.journey_id, events=batch)
+            if workflow.patched(RECORD_AS_ACTIVITY):
+                # A regular activity runs only once its input is in Temporal's history, so the
+                # store never holds an event that a lost workflow task could later re-decide
+                # differently (a worker or server crash used to wedge the journey on a seq conflict).
+                await workflow.execute_activity(
+                    act.RECORD_EVENTS, record, result_type=act.RecordEventsResult,
+                    start_to_close_timeout=timedelta(seconds=15), retry_policy=RECORD_RETRY,
+                )
+            else:
+                await workflow.execute_local_activity(
+                    act.RECORD_EVENTS, record, result_type=act.RecordEventsResult,
+                    start_to_close_timeout=timedelta(seconds=15), retry_policy=RECORD_RETRY,
+                )
             del self._outbox[: len(batch)]
             self._recorded_seq = batch[-1].seq
 

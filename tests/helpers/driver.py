@@ -21,7 +21,7 @@ from domain.stages import Stage
 from domain.view import JourneyView
 from journeys.client import milestone_update_id
 from journeys.settings import Settings
-from journeys.temporal import workflow_id
+from journeys.temporal import execute_update, workflow_id
 from store.memory import InMemoryEventStore
 from tests.helpers.fakes import FakeOutsideWorld
 from tests.helpers.history import naive_utc, pending_timers, settle
@@ -72,21 +72,22 @@ class JourneyDriver:
     async def send(self, milestone: Milestone, actor: str | None = None) -> JourneyView:
         """Report a prepared milestone the way the client does (update id from id + body)."""
         assert self.handle
-        return await self.handle.execute_update(
-            JourneyWorkflow.report_milestone,
+        return await execute_update(
+            self.handle, JourneyWorkflow.report_milestone,
             MilestoneRequest(actor=actor or self.actor_for(milestone.kind), milestone=milestone),
             id=milestone_update_id(milestone),
         )
 
     async def withdraw(self, reason: str = "patient decided to stop") -> JourneyView:
         assert self.handle
-        return await self.handle.execute_update(
-            JourneyWorkflow.withdraw, WithdrawRequest(actor="ops:test", reason=reason))
+        return await execute_update(
+            self.handle, JourneyWorkflow.withdraw, WithdrawRequest(actor="ops:test", reason=reason))
 
     async def acknowledge(self, alert_id: str) -> JourneyView:
         assert self.handle
-        return await self.handle.execute_update(
-            JourneyWorkflow.acknowledge_alert, AcknowledgeRequest(actor="ops:test", alert_id=alert_id))
+        return await execute_update(
+            self.handle, JourneyWorkflow.acknowledge_alert,
+            AcknowledgeRequest(actor="ops:test", alert_id=alert_id))
 
     async def view(self) -> JourneyView:
         assert self.handle

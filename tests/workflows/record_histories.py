@@ -1,0 +1,181 @@
+"""Record the Temporal histories that `test_replay.py` replays on every run.
+
+    .venv/bin/python -m tests.workflows.record_histories          # all of them
+    .venv/bin/python -m tests.workflows.record_histories relapse  # just one
+
+Each scenario drives one journey down a distinct path of the pathway and writes
+`tests/histories/<name>.json` (`WorkflowHistory.to_json()`). Regenerate only when
+a change is meant to break in-flight journeys' compatibility, which it must not
+do without `workflow.patched` (see the README); commit the new files with it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from domain.policy import PathwayPolicy
+from journeys.search_attributes import SEARCH_ATTRIBUTES
+from tests.helpers.driver import JourneyDriver, running_journey
+from tests.helpers.servers import dev_server_path, test_server_path
+
+HISTORIES = Path(__file__).resolve().parent.parent / "histories"
+COI = "COI-0001"
+
+Scenario = Callable[[JourneyDriver], Awaitable[None]]
+
+
+async def happy_path(d: JourneyDriver) -> None:
+    await d.to_follow_up()
+    await d.visits({30: "CR", 90: "CR", 180: "PR", 365: "CR"})
+
+
+async def records_loop_back_then_lapse(d: JourneyDriver) -> None:
+    await d.sleep_days(8)
+    await d.report("records_received")
+    await d.report("teleconsult_completed", outcome="more_records")
+    await d.sleep_days(31)
+
+
+async def not_a_candidate(d: JourneyDriver) -> None:
+    await d.report("records_received")
+    await d.report("teleconsult_completed", outcome="not_candidate")
+
+
+async def estimate_lapse(d: JourneyDriver) -> None:
+    await d.to_screening()
+    await d.report("eligibility_decided", eligible=True, product="axi-cel", estimate_usd=95000)
+    await d.sleep_days(22)
+
+
+async def manufacturing_failure_and_reapheresis(d: JourneyDriver) -> None:
+    await d.to_manufacturing(COI)
+    await d.sleep_days(29)  # warned at 28 days
+    await d.report("manufacturing_failed", reason="low transduction", next="reapheresis")
+    await d.report("apheresis_completed", coi=COI)
+    await d.sleep_days(36)  # warned and escalated
+    await _refused(d.report("manufacturing_failed", reason="again", next="reapheresis"))
+    await d.report("manufacturing_failed", reason="no expansion", next="stop")
+
+
+async def out_of_spec_coi_mismatch_then_withdrawn(d: JourneyDriver) -> None:
+    await d.to_manufacturing(COI)
+    await d.report("manufacturing_failed", reason="viability 68%", next="out_of_spec")
+    await d.report("product_released", coi=COI, lot="LOT-OOS")
+    await _refused(d.report("infusion_completed", coi="COI-9999"))  # wrong bag: critical alert
+    await d.settle()
+    await d.acknowledge("A3")
+    await d.withdraw("wrong-patient product suspected; patient returns home")
+
+
+async def toxicity_early_discharge_then_relapse(d: JourneyDriver) -> None:
+    await d.to_stay(COI)
+    await d.report("monitoring_reported", crs_grade=3, icans_grade=1)
+    await d.sleep_days(5)
+    await _refused(d.report("discharged"))
+    await d.report("discharged", override_reason="stable; daily outpatient checks")
+    infused = (await d.view()).infused_at
+    assert infused is not None
+    await d.skip_to(infused + d.policy.days(50))  # day-30 visit missed
+    await d.visits({30: "PR", 90: "PD"})
+
+
+async def death_after_infusion(d: JourneyDriver) -> None:
+    await d.to_stay(COI)
+    await d.sleep_days(29)  # stay past maximum
+    await d.report("adverse_event_reported", term="HLH", grade=5)
+    await d.report("death_reported", cause="HLH")
+
+
+SKIPPING: dict[str, Scenario] = {
+    "happy_path": happy_path,
+    "records_loop_back_then_lapse": records_loop_back_then_lapse,
+    "not_a_candidate": not_a_candidate,
+    "estimate_lapse": estimate_lapse,
+    "manufacturing_failure_and_reapheresis": manufacturing_failure_and_reapheresis,
+    "out_of_spec_coi_mismatch_then_withdrawn": out_of_spec_coi_mismatch_then_withdrawn,
+    "toxicity_early_discharge_then_relapse": toxicity_early_discharge_then_relapse,
+    "death_after_infusion": death_after_infusion,
+}
+# Continue-as-new needs the real dev server; both runs of the chain are recorded.
+CONTINUED = "continue_as_new"
+
+
+async def _refused(call: Awaitable[object]) -> None:
+    try:
+        await call
+    except WorkflowUpdateFailedError:
+        return
+    raise AssertionError("the scenario expected a refusal")
+
+
+async def record_skipping(env: WorkflowEnvironment, name: str, scenario: Scenario) -> None:
+    async with running_journey(env, f"record-{uuid.uuid4()}") as (d, _store, _world):
+        await scenario(d)
+        assert d.handle is not None
+        await d.result()
+        history = await d.handle.fetch_history()
+    (HISTORIES / f"{name}.json").write_text(history.to_json())
+    print(f"{name}: {len(history.events)} events")
+
+
+async def record_continued(env: WorkflowEnvironment) -> None:
+    # Real time here: nothing sleeps, and no deadline (days away) falls due.
+    policy = PathwayPolicy(min_stay_days=0)
+    async with running_journey(env, f"record-{uuid.uuid4()}", policy=policy, history_limit=120,
+                               search_attributes=True) as (d, _store, _world):
+        await d.to_manufacturing(COI)
+        await d.report("product_released", coi=COI, lot="LOT-1")
+        await d.report("infusion_completed", coi=COI)
+        await d.report("monitoring_reported", crs_grade=3, icans_grade=0)
+        for _ in range(30):
+            await d.report("monitoring_reported", crs_grade=1, icans_grade=0)
+        await d.report("discharged")
+        for day in (30, 90, 180, 365):
+            await d.report("follow_up_recorded", visit_day=day, response="CR")
+        await d.result()
+        assert d.handle is not None
+        runs = [w async for w in env.client.list_workflows(f"WorkflowId = '{d.handle.id}'")]
+        runs.sort(key=lambda w: w.start_time)
+        assert len(runs) >= 2, "the journey was expected to continue as new"
+        for i, run in enumerate(runs, 1):
+            handle = env.client.get_workflow_handle(run.id, run_id=run.run_id)
+            history = await handle.fetch_history()
+            (HISTORIES / f"{CONTINUED}.run{i}.json").write_text(history.to_json())
+            print(f"{CONTINUED}.run{i}: {len(history.events)} events")
+
+
+async def main(only: list[str]) -> int:
+    HISTORIES.mkdir(exist_ok=True)
+    chosen = {n: s for n, s in SKIPPING.items() if not only or n in only}
+    if chosen:
+        async with await WorkflowEnvironment.start_time_skipping(
+                data_converter=pydantic_data_converter,
+                test_server_existing_path=test_server_path()) as env:
+            for name, scenario in chosen.items():
+                await record_skipping(env, name, scenario)
+    if not only or CONTINUED in only:
+        async with await WorkflowEnvironment.start_local(
+                data_converter=pydantic_data_converter, dev_server_existing_path=dev_server_path(),
+                search_attributes=SEARCH_ATTRIBUTES, dev_server_log_level="error") as env:
+            await record_continued(env)
+    return 0
+
+
+if __name__ == "__main__":
+    code = 1
+    try:
+        code = asyncio.run(main(sys.argv[1:]))
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        # The SDK's Rust bridge can abort the interpreter at exit (DESIGN §8).
+        os._exit(code)
