@@ -15,8 +15,6 @@ import asyncio
 import json
 import os
 import platform
-import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -33,6 +31,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from bench.bare_workflow import BareWorkflow
+from bench.common import RESULTS, cpu_model, free_port, summary
 from domain.milestones import parse_milestone
 from journeys.client import JourneyClient, milestone_update_id
 from journeys.search_attributes import SEARCH_ATTRIBUTES
@@ -43,14 +42,6 @@ from tests.helpers.servers import dev_server_path
 from worker import build_worker
 from workflows.journey import JourneyWorkflow
 from workflows.messages import MilestoneRequest
-
-RESULTS = Path(__file__).parent / "results"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def milestone(kind: str, **fields: Any) -> dict[str, Any]:
@@ -85,17 +76,6 @@ async def to_stay(journeys: JourneyClient, centre: str) -> str:
     return view.journey_id
 
 
-def summary(samples: list[float]) -> dict[str, float]:
-    q = statistics.quantiles(samples, n=100, method="inclusive")
-    return {
-        "n": len(samples),
-        "p50_ms": round(q[49], 2),
-        "p95_ms": round(q[94], 2),
-        "p99_ms": round(q[98], 2),
-        "mean_ms": round(statistics.fmean(samples), 2),
-    }
-
-
 async def wait_healthy(url: str, proc: subprocess.Popen[bytes], within_s: float = 60) -> None:
     deadline = time.monotonic() + within_s
     async with httpx.AsyncClient() as http:
@@ -112,101 +92,111 @@ async def wait_healthy(url: str, proc: subprocess.Popen[bytes], within_s: float 
 
 
 async def run(samples: int, journeys_n: int) -> dict[str, Any]:
-    tmp = Path(tempfile.mkdtemp(prefix="api-bench-"))
-    db = f"sqlite+aiosqlite:///{tmp}/events.db"
     async with await WorkflowEnvironment.start_local(
         dev_server_existing_path=dev_server_path(),
         search_attributes=SEARCH_ATTRIBUTES,
         dev_server_log_level="error",
     ) as env:
         address = env.client.service_client.config.target_host
-        # Production settings: payload codec on, SQLite event store; one task queue for this run.
-        settings = Settings(
-            temporal_address=address, database_url=db, task_queue=f"bench-{uuid.uuid4().hex[:6]}"
-        )
-        client: Client = await connect(settings)
-        store = await open_store(db)
-        journey_worker = build_worker(client, settings, store)
-        bare_worker = Worker(
-            client, task_queue=settings.task_queue + "-bare", workflows=[BareWorkflow]
-        )
-        port = free_port()
-        api_env = {
-            **os.environ,
-            "JOURNEYS_TEMPORAL_ADDRESS": address,
-            "JOURNEYS_DATABASE_URL": db,
-            "JOURNEYS_TASK_QUEUE": settings.task_queue,
-            "PYTHONUNBUFFERED": "1",
-        }
-        log = open(tmp / "api.log", "wb")  # noqa: SIM115, ASYNC230 - set-up, closed below
-        api = subprocess.Popen(  # noqa: ASYNC220 - a long-lived child, not awaited
-            [sys.executable, "-m", "starter.cli", "api", "--api-port", str(port)],
-            env=api_env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            async with journey_worker, bare_worker:
-                await wait_healthy(base, api)
-                journeys = JourneyClient(client, settings)
-                ids = [await to_stay(journeys, "pku") for _ in range(journeys_n)]
-                bare = await client.start_workflow(
-                    BareWorkflow.run,
-                    id=f"bare-{uuid.uuid4().hex[:8]}",
-                    task_queue=settings.task_queue + "-bare",
-                )
-                timings: dict[str, list[float]] = {"api": [], "temporal": [], "bare": []}
-                async with httpx.AsyncClient(
-                    base_url=base, headers={"Authorization": "Bearer dev-pku"}, timeout=30
-                ) as http:
+        timings = await measure(address, samples, journeys_n)
+    return report(timings, samples, journeys_n)
 
-                    async def via_api(journey: str) -> None:
-                        r = await http.post(
-                            f"/v1/journeys/{journey}/milestones",
-                            json=milestone("monitoring_reported", crs_grade=1, icans_grade=0),
-                        )
-                        assert r.status_code == 200, r.text
 
-                    async def via_temporal(journey: str) -> None:
-                        m = parse_milestone(
-                            milestone("monitoring_reported", crs_grade=1, icans_grade=0)
-                        )
-                        await client.get_workflow_handle(workflow_id(journey)).execute_update(
-                            JourneyWorkflow.report_milestone,
-                            MilestoneRequest(actor="centre:pku", milestone=m),
-                            id=milestone_update_id(m),
-                        )
+async def measure(address: str, samples: int, journeys_n: int) -> dict[str, list[float]]:
+    """Milliseconds per round trip for each path, against a running server (`bench` reuses it)."""
+    tmp = Path(tempfile.mkdtemp(prefix="api-bench-"))
+    db = f"sqlite+aiosqlite:///{tmp}/events.db"
+    # Production settings: payload codec on, SQLite event store; one task queue for this run.
+    settings = Settings(
+        temporal_address=address, database_url=db, task_queue=f"bench-{uuid.uuid4().hex[:6]}"
+    )
+    client: Client = await connect(settings)
+    store = await open_store(db)
+    journey_worker = build_worker(client, settings, store)
+    bare_worker = Worker(
+        client, task_queue=settings.task_queue + "-bare", workflows=[BareWorkflow]
+    )
+    port = free_port()
+    api_env = {
+        **os.environ,
+        "JOURNEYS_TEMPORAL_ADDRESS": address,
+        "JOURNEYS_DATABASE_URL": db,
+        "JOURNEYS_TASK_QUEUE": settings.task_queue,
+        "PYTHONUNBUFFERED": "1",
+    }
+    log = open(tmp / "api.log", "wb")  # noqa: SIM115, ASYNC230 - set-up, closed below
+    api = subprocess.Popen(  # noqa: ASYNC220 - a long-lived child, not awaited
+        [sys.executable, "-m", "starter.cli", "api", "--api-port", str(port)],
+        env=api_env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with journey_worker, bare_worker:
+            await wait_healthy(base, api)
+            journeys = JourneyClient(client, settings)
+            ids = [await to_stay(journeys, "pku") for _ in range(journeys_n)]
+            bare = await client.start_workflow(
+                BareWorkflow.run,
+                id=f"bare-{uuid.uuid4().hex[:8]}",
+                task_queue=settings.task_queue + "-bare",
+            )
+            timings: dict[str, list[float]] = {"api": [], "temporal": [], "bare": []}
+            async with httpx.AsyncClient(
+                base_url=base, headers={"Authorization": "Bearer dev-pku"}, timeout=30
+            ) as http:
 
-                    async def via_bare(i: int) -> None:
-                        assert await bare.execute_update(BareWorkflow.ping, i) == i
+                async def via_api(journey: str) -> None:
+                    r = await http.post(
+                        f"/v1/journeys/{journey}/milestones",
+                        json=milestone("monitoring_reported", crs_grade=1, icans_grade=0),
+                    )
+                    assert r.status_code == 200, r.text
 
-                    for i in range(
-                        samples + 20
-                    ):  # the first 20 of each warm up connections and caches
-                        journey = ids[i % len(ids)]
-                        for name, call in (
-                            ("api", via_api(journey)),
-                            ("temporal", via_temporal(journey)),
-                            ("bare", via_bare(i)),
-                        ):
-                            started = time.perf_counter()
-                            await call
-                            if i >= 20:
-                                timings[name].append((time.perf_counter() - started) * 1000)
-                await bare.signal(BareWorkflow.finish)
-        finally:
-            api.terminate()
-            api.wait(15)
-            log.close()
-            await store.close()
+                async def via_temporal(journey: str) -> None:
+                    m = parse_milestone(
+                        milestone("monitoring_reported", crs_grade=1, icans_grade=0)
+                    )
+                    await client.get_workflow_handle(workflow_id(journey)).execute_update(
+                        JourneyWorkflow.report_milestone,
+                        MilestoneRequest(actor="centre:pku", milestone=m),
+                        id=milestone_update_id(m),
+                    )
+
+                async def via_bare(i: int) -> None:
+                    assert await bare.execute_update(BareWorkflow.ping, i) == i
+
+                for i in range(
+                    samples + 20
+                ):  # the first 20 of each warm up connections and caches
+                    journey = ids[i % len(ids)]
+                    for name, call in (
+                        ("api", via_api(journey)),
+                        ("temporal", via_temporal(journey)),
+                        ("bare", via_bare(i)),
+                    ):
+                        started = time.perf_counter()
+                        await call
+                        if i >= 20:
+                            timings[name].append((time.perf_counter() - started) * 1000)
+            await bare.signal(BareWorkflow.finish)
+    finally:
+        api.terminate()
+        api.wait(15)
+        log.close()
+        await store.close()
+    return timings
+
+
+def report(timings: dict[str, list[float]], samples: int, journeys_n: int) -> dict[str, Any]:
     result = {name: summary(values) for name, values in timings.items()}
     return {
         "benchmark": "api_milestone_round_trip",
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {
             "cpus": os.cpu_count(),
-            "cpu": _cpu(),
+            "cpu": cpu_model(),
             "python": platform.python_version(),
             "temporalio": version("temporalio"),
             "fastapi": version("fastapi"),
@@ -223,16 +213,6 @@ async def run(samples: int, journeys_n: int) -> dict[str, Any]:
             ),
         },
     }
-
-
-def _cpu() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def main() -> None:

@@ -166,6 +166,10 @@ from starter import api_commands  # noqa: E402
 app.command()(api_commands.api)
 app.command("list")(api_commands.list_journeys)
 
+from starter import bench_commands  # noqa: E402
+
+app.command(context_settings=bench_commands.BENCH_SETTINGS)(bench_commands.bench)
+
 
 def main() -> None:
     app()
