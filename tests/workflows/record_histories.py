@@ -4,9 +4,10 @@
     .venv/bin/python -m tests.workflows.record_histories relapse  # just one
 
 Each scenario drives one journey down a distinct path of the pathway and writes
-`tests/histories/<name>.json` (`WorkflowHistory.to_json()`). Regenerate only when
-a change is meant to break in-flight journeys' compatibility, which it must not
-do without `workflow.patched` (see the README); commit the new files with it.
+`tests/histories/<name>.json` (`WorkflowHistory.to_json()`). When the workflow
+changes behind `workflow.patched`, first move the current files into a
+sub-folder named for the old behaviour (journeys in flight still have those
+histories, and they keep being replayed), then record anew (see the README).
 """
 
 from __future__ import annotations
@@ -146,6 +147,8 @@ async def record_continued(env: WorkflowEnvironment) -> None:
         runs = [w async for w in env.client.list_workflows(f"WorkflowId = '{d.handle.id}'")]
         runs.sort(key=lambda w: w.start_time)
         assert len(runs) >= 2, "the journey was expected to continue as new"
+        for stale in HISTORIES.glob(f"{CONTINUED}.run*.json"):
+            stale.unlink()
         for i, run in enumerate(runs, 1):
             handle = env.client.get_workflow_handle(run.id, run_id=run.run_id)
             history = await handle.fetch_history()
