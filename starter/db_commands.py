@@ -9,9 +9,11 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Awaitable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -93,13 +95,18 @@ def _short(h: str) -> str:
     return h[:10]
 
 
+def _utc(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
 def _print_history(events: list[StoredEvent]) -> None:
-    table = Table("seq", "kind", "actor", "occurred at", "recorded at", "prev", "hash")
+    table = Table("seq", "kind", "actor", "occurred at (UTC)", "recorded at (UTC)", "prev", "hash",
+                  box=box.SIMPLE)
     for e in events:
-        table.add_row(str(e.seq), e.kind, e.actor, e.occurred_at.isoformat(timespec="seconds"),
-                      e.recorded_at.isoformat(timespec="seconds"), _short(e.prev_hash),
-                      _short(e.hash))
-    console.print(table)
+        table.add_row(str(e.seq), e.kind, e.actor, _utc(e.occurred_at), _utc(e.recorded_at),
+                      _short(e.prev_hash), _short(e.hash))
+    # A log is wide by nature; never cut a hash or a kind to fit an 80-column pipe.
+    Console(width=max(console.width, 140)).print(table)
 
 
 def history(journey_id: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
