@@ -16,6 +16,7 @@ from domain.stages import Outcome, Severity, Stage
 from domain.state import JourneyState
 
 Action = Literal["remind", "warn", "escalate", "lapse"]
+Audience = Literal["patient", "centre", "ops"]
 
 
 class Deadline(BaseModel):
@@ -23,7 +24,7 @@ class Deadline(BaseModel):
     key: str
     due_at: datetime
     action: Action
-    audience: Literal["patient", "centre", "ops"]
+    audience: Audience
     message: str
 
 
@@ -35,11 +36,12 @@ def deadlines(state: JourneyState) -> list[Deadline]:
     entered, visit = state.stage_entered_at, f"{state.stage}.{state.stage_entry_seq}"
     out: list[Deadline] = []
 
-    def add(name: str, anchor: datetime, days: float, action: Action, audience: str, message: str) -> None:
+    def add(name: str, anchor: datetime, days: float, action: Action, audience: Audience,
+            message: str) -> None:
         key = f"{visit}.{name}"
         if key not in state.fired_deadlines:
             out.append(Deadline(key=key, due_at=anchor + p.days(days), action=action,
-                                audience=audience, message=message))  # type: ignore[arg-type]
+                                audience=audience, message=message))
 
     match state.stage:
         case Stage.RECORDS:

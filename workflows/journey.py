@@ -300,7 +300,8 @@ class JourneyWorkflow:
                                                         "effect": effect.kind, "cause": cause})
         return AlertRaised(
             alert_id=f"A{self.state.alert_count + 1}", severity=Severity.HIGH, code=f"{effect.kind}_failed",
-            message=f"{effect.kind} {effect.item or effect.audience or effect.code} failed: {cause}; handle manually",
+            message=(f"{effect.kind} {effect.item or effect.audience or effect.code} failed: "
+                     f"{cause}; handle manually"),
             occurred_at=workflow.now(), actor="system",
         )
 

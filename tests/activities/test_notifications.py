@@ -15,11 +15,21 @@ from domain.stages import Severity
 
 HOOK = "http://hooks.test/journeys/"
 
-NOTE = c.Notification(journey_id="J1", centre_id="pku", audience="patient",
-                      message="follow-up visit due on day 30", idempotency_key="J1:31:notify:patient")
-ALERT = c.SafetyAlert(journey_id="J1", centre_id="pku", severity=Severity.CRITICAL,
-                      code="coi_mismatch", message="possible wrong-patient product",
-                      idempotency_key="J1:40:safety_alert:")
+NOTE = c.Notification(
+    journey_id="J1",
+    centre_id="pku",
+    audience="patient",
+    message="follow-up visit due on day 30",
+    idempotency_key="J1:31:notify:patient",
+)
+ALERT = c.SafetyAlert(
+    journey_id="J1",
+    centre_id="pku",
+    severity=Severity.CRITICAL,
+    code="coi_mismatch",
+    message="possible wrong-patient product",
+    idempotency_key="J1:40:safety_alert:",
+)
 
 
 @pytest.fixture

@@ -76,12 +76,15 @@ def test_discharge_exactly_on_the_minimum_day_is_accepted() -> None:
     assert p.state.stage is Stage.FOLLOW_UP
 
 
-@pytest.mark.parametrize(("crs", "icans", "codes"), [
-    (3, 0, ["crs_grade_3"]),
-    (4, 0, ["crs_grade_4"]),
-    (0, 3, ["icans_grade_3"]),
-    (3, 4, ["crs_grade_3", "icans_grade_4"]),
-])
+@pytest.mark.parametrize(
+    ("crs", "icans", "codes"),
+    [
+        (3, 0, ["crs_grade_3"]),
+        (4, 0, ["crs_grade_4"]),
+        (0, 3, ["icans_grade_3"]),
+        (3, 4, ["crs_grade_3", "icans_grade_4"]),
+    ],
+)
 def test_grade_three_or_more_escalates_as_a_high_alert(crs, icans, codes) -> None:
     p = Pathway().to_stay()
     events = p.report("monitoring_reported", crs_grade=crs, icans_grade=icans)
@@ -96,9 +99,15 @@ def test_grade_two_is_recorded_without_an_alert() -> None:
     assert kinds(events) == ["monitoring_reported"]
 
 
-@pytest.mark.parametrize("walk", [
-    Pathway.to_manufacturing, Pathway.to_infusion, Pathway.to_stay, Pathway.to_follow_up,
-])
+@pytest.mark.parametrize(
+    "walk",
+    [
+        Pathway.to_manufacturing,
+        Pathway.to_infusion,
+        Pathway.to_stay,
+        Pathway.to_follow_up,
+    ],
+)
 def test_adverse_events_are_accepted_in_every_stage_after_apheresis(walk) -> None:
     p = Pathway()
     walk(p)
@@ -108,15 +117,23 @@ def test_adverse_events_are_accepted_in_every_stage_after_apheresis(walk) -> Non
     assert p.state.stage is stage
 
 
-@pytest.mark.parametrize("walk", [
-    lambda p: p, Pathway.to_teleconsult, Pathway.to_screening, Pathway.to_travel,
-    Pathway.to_apheresis,
-])
+@pytest.mark.parametrize(
+    "walk",
+    [
+        lambda p: p,
+        Pathway.to_teleconsult,
+        Pathway.to_screening,
+        Pathway.to_travel,
+        Pathway.to_apheresis,
+    ],
+)
 def test_adverse_events_and_deaths_before_apheresis_are_refused(walk) -> None:
     p = Pathway()
     walk(p)
-    for kind, fields in (("adverse_event_reported", {"term": "rash", "grade": 1}),
-                         ("death_reported", {"cause": "sepsis"})):
+    for kind, fields in (
+        ("adverse_event_reported", {"term": "rash", "grade": 1}),
+        ("death_reported", {"cause": "sepsis"}),
+    ):
         err = p.refuse(kind, **fields)
         assert isinstance(err, WrongStage) and "after apheresis" in err.reason
 

@@ -56,12 +56,15 @@ def test_another_centre_cannot_replay_a_known_milestone_to_read_the_journey() ->
         rules.decide(p.state, m, "centre:fuda", p.now)
 
 
-@pytest.mark.parametrize("kind,fields", [
-    ("teleconsult_completed", {"outcome": "proceed"}),
-    ("apheresis_completed", {"coi": "COI-1"}),
-    ("monitoring_reported", {"crs_grade": 1, "icans_grade": 0}),
-    ("death_reported", {"cause": "x"}),
-])
+@pytest.mark.parametrize(
+    "kind,fields",
+    [
+        ("teleconsult_completed", {"outcome": "proceed"}),
+        ("apheresis_completed", {"coi": "COI-1"}),
+        ("monitoring_reported", {"crs_grade": 1, "icans_grade": 0}),
+        ("death_reported", {"cause": "x"}),
+    ],
+)
 def test_ops_may_not_report_clinical_milestones(kind, fields) -> None:
     p = Pathway()
     err = p.refuse(kind, actor=OPS, **fields)
@@ -90,14 +93,18 @@ def test_an_unknown_kind_of_actor_may_not_report(actor) -> None:
 
 def test_a_milestone_dated_in_the_future_is_refused() -> None:
     p = Pathway()
-    m = p.milestone("records_received").model_copy(update={"occurred_at": p.now + timedelta(hours=1)})
+    m = p.milestone("records_received").model_copy(
+        update={"occurred_at": p.now + timedelta(hours=1)}
+    )
     with pytest.raises(InvalidMilestone, match="future"):
         p.decide(m)
 
 
 def test_a_little_clock_skew_from_a_centre_is_tolerated() -> None:
     p = Pathway()
-    m = p.milestone("records_received").model_copy(update={"occurred_at": p.now + timedelta(minutes=5)})
+    m = p.milestone("records_received").model_copy(
+        update={"occurred_at": p.now + timedelta(minutes=5)}
+    )
     assert kinds(p.decide(m)) == ["records_received", "stage_entered"]
 
 
@@ -108,9 +115,18 @@ def test_no_milestone_is_accepted_after_the_journey_ended() -> None:
     assert isinstance(err, JourneyEnded) and "deceased" in err.reason
 
 
-WALKS = [lambda p: p, Pathway.to_teleconsult, Pathway.to_screening, Pathway.to_estimate,
-         Pathway.to_travel, Pathway.to_apheresis, Pathway.to_manufacturing, Pathway.to_infusion,
-         Pathway.to_stay, Pathway.to_follow_up]
+WALKS = [
+    lambda p: p,
+    Pathway.to_teleconsult,
+    Pathway.to_screening,
+    Pathway.to_estimate,
+    Pathway.to_travel,
+    Pathway.to_apheresis,
+    Pathway.to_manufacturing,
+    Pathway.to_infusion,
+    Pathway.to_stay,
+    Pathway.to_follow_up,
+]
 
 
 @pytest.mark.parametrize("walk", WALKS)
@@ -156,5 +172,12 @@ def test_acknowledging_an_unknown_alert_or_as_a_centre_is_refused() -> None:
 
 def test_every_refusal_carries_a_stable_code_and_a_reason() -> None:
     codes = {cls.code for cls in JourneyRuleError.__subclasses__()}
-    assert codes == {"wrong_stage", "journey_ended", "coi_mismatch", "minimum_stay",
-                     "duplicate_milestone", "not_permitted", "invalid_milestone"}
+    assert codes == {
+        "wrong_stage",
+        "journey_ended",
+        "coi_mismatch",
+        "minimum_stay",
+        "duplicate_milestone",
+        "not_permitted",
+        "invalid_milestone",
+    }

@@ -76,9 +76,15 @@ def effect_kinds(effects: list[Effect]) -> list[tuple[str, str | None]]:
     return [(e.kind, e.item or e.audience) for e in effects]
 
 
-def test_entering_teleconsult_books_a_slot_and_travel_books_flight_accommodation_interpreter() -> None:
-    tele = ev.StageEntered(stage=Stage.TELECONSULT, previous=Stage.RECORDS, occurred_at=WHEN, actor="x")
-    travel = ev.StageEntered(stage=Stage.TRAVEL, previous=Stage.SCREENING, occurred_at=WHEN, actor="x")
+def test_entering_teleconsult_books_a_slot_and_travel_books_flight_accommodation_interpreter() -> (
+    None
+):
+    tele = ev.StageEntered(
+        stage=Stage.TELECONSULT, previous=Stage.RECORDS, occurred_at=WHEN, actor="x"
+    )
+    travel = ev.StageEntered(
+        stage=Stage.TRAVEL, previous=Stage.SCREENING, occurred_at=WHEN, actor="x"
+    )
     assert effect_kinds(effects_of(tele, 3)) == [("book", TELECONSULT_SLOT)]
     assert effect_kinds(effects_of(travel, 9)) == [("book", item) for item in TRAVEL_ITEMS]
     assert TRAVEL_ITEMS == ("flight", "accommodation", "interpreter")
@@ -91,17 +97,25 @@ def test_entering_other_stages_calls_nobody(stage) -> None:
 
 
 def test_a_reminder_notifies_its_audience() -> None:
-    r = ev.ReminderSent(deadline="k", audience="patient", message="m", occurred_at=WHEN, actor="system")
+    r = ev.ReminderSent(
+        deadline="k", audience="patient", message="m", occurred_at=WHEN, actor="system"
+    )
     assert effect_kinds(effects_of(r, 4)) == [("notify", "patient")]
 
 
-@pytest.mark.parametrize(("severity", "expected"), [
-    (Severity.CRITICAL, "safety_alert"), (Severity.HIGH, "safety_alert"),
-    (Severity.WARNING, "notify"), (Severity.INFO, "notify"),
-])
+@pytest.mark.parametrize(
+    ("severity", "expected"),
+    [
+        (Severity.CRITICAL, "safety_alert"),
+        (Severity.HIGH, "safety_alert"),
+        (Severity.WARNING, "notify"),
+        (Severity.INFO, "notify"),
+    ],
+)
 def test_critical_and_high_alerts_page_safety_and_the_rest_notify_ops(severity, expected) -> None:
-    alert = ev.AlertRaised(alert_id="A1", severity=severity, code="c", message="m",
-                           occurred_at=WHEN, actor="system")
+    alert = ev.AlertRaised(
+        alert_id="A1", severity=severity, code="c", message="m", occurred_at=WHEN, actor="system"
+    )
     [effect] = effects_of(alert, 5)
     assert effect.kind == expected
     if expected == "safety_alert":
@@ -111,8 +125,14 @@ def test_critical_and_high_alerts_page_safety_and_the_rest_notify_ops(severity, 
 
 
 def failure_alert(code: str) -> ev.AlertRaised:
-    return ev.AlertRaised(alert_id="A1", severity=Severity.HIGH, code=code, message="m",
-                          occurred_at=WHEN, actor="system")
+    return ev.AlertRaised(
+        alert_id="A1",
+        severity=Severity.HIGH,
+        code=code,
+        message="m",
+        occurred_at=WHEN,
+        actor="system",
+    )
 
 
 def test_an_alert_about_a_failed_notification_calls_nobody() -> None:
@@ -138,15 +158,20 @@ def test_withdrawal_compensates_then_tells_the_centre() -> None:
 def test_every_other_ending_tells_the_centre(outcome) -> None:
     ended = ev.JourneyEnded(outcome=outcome, reason="r", occurred_at=WHEN, actor="system")
     [effect] = effects_of(ended, 8)
-    assert effect.kind == "notify" and effect.audience == "centre" and str(outcome) in effect.message
+    assert (
+        effect.kind == "notify" and effect.audience == "centre" and str(outcome) in effect.message
+    )
 
 
-@pytest.mark.parametrize("event", [
-    ev.BookingMade(item="flight", reference="R", occurred_at=WHEN, actor="system"),
-    ev.BookingCancelled(item="flight", reference="R", occurred_at=WHEN, actor="system"),
-    ev.AlertAcknowledged(alert_id="A1", note="", occurred_at=WHEN, actor="ops:a"),
-    ev.JourneyWithdrawn(reason="r", occurred_at=WHEN, actor="ops:a"),
-])
+@pytest.mark.parametrize(
+    "event",
+    [
+        ev.BookingMade(item="flight", reference="R", occurred_at=WHEN, actor="system"),
+        ev.BookingCancelled(item="flight", reference="R", occurred_at=WHEN, actor="system"),
+        ev.AlertAcknowledged(alert_id="A1", note="", occurred_at=WHEN, actor="ops:a"),
+        ev.JourneyWithdrawn(reason="r", occurred_at=WHEN, actor="ops:a"),
+    ],
+)
 def test_bookkeeping_events_call_nobody(event) -> None:
     assert effects_of(event, 3) == []
 
@@ -167,7 +192,9 @@ def test_the_view_shows_stage_deadlines_coi_and_open_alerts() -> None:
 
 def test_a_teleconsult_slot_confirmed_after_the_teleconsult_is_not_held() -> None:
     p = Pathway().to_screening()
-    p.apply([ev.BookingMade(item=TELECONSULT_SLOT, reference="S1", occurred_at=p.now, actor="system")])
+    p.apply(
+        [ev.BookingMade(item=TELECONSULT_SLOT, reference="S1", occurred_at=p.now, actor="system")]
+    )
     assert p.state.bookings == ()
 
 

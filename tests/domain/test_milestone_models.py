@@ -35,7 +35,13 @@ VALID: dict[str, dict[str, Any]] = {
 
 
 def body(kind: str, **fields: Any) -> dict[str, Any]:
-    return {"kind": kind, "milestone_id": "m-1", "occurred_at": T0.isoformat(), **VALID[kind], **fields}
+    return {
+        "kind": kind,
+        "milestone_id": "m-1",
+        "occurred_at": T0.isoformat(),
+        **VALID[kind],
+        **fields,
+    }
 
 
 def test_every_kind_has_a_model_and_every_model_a_kind() -> None:
@@ -49,22 +55,25 @@ def test_every_kind_has_exactly_one_reporting_rule() -> None:
     assert not (OPS_ONLY & OPS_OR_CENTRE) and not (OPS_ONLY & CENTRE_ONLY)
 
 
-@pytest.mark.parametrize(("kind", "field", "value"), [
-    ("monitoring_reported", "crs_grade", 5),
-    ("monitoring_reported", "crs_grade", -1),
-    ("monitoring_reported", "icans_grade", 7),
-    ("adverse_event_reported", "grade", 0),
-    ("adverse_event_reported", "grade", 6),
-    ("teleconsult_completed", "outcome", "maybe"),
-    ("manufacturing_failed", "next", "retry"),
-    ("follow_up_recorded", "response", "cured"),
-    ("follow_up_recorded", "visit_day", 0),
-    ("eligibility_decided", "estimate_usd", -5),
-    ("apheresis_completed", "coi", "x"),
-    ("apheresis_completed", "coi", "COI 1; drop table"),
-    ("discharged", "override_reason", ""),
-    ("death_reported", "cause", "x" * 501),
-])
+@pytest.mark.parametrize(
+    ("kind", "field", "value"),
+    [
+        ("monitoring_reported", "crs_grade", 5),
+        ("monitoring_reported", "crs_grade", -1),
+        ("monitoring_reported", "icans_grade", 7),
+        ("adverse_event_reported", "grade", 0),
+        ("adverse_event_reported", "grade", 6),
+        ("teleconsult_completed", "outcome", "maybe"),
+        ("manufacturing_failed", "next", "retry"),
+        ("follow_up_recorded", "response", "cured"),
+        ("follow_up_recorded", "visit_day", 0),
+        ("eligibility_decided", "estimate_usd", -5),
+        ("apheresis_completed", "coi", "x"),
+        ("apheresis_completed", "coi", "COI 1; drop table"),
+        ("discharged", "override_reason", ""),
+        ("death_reported", "cause", "x" * 501),
+    ],
+)
 def test_an_out_of_range_or_unknown_value_is_refused(kind, field, value) -> None:
     with pytest.raises(ValidationError):
         parse_milestone(body(kind, **{field: value}))
@@ -72,7 +81,9 @@ def test_an_out_of_range_or_unknown_value_is_refused(kind, field, value) -> None
 
 def test_an_unknown_kind_is_refused() -> None:
     with pytest.raises(ValidationError):
-        parse_milestone({"kind": "patient_cured", "milestone_id": "m", "occurred_at": T0.isoformat()})
+        parse_milestone(
+            {"kind": "patient_cured", "milestone_id": "m", "occurred_at": T0.isoformat()}
+        )
 
 
 def test_an_extra_field_is_refused_so_a_typo_is_not_silently_dropped() -> None:

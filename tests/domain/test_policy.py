@@ -37,7 +37,9 @@ def test_a_product_override_applies_and_a_centre_override_wins_over_it() -> None
 
 def test_explicit_overrides_win_over_the_book() -> None:
     book = PolicyBook(centres={"pku": {"min_stay_days": 7}})
-    assert book.resolve(product=None, centre="pku", overrides={"min_stay_days": 3}).min_stay_days == 3
+    assert (
+        book.resolve(product=None, centre="pku", overrides={"min_stay_days": 3}).min_stay_days == 3
+    )
 
 
 def test_the_shipped_policy_book_loads_and_resolves_for_every_centre_and_product() -> None:
@@ -48,19 +50,22 @@ def test_the_shipped_policy_book_loads_and_resolves_for_every_centre_and_product
     assert book.resolve(product=None, centre="jiahui").follow_up_remind_before_days == 10
 
 
-@pytest.mark.parametrize("bad", [
-    {"records_remind_days": 20},  # remind after escalate
-    {"records_lapse_days": 10},  # lapse before escalate
-    {"manufacturing_warn_days": 40},
-    {"min_stay_days": 30},
-    {"follow_up_visit_days": (90, 30)},
-    {"follow_up_visit_days": (30, 30, 90)},
-    {"follow_up_visit_days": ()},
-    {"day_seconds": 0},
-    {"max_reapheresis": -1},
-    {"escalation_grade": 5},
-    {"unknown_days": 3},
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"records_remind_days": 20},  # remind after escalate
+        {"records_lapse_days": 10},  # lapse before escalate
+        {"manufacturing_warn_days": 40},
+        {"min_stay_days": 30},
+        {"follow_up_visit_days": (90, 30)},
+        {"follow_up_visit_days": (30, 30, 90)},
+        {"follow_up_visit_days": ()},
+        {"day_seconds": 0},
+        {"max_reapheresis": -1},
+        {"escalation_grade": 5},
+        {"unknown_days": 3},
+    ],
+)
 def test_a_policy_that_makes_no_sense_is_refused(bad) -> None:
     with pytest.raises(ValidationError):
         PathwayPolicy(**bad)

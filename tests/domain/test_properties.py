@@ -1,4 +1,4 @@
-"""Property tests: any sequence of milestones, timer firings and ops commands keeps the machine sound."""
+"""Property tests: any sequence of milestones, timers and ops commands keeps the machine sound."""
 
 from __future__ import annotations
 
@@ -38,8 +38,13 @@ cois = st.sampled_from([COI, COI, COI, "COI-OTHER"])
 def fields_for(kind: str) -> st.SearchStrategy[dict[str, Any]]:
     match kind:
         case "teleconsult_completed":
-            return st.fixed_dictionaries({"outcome": st.sampled_from(
-                ["proceed", "proceed", "proceed", "more_records", "not_candidate"])})
+            return st.fixed_dictionaries(
+                {
+                    "outcome": st.sampled_from(
+                        ["proceed", "proceed", "proceed", "more_records", "not_candidate"]
+                    )
+                }
+            )
         case "eligibility_decided":
             return st.fixed_dictionaries({"eligible": st.sampled_from([True, True, True, False])})
         case "apheresis_completed" | "infusion_completed":
@@ -47,15 +52,23 @@ def fields_for(kind: str) -> st.SearchStrategy[dict[str, Any]]:
         case "product_released":
             return st.fixed_dictionaries({"coi": cois, "lot": st.just("LOT-1")})
         case "manufacturing_failed":
-            return st.fixed_dictionaries({"reason": st.just("x"), "next": st.sampled_from(
-                ["reapheresis", "out_of_spec", "stop"])})
+            return st.fixed_dictionaries(
+                {
+                    "reason": st.just("x"),
+                    "next": st.sampled_from(["reapheresis", "out_of_spec", "stop"]),
+                }
+            )
         case "monitoring_reported":
             return st.fixed_dictionaries({"crs_grade": grades, "icans_grade": grades})
         case "discharged":
             return st.fixed_dictionaries({"override_reason": st.sampled_from([None, "stable"])})
         case "follow_up_recorded":
-            return st.fixed_dictionaries({"visit_day": st.sampled_from([30, 90, 180, 365, 30]),
-                                          "response": st.sampled_from(["CR", "PR", "SD", "PD"])})
+            return st.fixed_dictionaries(
+                {
+                    "visit_day": st.sampled_from([30, 90, 180, 365, 30]),
+                    "response": st.sampled_from(["CR", "PR", "SD", "PD"]),
+                }
+            )
         case "adverse_event_reported":
             return st.fixed_dictionaries({"term": st.just("rash"), "grade": st.integers(1, 5)})
         case "death_reported":
@@ -67,8 +80,15 @@ def fields_for(kind: str) -> st.SearchStrategy[dict[str, Any]]:
 ACTIONS = st.sampled_from(["milestone"] * 12 + ["later"] * 2 + ["withdraw", "resend", "ack"])
 ACTIONS_NO_ACK = st.sampled_from(["milestone"] * 12 + ["later"] * 2 + ["withdraw", "resend"])
 # Random walks rarely get deep by chance, so some start part-way along the pathway.
-STARTS = st.sampled_from([lambda p: p, Pathway.to_screening, Pathway.to_manufacturing,
-                          Pathway.to_stay, Pathway.to_follow_up])
+STARTS = st.sampled_from(
+    [
+        lambda p: p,
+        Pathway.to_screening,
+        Pathway.to_manufacturing,
+        Pathway.to_stay,
+        Pathway.to_follow_up,
+    ]
+)
 DAYS = st.sampled_from([0.5, 3, 8, 15, 29, 40, 100])
 ALERT_IDS = st.sampled_from(["A1", "A2", "A3"])
 POOLS = st.sampled_from(["next", "next", "next", "any"])
@@ -95,8 +115,11 @@ def step(p: Pathway, data: st.DataObject, *, acks: bool = True) -> None:
             if not mids:
                 return
             mid = data.draw(st.sampled_from(mids))
-            m = next(e.milestone for e in p.events
-                     if isinstance(e, ev.MilestoneAccepted) and e.milestone.milestone_id == mid)
+            m = next(
+                e.milestone
+                for e in p.events
+                if isinstance(e, ev.MilestoneAccepted) and e.milestone.milestone_id == mid
+            )
             different = data.draw(st.booleans())
             if different:
                 m = m.model_copy(update={"occurred_at": p.now})
@@ -105,8 +128,12 @@ def step(p: Pathway, data: st.DataObject, *, acks: bool = True) -> None:
             pool = data.draw(POOLS)
             kind = data.draw(NEXT[p.state.stage] if pool == "next" else ANY_KIND)
             actor = data.draw(ACTORS)
-            body = {"kind": kind, "milestone_id": f"m{len(p.events)}", "occurred_at": p.now,
-                    **data.draw(fields_for(kind))}
+            body = {
+                "kind": kind,
+                "milestone_id": f"m{len(p.events)}",
+                "occurred_at": p.now,
+                **data.draw(fields_for(kind)),
+            }
             p.apply(p.decide(parse_milestone(body), actor))
     except JourneyRuleError as err:
         assert p.state == before, "a refused command changed the state"
@@ -130,8 +157,11 @@ def check_invariants(p: Pathway) -> None:
     assert all(d.key not in s.fired_deadlines for d in pending)
     assert s.reapheresis_count <= s.policy.max_reapheresis
     # The chain of identity is fixed by the first apheresis and never changes.
-    collected = [e.milestone.coi for e in p.events if isinstance(e, ev.MilestoneAccepted)
-                 and e.milestone.kind == "apheresis_completed"]
+    collected = [
+        e.milestone.coi
+        for e in p.events
+        if isinstance(e, ev.MilestoneAccepted) and e.milestone.kind == "apheresis_completed"
+    ]
     assert s.coi == (collected[0] if collected else None)
     assert set(collected) <= {s.coi}
     ends = [e for e in p.events if isinstance(e, ev.JourneyEnded)]
@@ -150,7 +180,8 @@ def test_random_walks_keep_the_state_machine_consistent(data: st.DataObject) -> 
         # Sequence numbers advance by exactly one per event.
         assert p.state.seq - seq_before == len(p.events) - n_before
         check_invariants(p)
-    event(f"deepest stage: {max((v.stage for v in p.state.stages if v.stage is not Stage.ENDED), key=list(Stage).index)}")
+    reached = [v.stage for v in p.state.stages if v.stage is not Stage.ENDED]
+    event(f"deepest stage: {max(reached, key=list(Stage).index)}")
     records = [ev.to_record(e, i + 1) for i, e in enumerate(p.events)]
     assert [r.seq for r in records] == list(range(1, len(records) + 1))
     rebuilt = [ev.EventRecord.model_validate_json(r.model_dump_json()).to_event() for r in records]

@@ -20,11 +20,24 @@ def test_a_new_journey_starts_in_records_with_sequence_one() -> None:
 
 def test_stage_names_are_spelled_as_the_api_spells_them() -> None:
     assert [s.value for s in PATHWAY] == [
-        "records", "teleconsult", "screening", "travel", "apheresis",
-        "manufacturing", "infusion", "stay", "follow_up", "ended",
+        "records",
+        "teleconsult",
+        "screening",
+        "travel",
+        "apheresis",
+        "manufacturing",
+        "infusion",
+        "stay",
+        "follow_up",
+        "ended",
     ]
     assert {o.value for o in Outcome} == {
-        "completed", "ineligible", "lapsed", "withdrawn", "manufacturing_failed", "relapsed",
+        "completed",
+        "ineligible",
+        "lapsed",
+        "withdrawn",
+        "manufacturing_failed",
+        "relapsed",
         "deceased",
     }
 
@@ -41,7 +54,9 @@ def test_stage_names_are_spelled_as_the_api_spells_them() -> None:
         (Pathway.to_infusion, "infusion_completed", {"coi": COI}, Stage.STAY),
     ],
 )
-def test_each_milestone_records_itself_then_enters_the_next_stage(walk, kind, fields, next_stage) -> None:
+def test_each_milestone_records_itself_then_enters_the_next_stage(
+    walk, kind, fields, next_stage
+) -> None:
     p = Pathway()
     walk(p)
     before = p.state.stage
@@ -56,7 +71,9 @@ def test_each_milestone_records_itself_then_enters_the_next_stage(walk, kind, fi
 
 def test_eligibility_keeps_the_journey_in_screening_until_ops_accept_the_estimate() -> None:
     p = Pathway().to_screening()
-    events = p.report("eligibility_decided", eligible=True, product="relma-cel", estimate_usd=120_000)
+    events = p.report(
+        "eligibility_decided", eligible=True, product="relma-cel", estimate_usd=120_000
+    )
     assert kinds(events) == ["eligibility_decided"]
     assert p.state.stage is Stage.SCREENING
     assert p.state.eligible is True and p.state.estimate_usd == 120_000

@@ -14,21 +14,29 @@ POLICY = PathwayPolicy()
 
 def pending(p: Pathway) -> dict[str, tuple[str, float]]:
     """Deadline name -> (action, days after now) of the current stage visit."""
-    return {d.key.rsplit(".", 1)[-1]: (d.action, p.policy.in_days(d.due_at - p.now))
-            for d in timers.deadlines(p.state)}
+    return {
+        d.key.rsplit(".", 1)[-1]: (d.action, p.policy.in_days(d.due_at - p.now))
+        for d in timers.deadlines(p.state)
+    }
 
 
-@pytest.mark.parametrize(("walk", "expected"), [
-    (lambda p: p, {"remind": ("remind", 7), "escalate": ("escalate", 14), "lapse": ("lapse", 30)}),
-    (Pathway.to_teleconsult, {"escalate": ("escalate", 14)}),
-    (Pathway.to_screening, {}),
-    (Pathway.to_estimate, {"estimate_lapse": ("lapse", 21)}),
-    (Pathway.to_travel, {"escalate": ("escalate", 30)}),
-    (Pathway.to_apheresis, {"escalate": ("escalate", 14)}),
-    (Pathway.to_manufacturing, {"warn": ("warn", 28), "escalate": ("escalate", 35)}),
-    (Pathway.to_infusion, {"escalate": ("escalate", 7)}),
-    (Pathway.to_stay, {"max_stay": ("escalate", 28)}),
-])
+@pytest.mark.parametrize(
+    ("walk", "expected"),
+    [
+        (
+            lambda p: p,
+            {"remind": ("remind", 7), "escalate": ("escalate", 14), "lapse": ("lapse", 30)},
+        ),
+        (Pathway.to_teleconsult, {"escalate": ("escalate", 14)}),
+        (Pathway.to_screening, {}),
+        (Pathway.to_estimate, {"estimate_lapse": ("lapse", 21)}),
+        (Pathway.to_travel, {"escalate": ("escalate", 30)}),
+        (Pathway.to_apheresis, {"escalate": ("escalate", 14)}),
+        (Pathway.to_manufacturing, {"warn": ("warn", 28), "escalate": ("escalate", 35)}),
+        (Pathway.to_infusion, {"escalate": ("escalate", 7)}),
+        (Pathway.to_stay, {"max_stay": ("escalate", 28)}),
+    ],
+)
 def test_each_stage_has_the_deadlines_of_its_policy(walk, expected) -> None:
     p = Pathway()
     walk(p)
@@ -39,7 +47,10 @@ def test_follow_up_deadlines_count_from_infusion_visit_by_visit() -> None:
     p = Pathway().to_follow_up()  # discharged on day 14 after infusion
     assert pending(p) == {"remind": ("remind", 30 - 7 - 14), "missed": ("escalate", 30 + 14 - 14)}
     p.report("follow_up_recorded", visit_day=30, response="CR")
-    assert {d.key for d in timers.deadlines(p.state)} == {"follow_up.d90.remind", "follow_up.d90.missed"}
+    assert {d.key for d in timers.deadlines(p.state)} == {
+        "follow_up.d90.remind",
+        "follow_up.d90.missed",
+    }
 
 
 def test_an_ended_journey_has_no_deadlines() -> None:
@@ -57,7 +68,10 @@ def test_records_remind_the_patient_then_escalate_then_lapse() -> None:
     p = Pathway().later(31)
     assert kinds(p.events[1:]) == ["reminder_sent", "alert_raised", "alert_raised", "journey_ended"]
     remind, escalate, lapse = p.events[1], p.events[2], p.events[3]
-    assert remind.audience == "patient" and remind.occurred_at == p.started.occurred_at + POLICY.days(7)
+    assert (
+        remind.audience == "patient"
+        and remind.occurred_at == p.started.occurred_at + POLICY.days(7)
+    )
     assert escalate.severity is Severity.HIGH and escalate.code == "records_escalate"
     assert escalate.overdue and escalate.occurred_at == p.started.occurred_at + POLICY.days(14)
     assert lapse.code == "records_lapse"
@@ -92,8 +106,16 @@ def test_the_estimate_lapses_21_days_after_eligibility() -> None:
 def test_manufacturing_warns_at_28_days_then_escalates_at_35() -> None:
     p = Pathway().to_manufacturing().later(36)
     warn, escalate = alerts(p.events)
-    assert (warn.severity, warn.code, warn.overdue) == (Severity.WARNING, "manufacturing_warn", False)
-    assert (escalate.severity, escalate.code, escalate.overdue) == (Severity.HIGH, "manufacturing_escalate", True)
+    assert (warn.severity, warn.code, warn.overdue) == (
+        Severity.WARNING,
+        "manufacturing_warn",
+        False,
+    )
+    assert (escalate.severity, escalate.code, escalate.overdue) == (
+        Severity.HIGH,
+        "manufacturing_escalate",
+        True,
+    )
     assert p.state.overdue and p.state.stage is Stage.MANUFACTURING
 
 
@@ -132,7 +154,11 @@ def test_entering_a_new_stage_clears_the_overdue_flag() -> None:
 
 def test_a_centre_override_changes_the_deadlines() -> None:
     p = Pathway(PathwayPolicy(records_remind_days=3, records_escalate_days=5, records_lapse_days=9))
-    assert pending(p) == {"remind": ("remind", 3), "escalate": ("escalate", 5), "lapse": ("lapse", 9)}
+    assert pending(p) == {
+        "remind": ("remind", 3),
+        "escalate": ("escalate", 5),
+        "lapse": ("lapse", 9),
+    }
 
 
 def test_compressed_days_only_change_the_clock() -> None:

@@ -67,7 +67,8 @@ class JourneyDriver:
 
     async def report(self, kind: str, *, actor: str | None = None, milestone_id: str | None = None,
                      **fields: Any) -> JourneyView:
-        return await self.send(await self.milestone(kind, milestone_id=milestone_id, **fields), actor)
+        milestone = await self.milestone(kind, milestone_id=milestone_id, **fields)
+        return await self.send(milestone, actor)
 
     async def send(self, milestone: Milestone, actor: str | None = None) -> JourneyView:
         """Report a prepared milestone the way the client does (update id from id + body)."""
@@ -178,9 +179,9 @@ class JourneyDriver:
 
 
 @asynccontextmanager
-async def running_journey(env: WorkflowEnvironment, task_queue: str, *,
-                          world: FakeOutsideWorld | None = None, **kw: Any
-                          ) -> AsyncIterator[tuple[JourneyDriver, InMemoryEventStore, FakeOutsideWorld]]:
+async def running_journey(
+    env: WorkflowEnvironment, task_queue: str, *, world: FakeOutsideWorld | None = None, **kw: Any
+) -> AsyncIterator[tuple[JourneyDriver, InMemoryEventStore, FakeOutsideWorld]]:
     store, world = InMemoryEventStore(), world or FakeOutsideWorld()
     worker: Worker = build_worker(
         env.client, Settings(), store, task_queue=task_queue,

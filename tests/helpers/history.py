@@ -1,4 +1,4 @@
-"""Reading a run's Temporal history in tests: is it settled, which timers are pending, which updates got in.
+"""A run's Temporal history in tests: is it settled, which timers are pending, which updates got in.
 
 Why settling matters: the time-skipping test server strands a run whose workflow
 task cancels a timer that fired while the task was with the worker (it refuses
@@ -70,7 +70,9 @@ def pending_timers(events: list[HistoryEvent]) -> list[datetime]:
     for e in events:
         if e.HasField("timer_started_event_attributes"):
             a = e.timer_started_event_attributes
-            pending[a.timer_id] = e.event_time.ToDatetime(tzinfo=None) + a.start_to_fire_timeout.ToTimedelta()
+            pending[a.timer_id] = (
+                e.event_time.ToDatetime(tzinfo=None) + a.start_to_fire_timeout.ToTimedelta()
+            )
         elif e.HasField("timer_fired_event_attributes"):
             pending.pop(e.timer_fired_event_attributes.timer_id, None)
         elif e.HasField("timer_canceled_event_attributes"):
@@ -78,26 +80,33 @@ def pending_timers(events: list[HistoryEvent]) -> list[datetime]:
     return sorted(pending.values())
 
 
-async def settle(handle: WorkflowHandle[Any, Any], timeout: float = 30.0) -> list[HistoryEvent]:
+async def settle(handle: WorkflowHandle[Any, Any], patience: float = 30.0) -> list[HistoryEvent]:
     """Wait (polling, real time) until no workflow task or activity is outstanding."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + patience
     while True:
         events = await events_of(handle)
         if not busy(events):
             return events
         if time.monotonic() > deadline:
             tail = [EventType.Name(e.event_type) for e in events[-5:]]
-            raise AssertionError(f"{handle.id} did not settle within {timeout}s; last events {tail}")
+            raise AssertionError(
+                f"{handle.id} did not settle within {patience}s; last events {tail}"
+            )
         await asyncio.sleep(0.01)
 
 
 def accepted_update_ids(events: list[HistoryEvent]) -> list[str]:
-    return [e.workflow_execution_update_accepted_event_attributes.accepted_request.meta.update_id
-            for e in events
-            if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED]
+    return [
+        e.workflow_execution_update_accepted_event_attributes.accepted_request.meta.update_id
+        for e in events
+        if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED
+    ]
 
 
 def naive_utc(when: datetime) -> datetime:
     """History timestamps are naive UTC; compare like with like."""
-    return when.replace(tzinfo=None) if when.tzinfo is None else (
-        when - (when.utcoffset() or timedelta(0))).replace(tzinfo=None)
+    return (
+        when.replace(tzinfo=None)
+        if when.tzinfo is None
+        else (when - (when.utcoffset() or timedelta(0))).replace(tzinfo=None)
+    )

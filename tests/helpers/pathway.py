@@ -10,8 +10,8 @@ import itertools
 from datetime import UTC, datetime
 from typing import Any
 
-from domain import rules, timers
 from domain import events as ev
+from domain import rules, timers
 from domain.errors import JourneyRuleError
 from domain.milestones import Milestone, parse_milestone
 from domain.policy import PathwayPolicy
@@ -24,13 +24,25 @@ OPS_KINDS = {"estimate_accepted"}
 
 
 class Pathway:
-    def __init__(self, policy: PathwayPolicy | None = None, *, centre: str = "pku",
-                 product: str | None = None) -> None:
+    def __init__(
+        self,
+        policy: PathwayPolicy | None = None,
+        *,
+        centre: str = "pku",
+        product: str | None = None,
+    ) -> None:
         self.policy = policy or PathwayPolicy()
         self.centre = centre
         self.now = T0
-        self.started = rules.start(journey_id="J-test", patient_ref="ref-1", centre_id=centre,
-                                   product=product, policy=self.policy, actor=OPS, now=T0)
+        self.started = rules.start(
+            journey_id="J-test",
+            patient_ref="ref-1",
+            centre_id=centre,
+            product=product,
+            policy=self.policy,
+            actor=OPS,
+            now=T0,
+        )
         self.state: JourneyState = initial_state(self.started)
         self.events: list[ev.Event] = [self.started]
         self._ids = itertools.count(1)
@@ -53,20 +65,24 @@ class Pathway:
 
     def milestone(self, kind: str, *, milestone_id: str | None = None, **fields: Any) -> Milestone:
         mid = milestone_id or f"m{next(self._ids)}"
-        return parse_milestone({"kind": kind, "milestone_id": mid, "occurred_at": self.now, **fields})
+        return parse_milestone(
+            {"kind": kind, "milestone_id": mid, "occurred_at": self.now, **fields}
+        )
 
     def decide(self, milestone: Milestone, actor: str | None = None) -> list[ev.Event]:
         who = self.actor_for(milestone.kind) if actor is None else actor
         return rules.decide(self.state, milestone, who, self.now)
 
-    def report(self, kind: str, *, actor: str | None = None, milestone_id: str | None = None,
-               **fields: Any) -> list[ev.Event]:
+    def report(
+        self, kind: str, *, actor: str | None = None, milestone_id: str | None = None, **fields: Any
+    ) -> list[ev.Event]:
         """Report a milestone that must be accepted; returns (and applies) its events."""
         m = self.milestone(kind, milestone_id=milestone_id, **fields)
         return self.apply(self.decide(m, actor))
 
-    def refuse(self, kind: str, *, actor: str | None = None, milestone_id: str | None = None,
-               **fields: Any) -> JourneyRuleError:
+    def refuse(
+        self, kind: str, *, actor: str | None = None, milestone_id: str | None = None, **fields: Any
+    ) -> JourneyRuleError:
         """Report a milestone that must be refused; the state must not change."""
         before = self.state
         m = self.milestone(kind, milestone_id=milestone_id, **fields)
@@ -97,8 +113,9 @@ class Pathway:
         return self
 
     def to_estimate(self) -> Pathway:
-        self.to_screening().report("eligibility_decided", eligible=True, product="axi-cel",
-                                   estimate_usd=95_000)
+        self.to_screening().report(
+            "eligibility_decided", eligible=True, product="axi-cel", estimate_usd=95_000
+        )
         return self
 
     def to_travel(self) -> Pathway:

@@ -131,8 +131,9 @@ async def record_skipping(env: WorkflowEnvironment, name: str, scenario: Scenari
 async def record_continued(env: WorkflowEnvironment) -> None:
     # Real time here: nothing sleeps, and no deadline (days away) falls due.
     policy = PathwayPolicy(min_stay_days=0)
-    async with running_journey(env, f"record-{uuid.uuid4()}", policy=policy, history_limit=120,
-                               search_attributes=True) as (d, _store, _world):
+    async with running_journey(
+        env, f"record-{uuid.uuid4()}", policy=policy, history_limit=120, search_attributes=True
+    ) as (d, _store, _world):
         await d.to_manufacturing(COI)
         await d.report("product_released", coi=COI, lot="LOT-1")
         await d.report("infusion_completed", coi=COI)
@@ -161,14 +162,17 @@ async def main(only: list[str]) -> int:
     chosen = {n: s for n, s in SKIPPING.items() if not only or n in only}
     if chosen:
         async with await WorkflowEnvironment.start_time_skipping(
-                data_converter=pydantic_data_converter,
-                test_server_existing_path=test_server_path()) as env:
+            data_converter=pydantic_data_converter, test_server_existing_path=test_server_path()
+        ) as env:
             for name, scenario in chosen.items():
                 await record_skipping(env, name, scenario)
     if not only or CONTINUED in only:
         async with await WorkflowEnvironment.start_local(
-                data_converter=pydantic_data_converter, dev_server_existing_path=dev_server_path(),
-                search_attributes=SEARCH_ATTRIBUTES, dev_server_log_level="error") as env:
+            data_converter=pydantic_data_converter,
+            dev_server_existing_path=dev_server_path(),
+            search_attributes=SEARCH_ATTRIBUTES,
+            dev_server_log_level="error",
+        ) as env:
             await record_continued(env)
     return 0
 

@@ -13,7 +13,8 @@ VISITS = {30: "CR", 90: "CR", 180: "CR", 365: "CR"}
 
 
 async def test_a_journey_runs_through_twelve_months_of_follow_up_to_completion(
-        env: WorkflowEnvironment, task_queue: str) -> None:
+    env: WorkflowEnvironment, task_queue: str
+) -> None:
     started = time.perf_counter()
     async with running_journey(env, task_queue) as (d, store, world):
         await d.to_follow_up()
@@ -24,8 +25,10 @@ async def test_a_journey_runs_through_twelve_months_of_follow_up_to_completion(
         log = await store.read(d.journey_id)
 
     # Measured, not asserted (no timed assertions): the note reports them.
-    print(f"\n12-month journey: {wall:.2f} s wall time, {len(history.events)} history events, "
-          f"{len(log)} domain events")
+    print(
+        f"\n12-month journey: {wall:.2f} s wall time, {len(history.events)} history events, "
+        f"{len(log)} domain events"
+    )
 
     assert result.outcome is Outcome.COMPLETED and result.stage is Stage.ENDED
     assert result.follow_ups == VISITS
@@ -42,11 +45,18 @@ async def test_a_journey_runs_through_twelve_months_of_follow_up_to_completion(
     times = [e.occurred_at for e in log]
     assert times == sorted(times)
     actors = {e.kind: e.actor for e in log}
-    assert actors["estimate_accepted"] == "ops:test" and actors["infusion_completed"] == "centre:pku"
+    assert (
+        actors["estimate_accepted"] == "ops:test" and actors["infusion_completed"] == "centre:pku"
+    )
     assert actors["journey_started"] == "ops:test" and actors["booking_made"] == "system"
 
     # The outside world saw the bookings, the reminders before each visit and the hand-off.
-    assert world.calls.named("book") == ["teleconsult_slot", "flight", "accommodation", "interpreter"]
+    assert world.calls.named("book") == [
+        "teleconsult_slot",
+        "flight",
+        "accommodation",
+        "interpreter",
+    ]
     assert world.calls.named("cancel") == [] and world.calls.named("safety_alert") == []
     reminders = [n for n in world.calls.named("notify") if n.startswith("patient:")]
     assert [r.split("day ")[1].split(" ")[0] for r in reminders] == ["30", "90", "180", "365"]
@@ -59,7 +69,8 @@ async def test_a_journey_runs_through_twelve_months_of_follow_up_to_completion(
 
 
 async def test_the_query_shows_the_next_deadline_and_bookings_while_in_travel(
-        env: WorkflowEnvironment, task_queue: str) -> None:
+    env: WorkflowEnvironment, task_queue: str
+) -> None:
     async with running_journey(env, task_queue) as (d, _store, _world):
         await d.to_screening()
         await d.report("eligibility_decided", eligible=True, product="axi-cel", estimate_usd=95000)

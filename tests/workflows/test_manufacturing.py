@@ -1,4 +1,4 @@
-"""Manufacturing: failure and re-apheresis (once), the second failure, out-of-spec release, warn/escalate."""
+"""Manufacturing: failure and re-apheresis (once), second failure, out-of-spec, warn/escalate."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ COI = "COI-0001"
 
 
 async def test_a_failure_goes_back_to_apheresis_and_the_second_failure_ends_the_journey(
-        env: WorkflowEnvironment, task_queue: str) -> None:
+    env: WorkflowEnvironment, task_queue: str
+) -> None:
     async with running_journey(env, task_queue) as (d, store, world):
         await d.to_manufacturing(COI)
         await d.sleep_days(12)
@@ -36,13 +37,18 @@ async def test_a_failure_goes_back_to_apheresis_and_the_second_failure_ends_the_
 
     assert result.outcome is Outcome.MANUFACTURING_FAILED and result.end_reason == "no expansion"
     assert [e.payload["stage"] for e in log if e.kind == "stage_entered"][-2:] == [
-        "apheresis", "manufacturing"]
+        "apheresis",
+        "manufacturing",
+    ]
     assert world.calls.named("safety_alert") == ["high:manufacturing_failed"]
-    assert world.calls.named("notify")[-1].startswith("centre: journey ended (manufacturing_failed)")
+    assert world.calls.named("notify")[-1].startswith(
+        "centre: journey ended (manufacturing_failed)"
+    )
 
 
 async def test_re_apheresis_with_another_coi_is_refused_as_a_mismatch(
-        env: WorkflowEnvironment, task_queue: str) -> None:
+    env: WorkflowEnvironment, task_queue: str
+) -> None:
     async with running_journey(env, task_queue) as (d, _store, world):
         await d.to_manufacturing(COI)
         await d.report("manufacturing_failed", reason="contaminated", next="reapheresis")
@@ -57,7 +63,8 @@ async def test_re_apheresis_with_another_coi_is_refused_as_a_mismatch(
 
 
 async def test_an_out_of_spec_product_is_released_with_a_warning(
-        env: WorkflowEnvironment, task_queue: str) -> None:
+    env: WorkflowEnvironment, task_queue: str
+) -> None:
     async with running_journey(env, task_queue) as (d, store, world):
         await d.to_manufacturing(COI)
         view = await d.report("manufacturing_failed", reason="viability 68%", next="out_of_spec")
@@ -73,7 +80,8 @@ async def test_an_out_of_spec_product_is_released_with_a_warning(
 
 
 async def test_manufacturing_warns_at_28_days_and_escalates_at_35(
-        env: WorkflowEnvironment, task_queue: str) -> None:
+    env: WorkflowEnvironment, task_queue: str
+) -> None:
     async with running_journey(env, task_queue) as (d, _store, world):
         await d.to_manufacturing(COI)
         await d.sleep_days(27)
@@ -82,10 +90,12 @@ async def test_manufacturing_warns_at_28_days_and_escalates_at_35(
         await d.sleep_days(2)  # day 29
         view = await d.view()
         assert [(a.code, a.severity) for a in view.open_alerts] == [
-            ("manufacturing_warn", Severity.WARNING)]
+            ("manufacturing_warn", Severity.WARNING)
+        ]
         assert not view.overdue
         assert world.calls.named("notify")[-1] == (
-            "ops: product not released after 28 days of manufacturing")
+            "ops: product not released after 28 days of manufacturing"
+        )
 
         await d.sleep_days(7)  # day 36
         view = await d.view()

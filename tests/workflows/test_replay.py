@@ -35,8 +35,11 @@ def name(path: Path) -> str:
 
 def replayer(workflow: type) -> Replayer:
     # The worker's own sandbox and converter: replay must see what production runs.
-    return Replayer(workflows=[workflow], workflow_runner=sandbox_runner(),
-                    data_converter=pydantic_data_converter)
+    return Replayer(
+        workflows=[workflow],
+        workflow_runner=sandbox_runner(),
+        data_converter=pydantic_data_converter,
+    )
 
 
 def test_at_least_five_distinct_paths_are_recorded_from_the_current_code() -> None:
@@ -52,11 +55,13 @@ async def test_a_recorded_history_replays_against_the_current_workflow(path: Pat
 
 async def test_a_non_deterministic_change_fails_replay() -> None:
     result = await replayer(ExtraTimerFirst).replay_workflow(
-        load(ROOT / "happy_path.json"), raise_on_replay_failure=False)
+        load(ROOT / "happy_path.json"), raise_on_replay_failure=False
+    )
     assert isinstance(result.replay_failure, NondeterminismError)
 
 
-@pytest.mark.parametrize("path", [p for p in HISTORIES if p.stem in ("happy_path", "continue_as_new.run2")],
-                         ids=name)
+@pytest.mark.parametrize(
+    "path", [p for p in HISTORIES if p.stem in ("happy_path", "continue_as_new.run2")], ids=name
+)
 async def test_the_same_change_behind_workflow_patched_replays(path: Path) -> None:
     await replayer(ExtraTimerPatched).replay_workflow(load(path))

@@ -24,7 +24,10 @@ print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in {forbidden!
 def test_importing_the_workflow_loads_no_database_driver_or_http_client() -> None:
     out = subprocess.run(
         [sys.executable, "-c", PROBE.format(forbidden=set(FORBIDDEN))],
-        capture_output=True, text=True, timeout=60, check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
     loaded = json.loads(out.stdout.strip().splitlines()[-1])
     assert loaded == []
@@ -32,6 +35,11 @@ def test_importing_the_workflow_loads_no_database_driver_or_http_client() -> Non
 
 def test_the_probe_would_notice_a_forbidden_import() -> None:
     probe = PROBE.replace("import workflows.messages", "import httpx")
-    out = subprocess.run([sys.executable, "-c", probe.format(forbidden=set(FORBIDDEN))],
-                         capture_output=True, text=True, timeout=60, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", probe.format(forbidden=set(FORBIDDEN))],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     assert "httpx" in json.loads(out.stdout.strip().splitlines()[-1])

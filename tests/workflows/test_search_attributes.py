@@ -15,26 +15,29 @@ from tests.helpers.driver import JourneyDriver, running_journey
 COI = "COI-0001"
 
 
-async def listed(env: WorkflowEnvironment, d: JourneyDriver, query: str,
-                 timeout: float = 15.0) -> WorkflowExecution:
+async def listed(
+    env: WorkflowEnvironment, d: JourneyDriver, query: str, patience: float = 15.0
+) -> WorkflowExecution:
     """Poll visibility (eventually consistent) until this journey matches `query`."""
     assert d.handle is not None
     full = f"WorkflowId = '{d.handle.id}' AND {query}"
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + patience
     while True:
         found = [w async for w in env.client.list_workflows(full)]
         if found:
             return found[0]
         if time.monotonic() > deadline:
-            raise AssertionError(f"no journey listed for {query!r} within {timeout}s")
+            raise AssertionError(f"no journey listed for {query!r} within {patience}s")
         await asyncio.sleep(0.1)
 
 
 async def test_stage_centre_and_next_deadline_are_searchable_as_the_journey_moves(
-        local_env: WorkflowEnvironment, task_queue: str) -> None:
+    local_env: WorkflowEnvironment, task_queue: str
+) -> None:
     policy = PathwayPolicy(min_stay_days=0)
-    async with running_journey(local_env, task_queue, centre="fuda", policy=policy,
-                               search_attributes=True) as (d, _store, _world):
+    async with running_journey(
+        local_env, task_queue, centre="fuda", policy=policy, search_attributes=True
+    ) as (d, _store, _world):
         found = await listed(local_env, d, "JourneyStage = 'records' AND JourneyCentre = 'fuda'")
         attrs = found.typed_search_attributes
         assert attrs.get(OVERDUE) is False

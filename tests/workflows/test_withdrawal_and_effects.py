@@ -10,7 +10,8 @@ from tests.helpers.fakes import FakeOutsideWorld
 
 
 async def test_withdrawal_mid_manufacturing_cancels_bookings_in_reverse_order(
-        env: WorkflowEnvironment, task_queue: str) -> None:
+    env: WorkflowEnvironment, task_queue: str
+) -> None:
     async with running_journey(env, task_queue) as (d, store, world):
         await d.to_manufacturing()
         await d.sleep_days(10)
@@ -19,25 +20,39 @@ async def test_withdrawal_mid_manufacturing_cancels_bookings_in_reverse_order(
         result = await d.result()
         log = await store.read(d.journey_id)
 
-    assert world.calls.named("book") == ["teleconsult_slot", "flight", "accommodation", "interpreter"]
+    assert world.calls.named("book") == [
+        "teleconsult_slot",
+        "flight",
+        "accommodation",
+        "interpreter",
+    ]
     assert world.calls.named("cancel") == ["interpreter", "accommodation", "flight"]
     assert result.bookings == []
     kinds = [e.kind for e in log]
-    assert kinds[kinds.index("journey_withdrawn"):] == [
-        "journey_withdrawn", "journey_ended", "booking_cancelled", "booking_cancelled",
-        "booking_cancelled"]
+    assert kinds[kinds.index("journey_withdrawn") :] == [
+        "journey_withdrawn",
+        "journey_ended",
+        "booking_cancelled",
+        "booking_cancelled",
+        "booking_cancelled",
+    ]
     cancelled = [e.payload["item"] for e in log if e.kind == "booking_cancelled"]
     assert cancelled == ["interpreter", "accommodation", "flight"]
     assert log[kinds.index("journey_withdrawn")].actor == "ops:test"
     assert world.calls.named("notify")[-1] == (
-        "centre: journey withdrawn: patient returned home for family reasons")
+        "centre: journey withdrawn: patient returned home for family reasons"
+    )
     # Each cancellation has its own key, derived from the withdrawal's sequence number.
     assert len(set(world.calls.cancel_keys)) == 3
     withdrawn_seq = next(e.seq for e in log if e.kind == "journey_ended")
-    assert all(k.startswith(f"{d.journey_id}:{withdrawn_seq}:compensate") for k in world.calls.cancel_keys)
+    assert all(
+        k.startswith(f"{d.journey_id}:{withdrawn_seq}:compensate") for k in world.calls.cancel_keys
+    )
 
 
-async def test_withdrawal_before_travel_cancels_nothing(env: WorkflowEnvironment, task_queue: str) -> None:
+async def test_withdrawal_before_travel_cancels_nothing(
+    env: WorkflowEnvironment, task_queue: str
+) -> None:
     async with running_journey(env, task_queue) as (d, _store, world):
         await d.to_screening()
         await d.withdraw()
@@ -46,7 +61,8 @@ async def test_withdrawal_before_travel_cancels_nothing(env: WorkflowEnvironment
 
 
 async def test_a_refused_cancellation_leaves_an_alert_and_the_other_cancellations_stand(
-        env: WorkflowEnvironment, task_queue: str) -> None:
+    env: WorkflowEnvironment, task_queue: str
+) -> None:
     world = FakeOutsideWorld(refuse={"cancel:accommodation"})
     async with running_journey(env, task_queue, world=world) as (d, store, _):
         await d.to_manufacturing()
@@ -57,15 +73,19 @@ async def test_a_refused_cancellation_leaves_an_alert_and_the_other_cancellation
     assert world.calls.named("cancel") == ["interpreter", "accommodation", "flight"]
     assert [b.item for b in result.bookings] == ["accommodation"]
     tail = [(e.kind, e.payload.get("item") or e.payload.get("code")) for e in log[-3:]]
-    assert tail == [("booking_cancelled", "interpreter"), ("alert_raised", "compensate_failed"),
-                    ("booking_cancelled", "flight")]
+    assert tail == [
+        ("booking_cancelled", "interpreter"),
+        ("alert_raised", "compensate_failed"),
+        ("booking_cancelled", "flight"),
+    ]
     [alert] = result.open_alerts
     assert alert.code == "compensate_failed" and "accommodation" in alert.message
     assert world.calls.named("safety_alert") == ["high:compensate_failed"]
 
 
 async def test_a_refused_booking_raises_a_high_alert_and_the_journey_goes_on(
-        env: WorkflowEnvironment, task_queue: str) -> None:
+    env: WorkflowEnvironment, task_queue: str
+) -> None:
     world = FakeOutsideWorld(refuse={"book:flight"})
     async with running_journey(env, task_queue, world=world) as (d, _store, _):
         await d.to_manufacturing()
@@ -80,7 +100,8 @@ async def test_a_refused_booking_raises_a_high_alert_and_the_journey_goes_on(
 
 
 async def test_a_notification_that_cannot_be_delivered_alerts_once_and_does_not_loop(
-        env: WorkflowEnvironment, task_queue: str) -> None:
+    env: WorkflowEnvironment, task_queue: str
+) -> None:
     world = FakeOutsideWorld(refuse={"notify"})
     async with running_journey(env, task_queue, world=world) as (d, _store, _):
         await d.sleep_days(8)  # the records reminder to the patient is refused
@@ -91,7 +112,8 @@ async def test_a_notification_that_cannot_be_delivered_alerts_once_and_does_not_
 
 
 async def test_a_safety_page_that_cannot_be_delivered_falls_back_to_ops_once(
-        env: WorkflowEnvironment, task_queue: str) -> None:
+    env: WorkflowEnvironment, task_queue: str
+) -> None:
     world = FakeOutsideWorld(refuse={"safety_alert"})
     async with running_journey(env, task_queue, world=world) as (d, _store, _):
         await d.sleep_days(15)  # records escalation pages safety, which refuses
@@ -99,5 +121,7 @@ async def test_a_safety_page_that_cannot_be_delivered_falls_back_to_ops_once(
         assert [a.code for a in view.open_alerts] == ["records_escalate", "safety_alert_failed"]
         assert [a.alert_id for a in view.open_alerts] == ["A1", "A2"]
         assert world.calls.named("safety_alert") == ["high:records_escalate"]
-        assert world.calls.named("notify")[-1].startswith("ops: safety_alert records_escalate failed")
+        assert world.calls.named("notify")[-1].startswith(
+            "ops: safety_alert records_escalate failed"
+        )
         await d.withdraw()
