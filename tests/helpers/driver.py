@@ -33,6 +33,9 @@ CENTRE_KINDS_BY_OPS = {"estimate_accepted"}
 # A skip never lands this close before a timer (see tests/helpers/history.py for why).
 TIMER_GUARD = timedelta(seconds=10)
 MAX_GUARD_SKIPS = 10
+# Real seconds an update or a result may take before the test fails instead of hanging
+# (a stranded run on the time-skipping server never answers).
+PATIENCE = 120
 
 
 class JourneyDriver:
@@ -73,11 +76,12 @@ class JourneyDriver:
     async def send(self, milestone: Milestone, actor: str | None = None) -> JourneyView:
         """Report a prepared milestone the way the client does (update id from id + body)."""
         assert self.handle
-        return await execute_update(
+        update = execute_update(
             self.handle, JourneyWorkflow.report_milestone,
             MilestoneRequest(actor=actor or self.actor_for(milestone.kind), milestone=milestone),
             id=milestone_update_id(milestone),
         )
+        return await asyncio.wait_for(update, PATIENCE)
 
     async def withdraw(self, reason: str = "patient decided to stop") -> JourneyView:
         assert self.handle
@@ -140,7 +144,7 @@ class JourneyDriver:
 
     async def result(self) -> JourneyView:
         assert self.handle
-        return await self.handle.result()
+        return await asyncio.wait_for(self.handle.result(), PATIENCE)
 
     # -- whole stretches of the pathway ------------------------------------
 
