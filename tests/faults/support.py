@@ -174,3 +174,49 @@ class Figures:
         )
         print("\n" + line)
         return line
+
+
+class Walkers:
+    """Journeys walked down the pathway concurrently, remembering when each step got through."""
+
+    def __init__(self, jc: JourneyClient, journey_ids: list[str], *, within: float = 120) -> None:
+        self.jc, self.ids, self.within = jc, journey_ids, within
+        self.accepted: list[tuple[str, float]] = []
+        self.fault_at: float | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def start(self) -> Walkers:
+        self._tasks = [asyncio.create_task(self._walk(j)) for j in self.ids]
+        return self
+
+    async def _walk(self, journey_id: str) -> None:
+        for step in range(len(PATHWAY)):
+            await report_step(self.jc, journey_id, step, within=self.within)
+            self.accepted.append((journey_id, time.monotonic()))
+            if self.fault_at is None:
+                await asyncio.sleep(0.05)  # keep pace with each other, so all are mid-way
+
+    async def until_steps(self, n: int) -> None:
+        async def enough() -> bool:
+            return len(self.accepted) >= n
+
+        await until(enough, what=f"{n} steps to get through")
+
+    def fault(self) -> int:
+        """Mark the fault; returns how many journeys were still in flight."""
+        self.fault_at = time.monotonic()
+        return len(self.ids) - len(self._finished())
+
+    async def finish(self) -> None:
+        await asyncio.wait_for(asyncio.gather(*self._tasks), timeout=self.within + 30)
+
+    def recover_seconds(self) -> float:
+        """Until every journey in flight at the fault had a step through again."""
+        assert self.fault_at is not None
+        t0, finished = self.fault_at, self._finished(before=self.fault_at)
+        return max(min(t for j, t in self.accepted if j == jid and t > t0)
+                   for jid in self.ids if jid not in finished) - t0
+
+    def _finished(self, before: float | None = None) -> set[str]:
+        steps = Counter(j for j, t in self.accepted if before is None or t <= before)
+        return {j for j, n in steps.items() if n == len(PATHWAY)}
