@@ -27,19 +27,31 @@ class RecordingActivities:
         info = activity.info()
         where = {"journey_id": inp.journey_id, "seqs": f"{inp.events[0].seq}-{inp.events[-1].seq}",
                  "attempt": info.attempt}
+        # Errors leave here without their cause (`from None`): a database error's text
+        # carries the SQL parameters, i.e. the events (journey_started holds the patient
+        # reference), and Temporal keeps failure messages unencrypted and the SDK logs the
+        # whole chain. Store errors are written to be safe; anything else is named by type.
         try:
             await self._store.append(inp.journey_id, inp.events)
         except StoreUnavailable as err:
             log.warning("event store unreachable; the append will be retried", **where,
                         error=str(err))
-            raise ApplicationError(str(err), type="StoreUnavailable", non_retryable=False) from err
+            raise ApplicationError(str(err), type="StoreUnavailable", non_retryable=False) from None
         except ConcurrencyError as err:
             # The log holds a different history for this journey: a person must look.
             log.error("event log refused the append (conflicting history); it will be retried "
                       "until resolved", **where, error=str(err))
-            raise ApplicationError(str(err), type="ConcurrencyError", non_retryable=False) from err
+            raise ApplicationError(str(err), type="ConcurrencyError", non_retryable=False) from None
         except Exception as err:
+            kind = _error_kind(err)
             log.warning("event store append failed; the append will be retried", **where,
-                        error=f"{type(err).__name__}: {err}")
-            raise
+                        error=kind)
+            raise ApplicationError(f"event store append failed: {kind}", type=type(err).__name__,
+                                   non_retryable=False) from None
         return c.RecordEventsResult(last_seq=inp.events[-1].seq)
+
+
+def _error_kind(err: BaseException) -> str:
+    """The error's type and its driver error's type; never its text, which may quote data."""
+    orig = getattr(err, "orig", None)
+    return type(err).__name__ + (f" ({type(orig).__name__})" if orig is not None else "")
