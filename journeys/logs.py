@@ -34,3 +34,14 @@ def configure(level: str = "INFO", *, json: bool = True) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    quiet_data_loggers()
+
+
+# Their DEBUG lines quote SQL parameters, i.e. event payloads with the patient reference.
+DATA_QUOTING_LOGGERS = ("aiosqlite", "asyncpg", "sqlalchemy.engine", "sqlalchemy.pool")
+
+
+def quiet_data_loggers() -> None:
+    """Keep database drivers at WARNING whatever the level, so DEBUG never logs patient data."""
+    for name in DATA_QUOTING_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
