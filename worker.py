@@ -14,7 +14,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from activities.centres import CentreActivities
 from activities.notifications import NotificationActivities
 from activities.recording import RecordingActivities
-from journeys.settings import Settings
+from journeys.settings import Settings, get_settings
 from store.base import EventStore
 from workflows.journey import JourneyWorkflow
 
@@ -33,9 +33,21 @@ PASSTHROUGH = ("pydantic", "pydantic_core", "domain", "activities", "journeys", 
                "sqlalchemy", "asyncpg", "aiosqlite", "structlog", "httpx", "cryptography")
 
 
-def sandbox_runner() -> SandboxedWorkflowRunner:
+def sandbox_runner(strict: bool | None = None) -> SandboxedWorkflowRunner:
+    """The sandbox every journey runs in.
+
+    By default `workflows` is passed through too: the journey module is loaded once and
+    shared instead of being re-imported into each workflow's sandbox, which bench/ measures
+    at about 50 KiB less per cached workflow and 20% more journeys/s on 2 cores. That gives
+    up the sandbox's run-time check of the workflow module's own calls (wall clock,
+    randomness, I/O), so the tests run strict (JOURNEYS_STRICT_SANDBOX=1, set by
+    tests/conftest.py), where the module is re-imported and checked in every workflow.
+    """
+    if strict is None:
+        strict = get_settings().strict_sandbox
+    modules = PASSTHROUGH if strict else (*PASSTHROUGH, "workflows")
     return SandboxedWorkflowRunner(
-        restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH)
+        restrictions=SandboxRestrictions.default.with_passthrough_modules(*modules)
     )
 
 
@@ -55,7 +67,7 @@ def build_worker(client: Client, settings: Settings, store: EventStore, *,
         task_queue=task_queue or settings.task_queue,
         workflows=WORKFLOWS,
         activities=activities if activities is not None else activities_for(settings, store),
-        workflow_runner=sandbox_runner(),
+        workflow_runner=sandbox_runner(settings.strict_sandbox),
         max_cached_workflows=settings.max_cached_workflows,
     )
 

@@ -30,7 +30,7 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from bench.bare_workflow import BareWorkflow
+from bench.bare_workflow import BareWorkflow, bare_noop
 from bench.common import RESULTS, cpu_model, free_port, summary
 from domain.milestones import parse_milestone
 from journeys.client import JourneyClient, milestone_update_id
@@ -114,7 +114,8 @@ async def measure(address: str, samples: int, journeys_n: int) -> dict[str, list
     store = await open_store(db)
     journey_worker = build_worker(client, settings, store)
     bare_worker = Worker(
-        client, task_queue=settings.task_queue + "-bare", workflows=[BareWorkflow]
+        client, task_queue=settings.task_queue + "-bare", workflows=[BareWorkflow],
+        activities=[bare_noop],
     )
     port = free_port()
     api_env = {
@@ -142,7 +143,8 @@ async def measure(address: str, samples: int, journeys_n: int) -> dict[str, list
                 id=f"bare-{uuid.uuid4().hex[:8]}",
                 task_queue=settings.task_queue + "-bare",
             )
-            timings: dict[str, list[float]] = {"api": [], "temporal": [], "bare": []}
+            timings: dict[str, list[float]] = {"api": [], "temporal": [], "bare": [],
+                                               "bare_activity": []}
             async with httpx.AsyncClient(
                 base_url=base, headers={"Authorization": "Bearer dev-pku"}, timeout=30
             ) as http:
@@ -167,6 +169,9 @@ async def measure(address: str, samples: int, journeys_n: int) -> dict[str, list
                 async def via_bare(i: int) -> None:
                     assert await bare.execute_update(BareWorkflow.ping, i) == i
 
+                async def via_bare_activity(i: int) -> None:
+                    assert await bare.execute_update(BareWorkflow.ping_recorded, i) == i
+
                 for i in range(
                     samples + 20
                 ):  # the first 20 of each warm up connections and caches
@@ -175,6 +180,7 @@ async def measure(address: str, samples: int, journeys_n: int) -> dict[str, list
                         ("api", via_api(journey)),
                         ("temporal", via_temporal(journey)),
                         ("bare", via_bare(i)),
+                        ("bare_activity", via_bare_activity(i)),
                     ):
                         started = time.perf_counter()
                         await call
@@ -230,6 +236,7 @@ def main() -> None:
         "api": "HTTP API (uvicorn, separate process)",
         "temporal": "Temporal update (same workflow)",
         "bare": "bare update (no domain, no store)",
+        "bare_activity": "bare update + 1 no-op activity",
     }
     for name, r in out["results"].items():
         print(

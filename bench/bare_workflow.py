@@ -1,8 +1,19 @@
-"""A workflow with no domain, no store and no activities: the floor for an update round trip."""
+"""A workflow with no domain and no store: the floor for an update round trip.
+
+`ping` answers at once; `ping_recorded` first runs one activity that does nothing, which
+is the floor for a milestone, whose answer waits for the event store's activity.
+"""
 
 from __future__ import annotations
 
-from temporalio import workflow
+from datetime import timedelta
+
+from temporalio import activity, workflow
+
+
+@activity.defn
+async def bare_noop(n: int) -> int:
+    return n
 
 
 @workflow.defn
@@ -17,6 +28,11 @@ class BareWorkflow:
     @workflow.update
     async def ping(self, n: int) -> int:
         return n
+
+    @workflow.update
+    async def ping_recorded(self, n: int) -> int:
+        return await workflow.execute_activity(bare_noop, n,
+                                               start_to_close_timeout=timedelta(seconds=15))
 
     @workflow.signal
     def finish(self) -> None:

@@ -50,7 +50,8 @@ def parser() -> argparse.ArgumentParser:
     a("--latency-journeys", type=int, default=6, help="journeys the latency samples rotate over")
     a("--memory-counts", default="1000,10000", help="open journeys at which RSS is read")
     a("--max-cached", type=int, default=1000, help="worker max_cached_workflows for memory")
-    a("--sandbox-workflows", type=int, default=300, help="workflows per sandbox run (good list)")
+    a("--sandbox-workflows", type=int, default=300,
+      help="workflows per sandbox run (worker's and strict)")
     a("--sandbox-bad-workflows", type=int, default=10, help="workflows in the bad-list run")
     a("--replay-repeat", type=int, default=1, help="replay each captured history this many times")
     a("--store-journeys", type=int, default=160, help="journeys per event-store run")

@@ -119,13 +119,13 @@ async def per_open_journey(address: str, workdir: Path, *, counts: list[int], ca
 
 async def sandbox_passthrough(address: str, workdir: Path, *, workflows: int,
                               bad_workflows: int, settle_s: float = 3.0) -> dict[str, Any]:
-    """RSS per cached workflow under the worker's pass-through list and under a bad one.
+    """RSS per cached workflow under the worker's sandbox, the tests' strict one and a bad one.
 
     Under the bad list every careless workflow re-imports SQLAlchemy in its sandbox,
     which takes seconds of CPU each, so that run starts fewer of them, two at a time.
     """
     out: dict[str, Any] = {"unpassed_modules": list(UNPASSED)}
-    for runner, n in (("good", workflows), ("bad", bad_workflows)):
+    for runner, n in (("production", workflows), ("strict", workflows), ("bad", bad_workflows)):
         out[runner] = await _sandbox_run(address, workdir, runner, n, settle_s)
     return out
 

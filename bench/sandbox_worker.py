@@ -1,8 +1,10 @@
 """`python -m bench.sandbox_worker`: a worker process for the sandbox memory figure.
 
-Runs the journey workflow and `CarelessWorkflow` with either the worker's own
-pass-through list (`good`) or one without the database, store and activity modules
-(`bad`), so the parent can read this process's RSS per cached workflow.
+Runs the journey workflow and `CarelessWorkflow` under one of three sandboxes: the
+worker's own (`production`: the workflow module shared), the tests' (`strict`: the
+workflow module re-imported per workflow) or a bad pass-through list that leaves the
+database, store and activity modules out (`bad`), so the parent can read this process's
+RSS per cached workflow.
 """
 
 from __future__ import annotations
@@ -19,16 +21,17 @@ from journeys.settings import Settings
 from journeys.temporal import connect
 from starter.runner import run
 from store.factory import open_store
-from worker import PASSTHROUGH, WORKFLOWS, activities_for
+from worker import PASSTHROUGH, WORKFLOWS, activities_for, sandbox_runner
 
 UNPASSED = ("sqlalchemy", "store", "activities", "asyncpg", "aiosqlite")
 
 
 def runner(kind: str) -> SandboxedWorkflowRunner:
-    modules = {"good": PASSTHROUGH, "lean": (*PASSTHROUGH, "workflows"),
-               "bad": tuple(m for m in PASSTHROUGH if m not in UNPASSED)}[kind]
+    if kind != "bad":
+        return sandbox_runner(strict=kind == "strict")
+    unpassed = (m for m in PASSTHROUGH if m not in UNPASSED)
     return SandboxedWorkflowRunner(
-        restrictions=SandboxRestrictions.default.with_passthrough_modules(*modules))
+        restrictions=SandboxRestrictions.default.with_passthrough_modules(*unpassed))
 
 
 async def serve(kind: str) -> int:
@@ -47,7 +50,7 @@ async def serve(kind: str) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("runner", choices=("good", "bad", "lean"))
+    parser.add_argument("runner", choices=("production", "strict", "bad"))
     run(serve(parser.parse_args().runner))
 
 

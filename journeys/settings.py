@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     metrics_port: int | None = None
     metrics_host: str = "127.0.0.1"
     max_cached_workflows: int = 1000
+    # Re-import and check the workflow module in every workflow's sandbox (tests); off, it
+    # is shared by all of them (see worker.sandbox_runner).
+    strict_sandbox: bool = False
     # Off only where the server has no custom search attributes (the time-skipping test server).
     search_attributes: bool = True
     log_level: str = "INFO"

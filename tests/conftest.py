@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import AsyncIterator
 
@@ -12,6 +13,10 @@ from temporalio.testing import WorkflowEnvironment
 
 from journeys.search_attributes import SEARCH_ATTRIBUTES
 from tests.helpers.servers import dev_server_path, test_server_path
+
+# Tests run the workflow module in the strict sandbox (re-imported and checked in every
+# workflow); production shares it (worker.sandbox_runner). Worker subprocesses inherit it.
+os.environ.setdefault("JOURNEYS_STRICT_SANDBOX", "1")
 
 
 @pytest_asyncio.fixture(scope="session")
