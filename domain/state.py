@@ -51,7 +51,6 @@ class JourneyState(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     journey_id: str
-    patient_ref: str
     centre_id: str
     product: str | None
     policy: PathwayPolicy
@@ -100,7 +99,6 @@ class JourneyState(BaseModel):
 def initial_state(started: ev.JourneyStarted) -> JourneyState:
     return JourneyState(
         journey_id=started.journey_id,
-        patient_ref=started.patient_ref,
         centre_id=started.centre_id,
         product=started.product,
         policy=started.policy,

@@ -165,9 +165,6 @@ def test_the_event_log_holds_the_patient_reference_only_in_journey_started(trace
     assert (payload if isinstance(payload, dict) else json.loads(payload))["patient_ref"] == PATIENT
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the journeys projection keeps the folded JourneyState as `snapshot`, patient_ref included; "
-    "projections should carry opaque ids only (reported to the store owner)"))
 def test_projection_rows_hold_no_patient_reference(traces):
     for table, rows in traces.rows.items():
         if table != events.name:
