@@ -128,6 +128,7 @@ class Simulator:
         for d in drivers:
             d.cancel()
         await self.verify()
+        self.console.print()  # a piped Live leaves the cursor at the end of its last line
         self.console.print(self.summary())
         await self.http.aclose()
         return all(r.outcome and not r.surprises and r.chain_ok for r in self.runs)
