@@ -219,7 +219,8 @@ class _Decision:
             case FollowUpRecorded(visit_day=day) if day != s.next_visit_day():
                 raise WrongStage(f"the next expected follow-up visit is day {s.next_visit_day()}, not day {day}")
             case EstimateAccepted() if s.eligible is not True:
-                raise WrongStage("the estimate can be accepted only after the centre has decided the patient is eligible")
+                raise WrongStage(
+                    "the estimate can be accepted only after the centre has decided the patient is eligible")
             case EligibilityDecided() if s.eligible is not None:
                 raise WrongStage("eligibility has already been decided for this journey")
         self.events.append(accepted)
@@ -248,13 +249,16 @@ class _Decision:
             case ProductReleased():
                 if self.state.out_of_spec:
                     self.alert(Severity.WARNING, "out_of_spec_release",
-                               f"lot {m.lot} released out of specification; physician sign-off required before infusion")
+                               f"lot {m.lot} released out of specification; "
+                               "physician sign-off required before infusion")
                 self.enter(Stage.INFUSION)
             case ManufacturingFailed(next="reapheresis"):
-                self.alert(Severity.HIGH, "manufacturing_failed", f"manufacturing failed ({m.reason}); re-apheresis scheduled")
+                self.alert(Severity.HIGH, "manufacturing_failed",
+                           f"manufacturing failed ({m.reason}); re-apheresis scheduled")
                 self.enter(Stage.APHERESIS)
             case ManufacturingFailed(next="out_of_spec"):
-                self.alert(Severity.HIGH, "manufacturing_out_of_spec", f"product out of specification ({m.reason}); awaiting out-of-spec release")
+                self.alert(Severity.HIGH, "manufacturing_out_of_spec",
+                           f"product out of specification ({m.reason}); awaiting out-of-spec release")
             case ManufacturingFailed(next="stop"):
                 self.end(Outcome.MANUFACTURING_FAILED, m.reason)
             case InfusionCompleted():

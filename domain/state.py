@@ -21,7 +21,6 @@ from domain.milestones import (
 from domain.policy import PathwayPolicy
 from domain.stages import Outcome, Severity, Stage
 
-
 TELECONSULT_SLOT = "teleconsult_slot"
 
 

@@ -98,8 +98,9 @@ def fire(state: JourneyState, deadline: Deadline, now: datetime) -> list[ev.Even
         return [ev.ReminderSent(deadline=deadline.key, audience=deadline.audience,
                                 message=deadline.message, occurred_at=now, actor=ev.SYSTEM)]
     severity = Severity.WARNING if deadline.action == "warn" else Severity.HIGH
+    stage, *_, name = deadline.key.split(".")
     alert = ev.AlertRaised(
-        alert_id=f"A{state.alert_count + 1}", severity=severity, code=f"{deadline.key.split('.')[0]}_{deadline.key.split('.')[-1]}",
+        alert_id=f"A{state.alert_count + 1}", severity=severity, code=f"{stage}_{name}",
         message=deadline.message, overdue=deadline.action != "warn", deadline=deadline.key,
         occurred_at=now, actor=ev.SYSTEM,
     )

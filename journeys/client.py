@@ -10,7 +10,7 @@ from typing import Any
 
 from temporalio.client import (
     Client,
-    WorkflowExecutionStatus as Status,
+    WorkflowExecutionStatus,
     WorkflowHandle,
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
@@ -110,7 +110,7 @@ class JourneyClient:
                 )
             except WorkflowAlreadyStartedError:
                 desc = await self.handle(journey_id).describe()
-                if desc.status == Status.RUNNING:
+                if desc.status == WorkflowExecutionStatus.RUNNING:
                     raise ActiveJourneyExists(journey_id) from None
                 continue
             except (RPCError, RuntimeError) as err:
@@ -164,7 +164,7 @@ class JourneyClient:
 
     async def _closed(self, journey_id: str) -> bool:
         try:
-            return (await self.handle(journey_id).describe()).status != Status.RUNNING
+            return (await self.handle(journey_id).describe()).status != WorkflowExecutionStatus.RUNNING
         except RPCError:
             return False
 

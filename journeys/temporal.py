@@ -9,16 +9,14 @@ import hmac
 from typing import Any
 
 from temporalio.client import Client, WorkflowHandle
-from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.service import RPCError
 
 from journeys.codec import EncryptionCodec, parse_keyring
 from journeys.search_attributes import SEARCH_ATTRIBUTES as SEARCH_ATTRIBUTES
 from journeys.settings import Settings
-
-
 
 # A run that continues as new while an update is on its way fails the update with
 # WorkflowNotReady. It was never accepted, so sending it again (same update id) reaches

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
@@ -104,7 +104,7 @@ def milestone(
 ) -> None:
     """Report a milestone, e.g. `journeys milestone J.. apheresis_completed coi=COI-1 --actor centre:pku`."""
     body: dict[str, Any] = {"kind": kind, "milestone_id": milestone_id or uuid.uuid4().hex,
-                            "occurred_at": datetime.now(timezone.utc)}
+                            "occurred_at": datetime.now(UTC)}
     for item in fields or []:
         key, sep, raw = item.partition("=")
         if not sep:

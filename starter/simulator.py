@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -67,7 +67,7 @@ class Simulator:
                                          headers=self._auth(role), json=step.fields)
             else:
                 body: dict[str, Any] = {"kind": step.kind, "milestone_id": uuid.uuid4().hex,
-                                        "occurred_at": datetime.now(timezone.utc).isoformat(), **step.fields}
+                                        "occurred_at": datetime.now(UTC).isoformat(), **step.fields}
                 r = await self.http.post(f"{self.api}/v1/journeys/{run.journey_id}/milestones",
                                          headers=self._auth(role), json=body)
             if r.status_code != step.expect:
@@ -111,13 +111,13 @@ class Simulator:
             run.chain_ok = all(b["prev_hash"] == a["hash"] for a, b in zip(events, events[1:], strict=False)) \
                 and [e["seq"] for e in events] == list(range(1, len(events) + 1))
 
-    async def run_cohort(self, scenarios: list[str] | None = None, timeout: float = 1800) -> bool:
+    async def run_cohort(self, scenarios: list[str] | None = None, within: float = 1800) -> bool:
         tag = uuid.uuid4().hex[:6]
         names = scenarios or list(SCENARIOS)
         self.runs = [Run(n, CENTRE_ROTATION[i % len(CENTRE_ROTATION)], SCENARIOS[n]) for i, n in enumerate(names)]
         drivers = [asyncio.create_task(self.drive(r, tag)) for r in self.runs]
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
+        deadline = loop.time() + within
         with Live(self.table(), console=self.console, refresh_per_second=2, transient=False) as live:
             while loop.time() < deadline:
                 await self.poll()

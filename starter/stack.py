@@ -122,10 +122,10 @@ class Stack:
             self._spawn("api", [*journeys, "api", "--api-port", str(self.cfg.api_port)])
             await self._wait_for_api()
 
-    async def _wait_for_temporal(self, timeout: float = 60) -> None:
+    async def _wait_for_temporal(self, within: float = 60) -> None:
         from temporalio.client import Client
 
-        deadline = asyncio.get_running_loop().time() + timeout
+        deadline = asyncio.get_running_loop().time() + within
         while True:
             self.check_alive()
             try:
@@ -133,13 +133,14 @@ class Stack:
                 return
             except RuntimeError:
                 if asyncio.get_running_loop().time() > deadline:
-                    raise CliError(f"Temporal did not start within {timeout:.0f}s; see {self.logs}/temporal.log") from None
+                    raise CliError(
+                        f"Temporal did not start within {within:.0f}s; see {self.logs}/temporal.log") from None
                 await asyncio.sleep(0.5)
 
-    async def _wait_for_api(self, timeout: float = 60) -> None:
+    async def _wait_for_api(self, within: float = 60) -> None:
         import httpx
 
-        deadline = asyncio.get_running_loop().time() + timeout
+        deadline = asyncio.get_running_loop().time() + within
         async with httpx.AsyncClient() as client:
             while True:
                 self.check_alive()
@@ -149,7 +150,7 @@ class Stack:
                 except httpx.HTTPError:
                     pass
                 if asyncio.get_running_loop().time() > deadline:
-                    raise CliError(f"the API did not start within {timeout:.0f}s; see {self.logs}/api.log")
+                    raise CliError(f"the API did not start within {within:.0f}s; see {self.logs}/api.log")
                 await asyncio.sleep(0.3)
 
     def check_alive(self) -> None:
@@ -158,7 +159,7 @@ class Stack:
                 raise CliError(f"{name} exited with code {proc.returncode}; see {self.logs}/{name}.log")
 
     def stop(self, timeout: float = 15) -> None:
-        for name, proc in reversed(self.children):
+        for _name, proc in reversed(self.children):
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
                 try:

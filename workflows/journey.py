@@ -194,7 +194,7 @@ class JourneyWorkflow:
             # stay of daily monitoring), so a long history wakes the loop to continue as new.
             await workflow.wait_condition(
                 lambda: self._watched() != self._watch or self._history_is_long(), timeout=timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
 
     # -- pumps: the only places that call activities ----------------------

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -88,7 +88,7 @@ def stack(tmp_path):
 
 def milestone(stack: DevStack, journey: str, kind: str, token: str = PKU, **fields) -> dict:
     body = {"kind": kind, "milestone_id": uuid.uuid4().hex,
-            "occurred_at": datetime.now(timezone.utc).isoformat(), **fields}
+            "occurred_at": datetime.now(UTC).isoformat(), **fields}
     r = httpx.post(f"{stack.url}/v1/journeys/{journey}/milestones", json=body,
                    headers={"Authorization": f"Bearer {token}"}, timeout=30)
     assert r.status_code == 200, r.text
@@ -133,7 +133,7 @@ def test_a_journey_survives_a_stack_restart_and_completes_with_a_verifiable_log(
     history = get(stack, f"/v1/journeys/{journey}/history")
     events = history["events"] if isinstance(history, dict) else history
     assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
-    assert all(b["prev_hash"] == a["hash"] for a, b in zip(events, events[1:]))
+    assert all(b["prev_hash"] == a["hash"] for a, b in zip(events, events[1:], strict=False))
     assert events[-1]["kind"] == "journey_ended"
 
     db = f"sqlite+aiosqlite:///{(stack.data_dir / 'events.db').resolve()}"
