@@ -20,7 +20,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import psutil
+import psutil  # type: ignore[import-untyped]
 
 from bench.careless_workflow import CarelessWorkflow
 from bench.sandbox_worker import UNPASSED
@@ -41,10 +41,10 @@ def _spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[
 async def _settled_rss(proc: psutil.Process, settle_s: float) -> int:
     """RSS once it stops moving (the worker finishes its last tasks and frees buffers)."""
     await asyncio.sleep(settle_s)
-    last = proc.memory_info().rss
+    last = int(proc.memory_info().rss)
     for _ in range(20):
         await asyncio.sleep(1)
-        now = proc.memory_info().rss
+        now = int(proc.memory_info().rss)
         if abs(now - last) < MIB:
             return now
         last = now

@@ -16,7 +16,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import psutil
+import psutil  # type: ignore[import-untyped]
 from temporalio.client import Client, WorkflowHistory
 from temporalio.worker import Worker
 
