@@ -28,7 +28,8 @@ async def test_events_are_recorded_by_an_activity_scheduled_in_history_not_a_loc
         markers = [e.marker_recorded_event_attributes.marker_name for e in history.events
                    if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED]
         recorded = await store.read(driver.journey_id)
-        await driver.handle.terminate("test over")
+        # running_journey closes the open journey on exit; terminating it here as well
+        # left the shared time-skipping server stuck for every later test.
 
     assert scheduled.count(RECORD_EVENTS) >= 2, scheduled
     assert "core_local_activity" not in markers, markers
