@@ -9,7 +9,9 @@ the event store in sequence, carry out their effects in sequence, and wait.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -55,6 +57,14 @@ def _cause(err: ActivityError) -> str:
 
 def _refusal(err: JourneyRuleError) -> ApplicationError:
     return ApplicationError(err.reason, err.code, type=err.code, non_retryable=True)
+
+
+def _ruled(command: Callable[..., list[Event]], *args: Any) -> list[Event]:
+    """A domain command's events, its refusal turned into the update's ApplicationError."""
+    try:
+        return command(*args)
+    except JourneyRuleError as err:
+        raise _refusal(err) from None
 
 
 @workflow.defn
@@ -136,35 +146,29 @@ class JourneyWorkflow:
 
     @workflow.update
     async def withdraw(self, req: WithdrawRequest) -> JourneyView:
-        try:
-            self._apply(rules.withdraw(self.state, req.reason, req.actor, workflow.now()))
-        except JourneyRuleError as err:
-            raise _refusal(err) from None
+        self._apply(self._withdrawal(req))
         await self._until_recorded()
         return view(self.state)
 
     @withdraw.validator
     def _validate_withdraw(self, req: WithdrawRequest) -> None:
-        try:
-            rules.withdraw(self.state, req.reason, req.actor, workflow.now())
-        except JourneyRuleError as err:
-            raise _refusal(err) from None
+        self._withdrawal(req)
+
+    def _withdrawal(self, req: WithdrawRequest) -> list[Event]:
+        return _ruled(rules.withdraw, self.state, req.reason, req.actor, workflow.now())
 
     @workflow.update
     async def acknowledge_alert(self, req: AcknowledgeRequest) -> JourneyView:
-        try:
-            self._apply(rules.acknowledge(self.state, req.alert_id, req.note, req.actor, workflow.now()))
-        except JourneyRuleError as err:
-            raise _refusal(err) from None
+        self._apply(self._acknowledgement(req))
         await self._until_recorded()
         return view(self.state)
 
     @acknowledge_alert.validator
     def _validate_acknowledge(self, req: AcknowledgeRequest) -> None:
-        try:
-            rules.acknowledge(self.state, req.alert_id, req.note, req.actor, workflow.now())
-        except JourneyRuleError as err:
-            raise _refusal(err) from None
+        self._acknowledgement(req)
+
+    def _acknowledgement(self, req: AcknowledgeRequest) -> list[Event]:
+        return _ruled(rules.acknowledge, self.state, req.alert_id, req.note, req.actor, workflow.now())
 
     # -- event application -------------------------------------------------
 
