@@ -9,9 +9,7 @@ the event store in sequence, carry out their effects in sequence, and wait.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -57,14 +55,6 @@ def _cause(err: ActivityError) -> str:
 
 def _refusal(err: JourneyRuleError) -> ApplicationError:
     return ApplicationError(err.reason, err.code, type=err.code, non_retryable=True)
-
-
-def _ruled(command: Callable[..., list[Event]], *args: Any) -> list[Event]:
-    """A domain command's events, its refusal turned into the update's ApplicationError."""
-    try:
-        return command(*args)
-    except JourneyRuleError as err:
-        raise _refusal(err) from None
 
 
 @workflow.defn
@@ -146,29 +136,35 @@ class JourneyWorkflow:
 
     @workflow.update
     async def withdraw(self, req: WithdrawRequest) -> JourneyView:
-        self._apply(self._withdrawal(req))
+        try:
+            self._apply(rules.withdraw(self.state, req.reason, req.actor, workflow.now()))
+        except JourneyRuleError as err:
+            raise _refusal(err) from None
         await self._until_recorded()
         return view(self.state)
 
     @withdraw.validator
     def _validate_withdraw(self, req: WithdrawRequest) -> None:
-        self._withdrawal(req)
-
-    def _withdrawal(self, req: WithdrawRequest) -> list[Event]:
-        return _ruled(rules.withdraw, self.state, req.reason, req.actor, workflow.now())
+        try:
+            rules.withdraw(self.state, req.reason, req.actor, workflow.now())
+        except JourneyRuleError as err:
+            raise _refusal(err) from None
 
     @workflow.update
     async def acknowledge_alert(self, req: AcknowledgeRequest) -> JourneyView:
-        self._apply(self._acknowledgement(req))
+        try:
+            self._apply(rules.acknowledge(self.state, req.alert_id, req.note, req.actor, workflow.now()))
+        except JourneyRuleError as err:
+            raise _refusal(err) from None
         await self._until_recorded()
         return view(self.state)
 
     @acknowledge_alert.validator
     def _validate_acknowledge(self, req: AcknowledgeRequest) -> None:
-        self._acknowledgement(req)
-
-    def _acknowledgement(self, req: AcknowledgeRequest) -> list[Event]:
-        return _ruled(rules.acknowledge, self.state, req.alert_id, req.note, req.actor, workflow.now())
+        try:
+            rules.acknowledge(self.state, req.alert_id, req.note, req.actor, workflow.now())
+        except JourneyRuleError as err:
+            raise _refusal(err) from None
 
     # -- event application -------------------------------------------------
 
