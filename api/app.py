@@ -16,7 +16,7 @@ from api.codec_routes import add_cors, codec_router
 from api.deps import parse_tokens
 from api.middleware import BODY_LIMIT, AccessLog, BodyGuard
 from api.responses import CODEC_ERRORS
-from api.routes import commands, history, reference
+from api.routes import commands, fhir, history, reference
 from api.routes import journeys as journey_routes
 from api.ui import routes as ui
 from journeys.client import JourneyClient
@@ -59,6 +59,7 @@ def create_app(
         journey_routes.router,
         commands.router,
         history.router,
+        fhir.router,
         reference.router,
         reference.health,
         ui.router,

@@ -1,0 +1,1 @@
+"""Adapters to other systems' vocabularies (HL7 FHIR), kept out of `domain/` so it stays pure."""
