@@ -7,6 +7,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from domain.capacity import CapacityFile
 from domain.policy import PolicyBook
 from domain.reference import Centre, CostRange, Product
 
@@ -33,3 +34,15 @@ def costs() -> dict[str, CostRange]:
 def policy_book(path: Path | None = None) -> PolicyBook:
     text = path.read_text() if path else json.dumps(_read("policy.json"))
     return PolicyBook.model_validate_json(text)
+
+
+def capacity_file(path: Path | None = None) -> CapacityFile:
+    """Weekly centre capacity: the shipped file, or a deployment's own (JOURNEYS_CAPACITY_FILE)."""
+    text = path.read_text() if path else json.dumps(_read("capacity.json"))
+    data = CapacityFile.model_validate_json(text)
+    # A typo in a centre or product id would silently leave it unlimited: refuse it at start.
+    unknown = [c for c in data.centres if c not in centres()] + [
+        p for entry in data.centres.values() for p in entry.manufacturing if p not in products()]
+    if unknown:
+        raise ValueError(f"capacity file names unknown centres or products: {', '.join(unknown)}")
+    return data

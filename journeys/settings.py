@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     search_attributes: bool = True
     log_level: str = "INFO"
 
+    # -- custody and capacity (issue 12) --
+    # Weekly capacity per centre and resource; unset, the file shipped in domain/data/.
+    capacity_file: Path | None = None
+
     @field_validator("api_tokens", "centre_urls", mode="before")
     @classmethod
     def _json(cls, v: object) -> object:
