@@ -154,8 +154,9 @@ def horizon_end(capacity: CentreCapacity, now: datetime) -> date:
 
 
 def _replace(book: CentreBook, journey_id: str, new: Reservation | None) -> CentreBook:
-    rest = tuple(r for r in book.reservations if r.journey_id != journey_id)
-    return book.model_copy(update={"reservations": rest + ((new,) if new else ())})
+    rest = [r for r in book.reservations if r.journey_id != journey_id] + ([new] if new else [])
+    # Kept in ticket order, so equal books compare equal however they were built.
+    return book.model_copy(update={"reservations": tuple(sorted(rest, key=lambda r: r.ticket))})
 
 
 def promote(book: CentreBook, now: datetime) -> tuple[CentreBook, tuple[Reservation, ...]]:
