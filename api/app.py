@@ -16,8 +16,9 @@ from api.codec_routes import add_cors, codec_router
 from api.deps import parse_tokens
 from api.middleware import BODY_LIMIT, AccessLog, BodyGuard
 from api.responses import CODEC_ERRORS
-from api.routes import commands, fhir, history, reference
+from api.routes import capacity, commands, fhir, history, reference
 from api.routes import journeys as journey_routes
+from api.ui import capacity_page
 from api.ui import routes as ui
 from journeys.client import JourneyClient
 from journeys.settings import Settings
@@ -62,7 +63,9 @@ def create_app(
         fhir.router,
         reference.router,
         reference.health,
+        capacity.router,
         ui.router,
+        capacity_page.router,
     ):
         app.include_router(router)
     app.include_router(codec_router(settings), responses=CODEC_ERRORS)

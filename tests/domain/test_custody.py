@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 import pytest
 
@@ -27,8 +28,8 @@ def chain(*hand_offs: HandOff) -> CustodyChain:
     return c
 
 
-def qa(decision: str) -> QualityDecision:
-    return QualityDecision(approved_by="qp-li", decision=decision, at=T0, actor="centre:pku")  # type: ignore[arg-type]
+def qa(decision: Literal["release", "reject"]) -> QualityDecision:
+    return QualityDecision(approved_by="qp-li", decision=decision, at=T0, actor="centre:pku")
 
 
 def test_a_clean_chain_names_the_current_holder_and_allows_infusion() -> None:

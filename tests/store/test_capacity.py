@@ -7,6 +7,7 @@ import time
 import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import pytest
 
@@ -54,7 +55,7 @@ async def test_fifty_acceptances_at_once_give_exactly_five_a_week_and_the_rest_w
     try:
         started = time.perf_counter()
         changes = await asyncio.gather(*(
-            stores[i % len(stores)].apply(centre, lambda bk, j=j: cap.reserve(bk, j, NEED, NOW))
+            stores[i % len(stores)].apply(centre, partial(cap.reserve, journey_id=j, need=NEED, now=NOW))
             for i, j in enumerate(journeys)))
         elapsed = time.perf_counter() - started
         book = await stores[0].book(centre)
@@ -92,8 +93,8 @@ async def test_a_release_promotes_the_waiting_list_and_is_persisted(backend: Bac
     store = capacity_store_for(backend.store, five_a_week)
     ids = [f"{centre}-J{i}" for i in range(PER_WEEK * HORIZON + 2)]
     for j in ids:
-        await store.apply(centre, lambda bk, j=j: cap.reserve(bk, j, NEED, NOW))
-    change = await store.apply(centre, lambda bk: cap.release(bk, ids[3], NOW))
+        await store.apply(centre, partial(cap.reserve, journey_id=j, need=NEED, now=NOW))
+    change = await store.apply(centre, partial(cap.release, journey_id=ids[3], now=NOW))
     assert [p.journey_id for p in change.promoted] == [ids[-2]]
     book = await store.book(centre)
     assert book.find(ids[3]) is None
