@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, datetime, timedelta
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -54,9 +55,15 @@ class CentreCapacity(BaseModel):
     horizon_weeks: int = Field(8, ge=1, le=104)
     # Slots per ISO week; a resource that is not listed is not limited.
     weekly: dict[str, int] = Field(default_factory=dict)
+    # Weeks are the centre's own calendar weeks (IANA zone name).
+    time_zone: str = "UTC"
 
     def limit(self, resource: str) -> int | None:
         return self.weekly.get(resource)
+
+    def week_of(self, moment: datetime) -> date:
+        """The Monday of the centre-local ISO week `moment` falls in."""
+        return week_of(moment.astimezone(ZoneInfo(self.time_zone)))
 
 
 class Slot(BaseModel):
@@ -127,8 +134,9 @@ def has_room(capacity: CentreCapacity, held: Counter[Slot], slot: Slot) -> bool:
     return limit is None or held[slot] < limit
 
 
-def plan_at(need: Need, anchor: datetime) -> tuple[Slot, ...]:
-    return tuple(Slot(resource=res, week=week_of(anchor + off)) for res, off in sorted(need.offsets.items()))
+def plan_at(capacity: CentreCapacity, need: Need, anchor: datetime) -> tuple[Slot, ...]:
+    return tuple(Slot(resource=res, week=capacity.week_of(anchor + off))
+                 for res, off in sorted(need.offsets.items()))
 
 
 def first_fit(capacity: CentreCapacity, held: Counter[Slot], need: Need, now: datetime,
@@ -141,16 +149,16 @@ def first_fit(capacity: CentreCapacity, held: Counter[Slot], need: Need, now: da
     start = max(need.earliest, now)
     for k in range(SEARCH_WEEKS):
         anchor = start + timedelta(weeks=k)
-        if last_week is not None and week_of(anchor) > last_week:
+        if last_week is not None and capacity.week_of(anchor) > last_week:
             return None
-        slots = plan_at(need, anchor)
+        slots = plan_at(capacity, need, anchor)
         if all(has_room(capacity, held, s) for s in slots):
             return slots
     return None
 
 
 def horizon_end(capacity: CentreCapacity, now: datetime) -> date:
-    return week_of(now) + timedelta(weeks=capacity.horizon_weeks - 1)
+    return capacity.week_of(now) + timedelta(weeks=capacity.horizon_weeks - 1)
 
 
 def _replace(book: CentreBook, journey_id: str, new: Reservation | None) -> CentreBook:
@@ -222,11 +230,11 @@ def replan(book: CentreBook, journey_id: str, targets: dict[str, datetime], now:
     if existing is None:
         return Change(book=book, reservation=None)
     held = book.held(excluding=journey_id)
-    current = {s.resource: s.week for s in existing.slots} or _planned(existing.need, targets, now)
+    current = {s.resource: s.week for s in existing.slots} or _planned(book.capacity, existing.need, targets, now)
     slots: list[Slot] = []
     over: list[Slot] = []
     for resource in sorted(set(current) | set(targets)):
-        start = week_of(targets[resource]) if resource in targets else current[resource]
+        start = book.capacity.week_of(targets[resource]) if resource in targets else current[resource]
         slot = Slot(resource=resource, week=start)
         if resource not in forced or resource not in targets:
             slot = _first_week_with_room(book.capacity, held, resource, start) or slot
@@ -238,14 +246,15 @@ def replan(book: CentreBook, journey_id: str, targets: dict[str, datetime], now:
     return _settle(_replace(book, journey_id, moved), journey_id, now, tuple(over))
 
 
-def _planned(need: Need, targets: dict[str, datetime], now: datetime) -> dict[str, date]:
+def _planned(capacity: CentreCapacity, need: Need, targets: dict[str, datetime],
+             now: datetime) -> dict[str, date]:
     """A waiting journey's weeks, anchored on a reported fact when one of its resources has one."""
     anchor = max(need.earliest, now)
     for resource, moment in sorted(targets.items()):
         if resource in need.offsets:
             anchor = moment - need.offsets[resource]
             break
-    return {s.resource: s.week for s in plan_at(need, anchor)}
+    return {s.resource: s.week for s in plan_at(capacity, need, anchor)}
 
 
 def _first_week_with_room(capacity: CentreCapacity, held: Counter[Slot], resource: str,
@@ -280,7 +289,7 @@ class CapacityFile(BaseModel):
     horizon_weeks: int = Field(8, ge=1, le=104)
     centres: dict[str, CentreSlots] = Field(default_factory=dict)
 
-    def for_centre(self, centre_id: str) -> CentreCapacity:
+    def for_centre(self, centre_id: str, time_zone: str = "UTC") -> CentreCapacity:
         """A centre the file does not name is not limited (nothing to book against)."""
         entry = self.centres.get(centre_id, CentreSlots())
         weekly = {manufacturing(p): n for p, n in entry.manufacturing.items()}
@@ -289,4 +298,4 @@ class CapacityFile(BaseModel):
         if entry.bed is not None:
             weekly[BED] = entry.bed
         return CentreCapacity(centre_id=centre_id, horizon_weeks=entry.horizon_weeks or self.horizon_weeks,
-                              weekly=weekly)
+                              weekly=weekly, time_zone=time_zone)

@@ -16,7 +16,6 @@ from domain.capacity import (
     Slot,
     first_fit,
     week_label,
-    week_of,
 )
 
 
@@ -107,7 +106,7 @@ def usage(book: CentreBook, now: datetime, weeks: int) -> list[SlotUsage]:
         for s in slots or ():
             waiting[s] = waiting.get(s, 0) + 1
     resources = set(book.capacity.weekly) | {s.resource for s in held} | {s.resource for s in waiting}
-    first = week_of(now)
+    first = book.capacity.week_of(now)
     grid: list[date] = [first + timedelta(weeks=k) for k in range(weeks)]
     return [
         SlotUsage(

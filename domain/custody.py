@@ -51,7 +51,8 @@ class HandOff(BaseModel):
     to_party: str
     condition: Condition
     at: datetime
-    actor: str
+    # Which collection of cells (0 the first, 1 after one re-apheresis, ...).
+    collection: int = 0
     temperature_c: float | None = None
     seal_id: str | None = None
     # How long the logger says the material was out of range, when it knows.
@@ -64,23 +65,38 @@ class QualityDecision(BaseModel):
     approved_by: str
     decision: Literal["release", "reject"]
     at: datetime
-    actor: str
+    collection: int = 0
 
 
 class CustodyChain(BaseModel):
-    """The custody record of one collection of cells (a re-apheresis starts a new one)."""
+    """The custody record of a journey's cells; a re-apheresis starts a new collection,
+    whose chain starts afresh (the earlier hand-offs stay on record)."""
 
     model_config = ConfigDict(frozen=True)
 
-    hand_offs: tuple[HandOff, ...] = ()
-    # True from an excursion or damage until quality assurance decides.
+    collection: int = 0
+    # Every hand-off of every collection, in order.
+    all_hand_offs: tuple[HandOff, ...] = ()
+    # True from an excursion or damage until quality assurance decides (current collection).
     on_hold: bool = False
     decisions: tuple[QualityDecision, ...] = ()
 
     @property
+    def hand_offs(self) -> tuple[HandOff, ...]:
+        """The current collection's hand-offs."""
+        return tuple(h for h in self.all_hand_offs if h.collection == self.collection)
+
+    @property
     def holder(self) -> str | None:
         """Who has the material now (None before the first hand-off)."""
-        return self.hand_offs[-1].to_party if self.hand_offs else None
+        current = self.hand_offs
+        return current[-1].to_party if current else None
+
+    def for_collection(self, collection: int) -> CustodyChain:
+        """The chain to extend for `collection` (a fresh one after a re-apheresis)."""
+        if collection == self.collection:
+            return self
+        return self.model_copy(update={"collection": collection, "on_hold": False})
 
     def time_out_of_cold_chain(self) -> timedelta:
         """Time the material spent outside its temperature range, as far as the chain knows.
@@ -128,7 +144,7 @@ def check_hand_off(chain: CustodyChain, hand_off: HandOff) -> None:
 def hand_over(chain: CustodyChain, hand_off: HandOff) -> CustodyChain:
     """The chain after an accepted hand-off; a bad condition puts (or keeps) it on hold."""
     return chain.model_copy(update={
-        "hand_offs": chain.hand_offs + (hand_off,),
+        "all_hand_offs": chain.all_hand_offs + (hand_off.model_copy(update={"collection": chain.collection}),),
         "on_hold": chain.on_hold or hand_off.condition in HOLDING,
     })
 
@@ -142,12 +158,14 @@ def decide_quality(chain: CustodyChain, decision: QualityDecision) -> CustodyCha
     """A release lifts the hold; a rejection keeps the record and ends its use (see `rejected`)."""
     return chain.model_copy(update={
         "on_hold": False,
-        "decisions": chain.decisions + (decision,),
+        "decisions": chain.decisions + (decision.model_copy(update={"collection": chain.collection}),),
     })
 
 
 def rejected(chain: CustodyChain) -> bool:
-    return bool(chain.decisions) and chain.decisions[-1].decision == "reject"
+    """Quality assurance rejected the current collection's material."""
+    mine = [d for d in chain.decisions if d.collection == chain.collection]
+    return bool(mine) and mine[-1].decision == "reject"
 
 
 def check_infusable(chain: CustodyChain) -> None:

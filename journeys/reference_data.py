@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from domain.capacity import CapacityFile
+from domain.capacity import CapacityFile, CentreCapacity
 from domain.policy import PolicyBook
 from domain.reference import Centre, CostRange, Product
 
@@ -46,3 +47,14 @@ def capacity_file(path: Path | None = None) -> CapacityFile:
     if unknown:
         raise ValueError(f"capacity file names unknown centres or products: {', '.join(unknown)}")
     return data
+
+
+def capacities(path: Path | None = None) -> Callable[[str], CentreCapacity]:
+    """Each centre's weekly capacity, counted in the centre's own calendar weeks."""
+    data = capacity_file(path)
+
+    def lookup(centre_id: str) -> CentreCapacity:
+        zone = getattr(centres().get(centre_id), "time_zone", None)
+        return data.for_centre(centre_id, zone if isinstance(zone, str) else "UTC")
+
+    return lookup

@@ -51,8 +51,8 @@ def capacity_store(request: Request) -> CapacityStore:
     """The capacity book beside the API's event store, with this deployment's capacity file."""
     state = request.app.state
     if getattr(state, "capacity", None) is None:
-        data = reference_data.capacity_file(state.settings.capacity_file)
-        state.capacity = capacity_store_for(state.reader, data.for_centre)
+        state.capacity = capacity_store_for(state.reader,
+                                            reference_data.capacities(state.settings.capacity_file))
     store: CapacityStore = state.capacity
     return store
 

@@ -37,7 +37,7 @@ PRODUCTS = ("axi-cel", "relma-cel", "eque-cel", "inati-cel", "zevor-cel", "cilta
 
 async def seeded_app(**kw: object) -> FastAPI:
     store = InMemoryEventStore()
-    book = capacity_store_for(store, reference_data.capacity_file().for_centre)
+    book = capacity_store_for(store, reference_data.capacities())
     for i in range(BOOKED):
         # Spread over products so apheresis chairs, not one product's slots, are what fills up.
         j, n = f"J{FULL_CENTRE}{i:02d}", need(PRODUCTS[i % len(PRODUCTS)])

@@ -42,6 +42,13 @@ def test_week_of_is_the_iso_monday_and_labels_follow_iso_years() -> None:
     assert week_label(week_of(date(2027, 1, 3))) == "2026-W53"
 
 
+def test_weeks_are_the_centres_own_calendar_weeks() -> None:
+    shanghai = CentreCapacity(centre_id="pku", time_zone="Asia/Shanghai")
+    sunday_evening_utc = datetime(2026, 12, 6, 20, 0, tzinfo=UTC)
+    assert shanghai.week_of(sunday_evening_utc) == date(2026, 12, 7)
+    assert CentreCapacity(centre_id="x").week_of(sunday_evening_utc) == date(2026, 11, 30)
+
+
 def test_reservations_fill_the_earliest_week_then_the_next() -> None:
     b = fill(book(2), 4)
     weeks = [b.find(f"j{i}").week(APHERESIS) for i in range(4)]  # type: ignore[union-attr]

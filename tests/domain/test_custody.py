@@ -17,7 +17,7 @@ T0 = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 def hand(frm: str, to: str, hours: float, condition: Condition = Condition.INTACT,
          minutes: float | None = None) -> HandOff:
     return HandOff(from_party=frm, to_party=to, condition=condition, at=T0 + timedelta(hours=hours),
-                   actor="centre:pku", temperature_c=4.0, excursion_minutes=minutes)
+                   temperature_c=4.0, excursion_minutes=minutes)
 
 
 def chain(*hand_offs: HandOff) -> CustodyChain:
@@ -29,7 +29,7 @@ def chain(*hand_offs: HandOff) -> CustodyChain:
 
 
 def qa(decision: Literal["release", "reject"]) -> QualityDecision:
-    return QualityDecision(approved_by="qp-li", decision=decision, at=T0, actor="centre:pku")
+    return QualityDecision(approved_by="qp-li", decision=decision, at=T0)
 
 
 def test_a_clean_chain_names_the_current_holder_and_allows_infusion() -> None:
@@ -90,3 +90,13 @@ def test_the_coi_must_match_the_patients() -> None:
     cu.check_coi("COI-1", "COI-1", "custody_transferred")
     with pytest.raises(CoiMismatch):
         cu.check_coi("COI-1", "COI-2", "custody_transferred")
+
+
+def test_a_new_collection_starts_a_fresh_chain_and_keeps_the_old_one_on_record() -> None:
+    old = cu.decide_quality(chain(hand("pku", "courier", 1, Condition.DAMAGED)), qa("reject"))
+    fresh = old.for_collection(1)
+    assert fresh.holder is None and not fresh.on_hold and not cu.rejected(fresh)
+    cu.check_hand_off(fresh, hand("pku", "courier-2", 30))
+    after = cu.hand_over(fresh, hand("pku", "courier-2", 30))
+    assert [h.to_party for h in after.all_hand_offs] == ["courier", "courier-2"]
+    assert after.holder == "courier-2"
