@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import signal
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+from typing import Any
 
 import httpx
 import structlog
@@ -51,7 +55,7 @@ def sandbox_runner(strict: bool | None = None) -> SandboxedWorkflowRunner:
     )
 
 
-def activities_for(settings: Settings, store: EventStore) -> list[object]:
+def activities_for(settings: Settings, store: EventStore) -> list[Callable[..., Any]]:
     recording = RecordingActivities(store)
     http = httpx.AsyncClient(timeout=httpx.Timeout(settings.http_timeout_seconds))
     centres = CentreActivities(settings.centre_urls, http)
@@ -61,7 +65,7 @@ def activities_for(settings: Settings, store: EventStore) -> list[object]:
 
 
 def build_worker(client: Client, settings: Settings, store: EventStore, *,
-                 task_queue: str | None = None, activities: list[object] | None = None) -> Worker:
+                 task_queue: str | None = None, activities: Sequence[Callable[..., Any]] | None = None) -> Worker:
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
@@ -69,17 +73,44 @@ def build_worker(client: Client, settings: Settings, store: EventStore, *,
         activities=activities if activities is not None else activities_for(settings, store),
         workflow_runner=sandbox_runner(settings.strict_sandbox),
         max_cached_workflows=settings.max_cached_workflows,
+        graceful_shutdown_timeout=timedelta(seconds=settings.worker_shutdown_seconds),
     )
 
 
-async def run(settings: Settings) -> None:
+async def main(settings: Settings, stop: asyncio.Event | None = None) -> int:
+    """Run until SIGTERM or SIGINT (or `stop`), then drain and return 0.
+
+    Draining: the worker stops polling, in-flight activities get
+    `JOURNEYS_WORKER_SHUTDOWN_SECONDS` to finish (then they are cancelled and Temporal
+    retries them elsewhere), workflow tasks are simply handed back. Raises
+    `RuntimeError` when Temporal cannot be reached at start.
+    """
+    from journeys.health import Probe, health_app, serve_health
     from journeys.temporal import connect, metrics_runtime
     from store.factory import open_store
 
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
     client = await connect(settings, runtime=metrics_runtime(settings))
     store = await open_store(settings.database_url)
-    worker = build_worker(client, settings, store)
-    log.info("worker started", task_queue=settings.task_queue, address=settings.temporal_address,
-             metrics_port=settings.metrics_port)
-    async with worker:
-        await asyncio.Event().wait()
+    probe = Probe(client, store)
+    health = (asyncio.create_task(serve_health(health_app(probe), settings.health_host, settings.health_port, stop))
+              if settings.health_port else None)
+    try:
+        async with build_worker(client, settings, store):
+            probe.polling = True
+            log.info("worker started", task_queue=settings.task_queue, address=settings.temporal_address,
+                     metrics_port=settings.metrics_port, health_port=settings.health_port)
+            await stop.wait()
+            probe.polling = False
+            log.info("worker stopping: polling stopped, waiting for in-flight activities",
+                     grace_seconds=settings.worker_shutdown_seconds)
+    finally:
+        stop.set()
+        if health:
+            await health
+        await store.close()
+    log.info("worker stopped")
+    return 0

@@ -16,7 +16,7 @@ from api.codec_routes import add_cors, codec_router
 from api.deps import parse_tokens
 from api.middleware import BODY_LIMIT, AccessLog, BodyGuard
 from api.responses import CODEC_ERRORS
-from api.routes import capacity, commands, fhir, history, reference
+from api.routes import capacity, commands, fhir, health, history, reference
 from api.routes import journeys as journey_routes
 from api.ui import capacity_page
 from api.ui import routes as ui
@@ -64,6 +64,7 @@ def create_app(
         reference.router,
         reference.health,
         capacity.router,
+        health.router,
         ui.router,
         capacity_page.router,
     ):

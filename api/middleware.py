@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 log = structlog.get_logger("api")
 
 BODY_LIMIT = 64 * 1024
-QUIET_PATHS = {"/healthz"}
+QUIET_PATHS = {"/healthz", "/livez", "/readyz"}
 
 
 async def _refuse(send: Send, status: int, code: str, reason: str) -> None:

@@ -98,7 +98,7 @@ async def run(journeys: int, concurrency: int, day_seconds: float) -> None:
         store = await open_store(settings.database_url)
         executor = ThreadPoolExecutor(1, initializer=_start_thread_profiler)
         worker = Worker(client, task_queue=settings.task_queue, workflows=WORKFLOWS,
-                        activities=activities_for(settings, store),  # type: ignore[arg-type]
+                        activities=activities_for(settings, store),
                         workflow_runner=sandbox_runner(), workflow_task_executor=executor)
         jc = JourneyClient(client, settings)
         async with worker:

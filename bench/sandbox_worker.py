@@ -41,7 +41,7 @@ async def serve(kind: str) -> int:
     store = await open_store(settings.database_url)
     worker = Worker(client, task_queue=settings.task_queue,
                     workflows=[*WORKFLOWS, CarelessWorkflow],
-                    activities=activities_for(settings, store),  # type: ignore[arg-type]
+                    activities=activities_for(settings, store),
                     workflow_runner=runner(kind),
                     max_cached_workflows=settings.max_cached_workflows)
     async with worker:

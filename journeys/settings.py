@@ -55,6 +55,13 @@ class Settings(BaseSettings):
     # -- custody and capacity (issue 12) --
     # Weekly capacity per centre and resource; unset, the file shipped in domain/data/.
     capacity_file: Path | None = None
+    # -- process lifecycle (ops) --
+    # On SIGTERM the worker stops polling and gives in-flight activities this long to
+    # finish before cancelling them (keep it under the orchestrator's kill timeout).
+    worker_shutdown_seconds: float = 30.0
+    # The worker's /livez and /readyz; off unless a port is set.
+    health_port: int | None = None
+    health_host: str = "127.0.0.1"
 
     @field_validator("api_tokens", "centre_urls", mode="before")
     @classmethod

@@ -1,12 +1,13 @@
 """`journeys api` (serve the HTTP API and manager page) and `journeys list` (the journey list).
 
-`list` reads the projections straight from the event store, or, given `--api`
-(or JOURNEYS_API_URL), asks a running API with a bearer token, as a remote ops
-user would. Either way the rows are the same projection rows.
+`list` asks the API with the operator's token, like every ops command; `--database`
+reads the projections straight from the event store (an admin with the database URL).
+Either way the rows are the same projection rows.
 """
 
 from __future__ import annotations
 
+import json
 import socket
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -15,7 +16,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from domain.stages import Outcome, Stage
+from journeys import reference_data
 from journeys.settings import get_settings
+from starter.exit_codes import Exit
+from starter.remote import ApiOpt, JsonOpt, ProfileOpt, TokenOpt, api_client
 from starter.runner import CliError, run
 
 console = Console()
@@ -37,21 +42,19 @@ def api(
     settings = get_settings()
     configure(settings.log_level)
     host, port = host or settings.api_host, api_port or settings.api_port
-    try:
+
+    async def main() -> int:
         from api.deps import parse_tokens
+        from starter.db_commands import guard_store
 
-        parse_tokens(settings.api_tokens)
-    except ValueError as err:
-        console.print(f"[red]error:[/red] {err}")
-        raise typer.Exit(2) from None
-    _port_free(host, port)
-    run(_guarded(serve(settings, host, port)))
+        try:
+            parse_tokens(settings.api_tokens)
+        except ValueError as err:
+            raise CliError(str(err), Exit.MISCONFIGURED, "misconfigured") from None
+        _port_free(host, port)
+        return await guard_store(serve(settings, host, port))
 
-
-async def _guarded(work: Any) -> int:
-    from starter.db_commands import guard_store
-
-    return await guard_store(work)
+    run(main())
 
 
 def _port_free(host: str, port: int) -> None:
@@ -60,57 +63,51 @@ def _port_free(host: str, port: int) -> None:
         try:
             s.bind((host, port))
         except OSError as err:
-            console.print(
-                f"[red]error:[/red] cannot listen on {host}:{port}: {err.strerror}; "
-                "stop whatever holds it or pass --api-port"
-            )
-            raise typer.Exit(1) from None
+            raise CliError(f"cannot listen on {host}:{port}: {err.strerror}; "
+                           "stop whatever holds it or pass --api-port") from None
 
 
 def list_journeys(
-    stage: Annotated[
-        str | None, typer.Option(help="records, teleconsult, ..., follow_up, ended")
-    ] = None,
+    stage: Annotated[Stage | None, typer.Option(help="Only journeys in this stage")] = None,
     centre: Annotated[
         str | None, typer.Option(help="Centre id: pku, ludaopei, fuda, jiahui")
     ] = None,
     overdue: Annotated[
         bool | None, typer.Option("--overdue/--on-time", help="Only overdue / on-time")
     ] = None,
-    outcome: Annotated[
-        str | None, typer.Option(help="completed, ineligible, lapsed, withdrawn, ...")
-    ] = None,
+    outcome: Annotated[Outcome | None, typer.Option(help="Only ended journeys with this outcome")] = None,
     limit: Annotated[int, typer.Option(min=1, max=200)] = 50,
     cursor: Annotated[
         str | None, typer.Option(help="next_cursor printed by the previous page")
     ] = None,
-    api_url: Annotated[
-        str | None,
-        typer.Option(
-            "--api", envvar="JOURNEYS_API_URL", help="Ask a running API instead of the database"
-        ),
-    ] = None,
-    token: Annotated[
-        str | None, typer.Option(envvar="JOURNEYS_API_TOKEN", help="Bearer token for --api")
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    database: Annotated[bool, typer.Option(
+        "--database", help="Admin: read JOURNEYS_DATABASE_URL directly instead of the API")] = False,
+    api_url: ApiOpt = None, token: TokenOpt = None, profile: ProfileOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """List journeys with their stage, time in stage, next deadline, overdue flag and alerts."""
+    if centre is not None and centre not in reference_data.centres():
+        known = ", ".join(reference_data.centres())
+        raise typer.BadParameter(f"unknown centre {centre!r}; one of: {known}", param_hint="--centre")
     filters = {
-        "stage": stage,
+        "stage": stage.value if stage else None,
         "centre": centre,
         "overdue": overdue,
-        "outcome": outcome,
+        "outcome": outcome.value if outcome else None,
         "limit": limit,
         "cursor": cursor,
     }
 
-    async def main() -> int:
-        page = await (_from_api(api_url, token, filters) if api_url else _from_store(filters))
-        _print(page, as_json)
+    async def from_store() -> int:
+        _print(await _from_store(filters), as_json)
         return 0
 
-    run(main())
+    def from_api() -> int:
+        params = {k: (str(v).lower() if isinstance(v, bool) else v) for k, v in filters.items()
+                  if v is not None}
+        _print(api_client(api_url, token, profile).call("GET", "/v1/journeys", params=params), as_json)
+        return 0
+
+    run(from_store() if database else from_api, as_json=as_json)
 
 
 async def _from_store(filters: dict[str, Any]) -> dict[str, Any]:
@@ -123,7 +120,7 @@ async def _from_store(filters: dict[str, Any]) -> dict[str, Any]:
         try:
             page = await store.list_journeys(**filters)
         except BadCursor as err:
-            raise CliError(str(err)) from None
+            raise CliError(str(err), Exit.BAD_INPUT, "invalid_request") from None
         finally:
             await store.close()
         return {
@@ -134,35 +131,9 @@ async def _from_store(filters: dict[str, Any]) -> dict[str, Any]:
     return await guard_store(read())
 
 
-async def _from_api(url: str, token: str | None, filters: dict[str, Any]) -> dict[str, Any]:
-    import httpx
-
-    if not token:
-        raise CliError("--api needs a token: pass --token or set JOURNEYS_API_TOKEN")
-    params = {
-        k: (str(v).lower() if isinstance(v, bool) else v)
-        for k, v in filters.items()
-        if v is not None
-    }
-    try:
-        async with httpx.AsyncClient(base_url=url.rstrip("/"), timeout=30) as http:
-            r = await http.get(
-                "/v1/journeys", params=params, headers={"Authorization": f"Bearer {token}"}
-            )
-    except httpx.HTTPError as err:
-        raise CliError(f"cannot reach the API at {url}: {err}") from None
-    if r.status_code != 200:
-        body = r.json() if r.headers.get("content-type", "").startswith("application/json") else {}
-        raise CliError(
-            f"API answered {r.status_code}: {body.get('code', '')} "
-            f"{body.get('reason', r.text[:200])}"
-        )
-    return r.json()  # type: ignore[no-any-return]
-
-
 def _print(page: dict[str, Any], as_json: bool) -> None:
     if as_json:
-        console.print_json(data=page)
+        print(json.dumps(page, indent=2))
         return
     now = datetime.now(UTC)
     table = Table(show_lines=False)

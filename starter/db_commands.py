@@ -1,7 +1,8 @@
 """`journeys db ...`, `journeys history` and `journeys verify`: the event store from the shell.
 
 They read JOURNEYS_DATABASE_URL and talk to the database only, never to Temporal,
-so they work after Temporal has forgotten a journey.
+so they work after Temporal has forgotten a journey. `history` asks the API like the
+other ops commands, or the database with `--database`.
 """
 
 from __future__ import annotations
@@ -10,21 +11,25 @@ import json
 import time
 from collections.abc import Awaitable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
+from pydantic import BaseModel
 from rich import box
 from rich.console import Console
 from rich.table import Table
 
 from journeys.settings import get_settings
+from starter.exit_codes import Exit
+from starter.progress import counting
+from starter.remote import ApiOpt, JsonOpt, ProfileOpt, TokenOpt, api_client
 from starter.runner import CliError, run
 
 if TYPE_CHECKING:
-    from store.base import JourneyStore, StoredEvent, VerifyResult
+    from store.base import JourneyStore, VerifyResult
 
 T = TypeVar("T")
-EXIT_BROKEN = 3
+EXIT_BROKEN = Exit.BROKEN_CHAIN
 
 db_app = typer.Typer(help="The event store's database: schema and projections.",
                      no_args_is_help=True)
@@ -39,19 +44,27 @@ def _where(url: str) -> str:
 
 async def guard_store(work: Awaitable[T]) -> T:
     """Turn event-store failures into one clear line and a non-zero exit."""
-    from sqlalchemy.exc import SQLAlchemyError
+    from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 
-    from store.base import JourneyNotFound, StoreError
+    from store.base import JourneyNotFound, StoreError, StoreUnavailable
 
-    where = _where(get_settings().database_url)
+    def where() -> str:
+        return _where(get_settings().database_url)
+
     try:
         return await work
     except JourneyNotFound as err:
-        raise CliError(f"journey {err} not found in the event store at {where}") from None
+        raise CliError(f"journey {err} not found in the event store at {where()}",
+                       Exit.NOT_FOUND, "not_found") from None
+    except StoreUnavailable as err:
+        raise CliError(f"{err} (event store at {where()})", Exit.UNREACHABLE, "unavailable") from None
     except StoreError as err:
-        raise CliError(f"{err} (event store at {where})") from None
+        raise CliError(f"{err} (event store at {where()})") from None
+    except (OperationalError, InterfaceError, OSError) as err:
+        raise CliError(f"cannot reach the database at {where()}: {str(err).splitlines()[0]}",
+                       Exit.UNREACHABLE, "unavailable") from None
     except SQLAlchemyError as err:
-        raise CliError(f"database error at {where}: {str(err).splitlines()[0]}") from None
+        raise CliError(f"database error at {where()}: {str(err).splitlines()[0]}") from None
 
 
 async def _open() -> JourneyStore:
@@ -61,7 +74,7 @@ async def _open() -> JourneyStore:
 
 
 @db_app.command("upgrade")
-def upgrade() -> None:
+def upgrade(as_json: JsonOpt = False) -> None:
     """Create the event-store schema or migrate it to the latest revision (idempotent)."""
 
     async def main() -> int:
@@ -69,26 +82,33 @@ def upgrade() -> None:
 
         url = get_settings().database_url
         revision = await guard_store(upgrade_database(url))
-        console.print(f"event store schema at revision {revision or '-'} ({_where(url)})")
+        if as_json:
+            print(json.dumps({"revision": revision, "database": _where(url)}))
+        else:
+            console.print(f"event store schema at revision {revision or '-'} ({_where(url)})")
         return 0
 
-    run(main())
+    run(main(), as_json=as_json)
 
 
 @db_app.command("rebuild-projections")
-def rebuild_projections() -> None:
-    """Recompute the journey list and stage durations from the event log."""
+def rebuild_projections(as_json: JsonOpt = False) -> None:
+    """Recompute the journey list and stage durations from the event log (progress on stderr)."""
 
     async def main() -> int:
         store = await _open()
         began = time.perf_counter()
-        count = await guard_store(store.rebuild_projections())
+        with counting("events folded") as progress:
+            count = await guard_store(store.rebuild_projections(progress.update))
         took = time.perf_counter() - began
         await store.close()
-        console.print(f"projections rebuilt from {count} events in {took:.2f}s")
+        if as_json:
+            print(json.dumps({"events": count, "seconds": round(took, 3)}))
+        else:
+            console.print(f"projections rebuilt from {count} events in {took:.2f}s")
         return 0
 
-    run(main())
+    run(main(), as_json=as_json)
 
 
 def _short(h: str) -> str:
@@ -99,7 +119,17 @@ def _utc(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _print_history(events: list[StoredEvent]) -> None:
+class StoredEventView(BaseModel):
+    seq: int
+    kind: str
+    actor: str
+    occurred_at: datetime
+    recorded_at: datetime
+    prev_hash: str
+    hash: str
+
+
+def _print_history(events: list[StoredEventView]) -> None:
     table = Table("seq", "kind", "actor", "occurred at (UTC)", "recorded at (UTC)", "prev", "hash",
                   box=box.SIMPLE)
     for e in events:
@@ -109,20 +139,36 @@ def _print_history(events: list[StoredEvent]) -> None:
     Console(width=max(console.width, 140)).print(table)
 
 
-def history(journey_id: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """The journey's domain events from the event log, in order, with their hashes."""
+def history(
+    journey_id: str,
+    database: Annotated[bool, typer.Option(
+        "--database", help="Admin: read JOURNEYS_DATABASE_URL directly instead of the API")] = False,
+    api: ApiOpt = None, token: TokenOpt = None, profile: ProfileOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """The journey's domain events from the event log, in order, with actors and hashes.
 
-    async def main() -> int:
+    `--json` prints the events as a list, the same with or without `--database`."""
+
+    async def from_store() -> int:
         store = await _open()
         events = await guard_store(store.read(journey_id))
         await store.close()
-        if as_json:
-            print(json.dumps([e.model_dump(mode="json") for e in events], indent=2))
-        else:
-            _print_history(events)
+        _emit_history([e.model_dump(mode="json") for e in events], as_json)
         return 0
 
-    run(main())
+    def from_api() -> int:
+        answer = api_client(api, token, profile).call("GET", f"/v1/journeys/{journey_id}/history")
+        _emit_history(answer["events"], as_json)
+        return 0
+
+    run(from_store() if database else from_api, as_json=as_json)
+
+
+def _emit_history(events: list[dict[str, Any]], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(events, indent=2))
+    else:
+        _print_history([StoredEventView.model_validate(e) for e in events])
 
 
 def _report(result: VerifyResult) -> None:
@@ -133,20 +179,28 @@ def _report(result: VerifyResult) -> None:
                       f"{result.problem}")
 
 
-async def _verify_all(store: JourneyStore) -> list[VerifyResult]:
-    results = []
-    async for r in store.verify_all():
-        results.append(r)
-        if not r.ok:
-            _report(r)
+async def _verify_all(store: JourneyStore, as_json: bool) -> list[VerifyResult]:
+    results: list[VerifyResult] = []
+    broken = 0
+    with counting("journeys verified") as progress:
+        async for r in store.verify_all():
+            results.append(r)
+            if not r.ok:
+                broken += 1
+                if not as_json:
+                    _report(r)
+            progress.update(len(results), f"{broken} broken" if broken else "")
     return results
 
 
 def verify(
     journey_id: Annotated[str | None, typer.Argument(help="Journey to check")] = None,
-    all_: Annotated[bool, typer.Option("--all", help="Check every journey in the log")] = False,
+    all_: Annotated[bool, typer.Option("--all", help="Check every journey in the log (progress on stderr)")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
-    """Recompute a journey's hash chain (or every chain) and name the first broken link."""
+    """Recompute a journey's hash chain (or every chain) and name the first broken link.
+
+    Exit 0: intact; 3: a chain is broken; 5: no such journey. Reads the database directly."""
     if (journey_id is None) == (not all_):
         raise typer.BadParameter("give either a JOURNEY_ID or --all")
 
@@ -155,14 +209,17 @@ def verify(
         if journey_id is not None:
             results = [await guard_store(store.verify(journey_id))]
         else:
-            results = await guard_store(_verify_all(store))
+            results = await guard_store(_verify_all(store, as_json))
         await store.close()
         broken = [r for r in results if not r.ok]
-        if journey_id is not None:
+        if as_json:
+            print(json.dumps({"journeys": len(results), "events": sum(r.events for r in results),
+                              "broken": [r.model_dump(mode="json") for r in broken]}, indent=2))
+        elif journey_id is not None:
             _report(results[0])
         else:
             console.print(f"verified {len(results)} journeys, {sum(r.events for r in results)} "
                           f"events: {len(broken) or 'no'} broken chain(s)")
-        return EXIT_BROKEN if broken else 0
+        return Exit.BROKEN_CHAIN if broken else 0
 
-    run(main())
+    run(main(), as_json=as_json)

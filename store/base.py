@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -86,8 +86,10 @@ class JourneyStore(EventStore, JourneyReader, Protocol):
 
     def verify_all(self) -> AsyncIterator[VerifyResult]: ...
 
-    async def rebuild_projections(self) -> int:
-        """Recompute every projection from the log; returns the number of events folded."""
+    async def rebuild_projections(self, progress: Callable[[int], None] | None = None) -> int:
+        """Recompute every projection from the log; returns the number of events folded.
+
+        `progress`, if given, is called with the running count of events folded (long rebuilds)."""
         ...
 
     async def close(self) -> None: ...

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 
 from domain.events import EventRecord
@@ -85,7 +85,7 @@ class InMemoryEventStore:
                 totals[(centre, stage)] = (visits + 1, total + micros)
         return [duration_row(c, st, n, t) for (c, st), (n, t) in sorted(totals.items())]
 
-    async def rebuild_projections(self) -> int:
+    async def rebuild_projections(self, progress: Callable[[int], None] | None = None) -> int:
         async with self._lock:
             self._states = {j: apply_records(None, [_record(e) for e in log])
                             for j, log in self._events.items()}

@@ -6,6 +6,7 @@ durations are the same integers, so the rebuilt rows equal the live ones.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import delete, insert, select, text
@@ -19,7 +20,7 @@ from store.sql_write import EVENT_COLUMNS, projection_values, record_of, stored_
 BATCH = 1000
 
 
-async def rebuild_projections(conn: AsyncConnection) -> int:
+async def rebuild_projections(conn: AsyncConnection, progress: Callable[[int], None] | None = None) -> int:
     if conn.dialect.name == "postgresql":
         # Appenders lock `journeys` first and `events` second; taking them in the
         # same order here makes appenders wait for the rebuild instead of deadlocking.
@@ -57,6 +58,8 @@ async def rebuild_projections(conn: AsyncConnection) -> int:
         state = apply_records(state, [record_of(e)])
         last_hash = e.hash
         count += 1
+        if progress is not None and count % BATCH == 0:
+            progress(count)
     await flush_journey()
     if rows:
         await conn.execute(insert(journeys), rows)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import structlog
@@ -187,10 +187,10 @@ class SqlEventStore:
                                       .order_by(sd.centre_id, sd.stage))
             return [duration_row(r.centre_id, r.stage, r.visits, r.total_micro_days) for r in rows]
 
-    async def rebuild_projections(self) -> int:
+    async def rebuild_projections(self, progress: Callable[[int], None] | None = None) -> int:
         async with outage_as_unavailable("rebuild"), self._writers, \
                 UnitOfWork(self.engine, write=True) as uow:
-            count = await rebuild_projections(uow.conn)
+            count = await rebuild_projections(uow.conn, progress)
             await uow.commit()
         self._heads.clear()
         return count

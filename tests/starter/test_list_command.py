@@ -1,4 +1,4 @@
-"""`journeys list`: the journey list from the event store, or from a running API with a token."""
+"""`journeys list`: the journey list from a running API with a token, or (`--database`) the event store."""
 
 from __future__ import annotations
 
@@ -42,13 +42,13 @@ async def test_list_reads_the_projection_rows_from_the_event_store(tmp_path: Pat
     store = await open_store(db)
     await save(store, cohort(NOW))
     await store.close()
-    code, out, err = await journeys("--stage", "stay", "--json", env={"JOURNEYS_DATABASE_URL": db})
+    code, out, err = await journeys("--database", "--stage", "stay", "--json", env={"JOURNEYS_DATABASE_URL": db})
     assert code == 0, err
     assert [row["journey_id"] for row in json.loads(out)["journeys"]] == [IN_STAY]
-    code, out, _ = await journeys("--overdue", env={"JOURNEYS_DATABASE_URL": db})
+    code, out, _ = await journeys("--database", "--overdue", env={"JOURNEYS_DATABASE_URL": db})
     assert code == 0 and FOLLOW_UP in out and IN_STAY not in out
-    code, _, err = await journeys("--cursor", "nonsense", env={"JOURNEYS_DATABASE_URL": db})
-    assert code == 1 and "cursor" in err
+    code, _, err = await journeys("--database", "--cursor", "nonsense", env={"JOURNEYS_DATABASE_URL": db})
+    assert code == 2 and "cursor" in err
 
 
 async def test_list_can_ask_a_running_api_with_a_token(tmp_path: Path) -> None:
@@ -75,7 +75,7 @@ async def test_list_can_ask_a_running_api_with_a_token(tmp_path: Path) -> None:
         assert code == 0, err
         assert {row["centre_id"] for row in json.loads(out)["journeys"]} == {"fuda"}
         code, _, err = await journeys("--api", url, "--token", "wrong", "--json")
-        assert code == 1 and "401" in err and "unknown or revoked token" in err
+        assert code == 7 and "unauthenticated" in err and "unknown or revoked token" in err
     finally:
         server.should_exit = True
         await task

@@ -49,12 +49,12 @@ async def seed(url: str, *journey_ids: str) -> None:
 class TestStoreCommands:
     async def test_history_prints_the_events_in_order_with_their_hashes(self, url: str) -> None:
         await seed(url, "J-cli")
-        as_json = await journeys(url, "history", "J-cli", "--json")
+        as_json = await journeys(url, "history", "J-cli", "--database", "--json")
         assert as_json.code == 0, as_json.err
         events = json.loads(as_json.out)
         assert [e["seq"] for e in events] == [1, 2, 3, 4, 5, 6]
         assert all(b["prev_hash"] == a["hash"] for a, b in zip(events, events[1:], strict=False))
-        table = await journeys(url, "history", "J-cli")
+        table = await journeys(url, "history", "J-cli", "--database")
         assert table.code == 0
         assert "alert_acknowledged" in table.out and events[3]["hash"][:10] in table.out
 
@@ -75,9 +75,9 @@ class TestStoreCommands:
 
     async def test_an_unknown_journey_is_reported_as_not_found(self, url: str) -> None:
         await seed(url)
-        for command in ("history", "verify"):
-            r = await journeys(url, command, "J-nobody")
-            assert r.code == 1 and "journey J-nobody not found" in r.err
+        for command in (["history", "--database"], ["verify"]):
+            r = await journeys(url, *command, "J-nobody")
+            assert r.code == 5 and "journey J-nobody not found" in r.err
             assert "Traceback" not in r.err
 
     async def test_verify_needs_a_journey_or_all(self, url: str) -> None:
@@ -93,4 +93,5 @@ class TestStoreCommands:
 
     async def test_an_unreachable_database_is_one_clear_line(self) -> None:
         r = await journeys("postgresql+asyncpg://postgres@127.0.0.1:1/test", "verify", "--all")
-        assert r.code == 1 and "unreachable" in r.err and "Traceback" not in r.err
+        assert r.code == 6 and "unreachable" in r.err and "Traceback" not in r.err
+        assert r.err.count("\n") == 1

@@ -1,0 +1,122 @@
+"""The ops CLI as ops staff and a centre use it: a client of the HTTP API, tokens only, no keys.
+
+A real worker on the dev server, the real app on a real port, `journeys` as a subprocess.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest_asyncio
+
+from activities.recording import RecordingActivities
+from api import create_app
+from journeys.client import JourneyClient
+from journeys.settings import Settings
+from starter.exit_codes import Exit
+from store.memory import InMemoryEventStore
+from tests.helpers.cli import Ran, journeys, served
+from tests.helpers.fakes import FakeOutsideWorld
+from worker import build_worker
+
+
+@pytest_asyncio.fixture(scope="module")
+async def api_url(local_env: Any) -> AsyncIterator[str]:
+    settings = Settings(task_queue=f"cli-{uuid.uuid4().hex[:8]}", codec_enabled=False)
+    store = InMemoryEventStore()
+    worker = build_worker(local_env.client, settings, store, task_queue=settings.task_queue,
+                          activities=[RecordingActivities(store).record_events,
+                                      *FakeOutsideWorld().activities()])
+    async with worker, served(create_app(settings, JourneyClient(local_env.client, settings), store)) as url:
+        yield url
+
+
+async def cli(url: str, *args: str, token: str = "dev-ops") -> Ran:
+    # No JOURNEYS_* keys at all: the CLI needs only where the API is and a token.
+    return await journeys(*args, env={"JOURNEYS_API_URL": url, "JOURNEYS_API_TOKEN": token,
+                                      "JOURNEYS_CODEC_KEY": "", "JOURNEYS_ID_KEY": ""})
+
+
+async def ok(url: str, *args: str, token: str = "dev-pku") -> dict[str, Any]:
+    ran = await cli(url, *args, "--json", token=token)
+    assert ran.code == 0, ran.err
+    return json.loads(ran.out)  # type: ignore[no-any-return]
+
+
+async def started(url: str) -> str:
+    view = await ok(url, "start", f"cli-{uuid.uuid4().hex[:10]}", "--centre", "pku", token="dev-ops")
+    return str(view["journey_id"])
+
+
+async def test_a_wrong_stage_milestone_is_refused_with_exit_4_and_one_line_on_stderr(api_url: str) -> None:
+    journey = await started(api_url)
+    ran = await cli(api_url, "milestone", journey, "apheresis_completed", "coi=COI-1", token="dev-pku")
+    assert ran.code == Exit.REFUSED == 4
+    assert ran.out == ""
+    assert ran.err.count("\n") == 1 and ran.err.startswith("error: wrong_stage: ")
+    as_json = await cli(api_url, "milestone", journey, "apheresis_completed", "coi=COI-1", "--json",
+                        token="dev-pku")
+    assert as_json.code == 4 and json.loads(as_json.err)["code"] == "wrong_stage"
+
+
+async def test_a_journey_driven_from_the_cli_keeps_typed_values_and_acknowledges_its_alert(api_url: str) -> None:
+    journey = await started(api_url)
+    for args, token in [
+        (["records_received", "documents=pathology", "documents=imaging"], "dev-ops"),
+        (["teleconsult_completed", "outcome=proceed"], "dev-pku"),
+        (["eligibility_decided", "eligible=true", "product=axi-cel", "estimate_usd=98000"], "dev-pku"),
+        (["estimate_accepted"], "dev-ops"),
+        (["patient_admitted", "--at", "2026-06-10T09:30+08:00"], "dev-pku"),
+        (["apheresis_completed", "coi=COI-7F3A"], "dev-pku"),
+        (["product_released", "coi=COI-7F3A", "lot=12345"], "dev-pku"),
+    ]:
+        view = await ok(api_url, "milestone", journey, *args, token=token)
+    assert view["stage"] == "infusion" and view["lot"] == "12345"
+
+    refused = await cli(api_url, "milestone", journey, "infusion_completed", "coi=COI-WRONG", token="dev-pku")
+    assert refused.code == Exit.REFUSED and "coi_mismatch" in refused.err
+    alerts = (await ok(api_url, "status", journey, token="dev-manager"))["open_alerts"]
+    assert [a["severity"] for a in alerts] == ["critical"]
+
+    after = await ok(api_url, "acknowledge", journey, alerts[0]["alert_id"], "--note", "bag quarantined",
+                     token="dev-ops")
+    assert after["open_alerts"] == []
+    events = await ok(api_url, "history", journey, token="dev-manager")
+    acknowledged = [e for e in events if e["kind"] == "alert_acknowledged"]
+    assert acknowledged and acknowledged[0]["actor"].startswith("ops:tok-")
+
+
+async def test_each_kind_of_failure_has_its_own_exit_code(api_url: str) -> None:
+    journey = await started(api_url)
+    cases = [
+        (["status", "Jnope"], "dev-ops", Exit.NOT_FOUND),
+        (["milestone", journey, "monitoring_reported", "crs_grade=9", "icans_grade=0"], "dev-pku", Exit.BAD_INPUT),
+        (["milestone", journey, "product_released", "colour=red"], "dev-pku", Exit.BAD_INPUT),
+        (["list", "--stage", "bogus"], "dev-ops", Exit.BAD_INPUT),
+        (["status", journey], "not-a-token", Exit.FORBIDDEN),
+        (["withdraw", journey, "--reason", "x"], "dev-pku", Exit.FORBIDDEN),
+        (["start", "p-1", "--centre", "pku", "--actor", "ops:alice"], "dev-ops", Exit.BAD_INPUT),
+    ]
+    for args, token, expected in cases:
+        ran = await cli(api_url, *args, token=token)
+        assert ran.code == expected, (args, ran.code, ran.err)
+        assert "Traceback" not in ran.err and ran.err.count("\n") <= 2, ran.err
+    down = await journeys("status", journey, env={"JOURNEYS_API_URL": "http://127.0.0.1:9",
+                                                   "JOURNEYS_API_TOKEN": "dev-ops"})
+    assert down.code == Exit.UNREACHABLE and down.err.startswith("error: unreachable: cannot reach the API")
+
+
+async def test_a_profile_names_the_api_and_the_token_file(api_url: str, tmp_path: Any) -> None:
+    journey = await started(api_url)
+    (tmp_path / "ops.token").write_text("dev-manager\n")
+    config = tmp_path / "config.toml"
+    config.write_text(f'default_profile = "hub"\n[profiles.hub]\napi = "{api_url}"\n'
+                      f'token_file = "{tmp_path / "ops.token"}"\n')
+    ran = await journeys("status", journey, "--json", env={"JOURNEYS_CONFIG": str(config)})
+    assert ran.code == 0, ran.err
+    assert json.loads(ran.out)["journey_id"] == journey
+    missing = await journeys("status", journey, "--profile", "nope", env={"JOURNEYS_CONFIG": str(config)})
+    assert missing.code == Exit.MISCONFIGURED and "no profile 'nope'" in missing.err
