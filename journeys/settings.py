@@ -55,6 +55,7 @@ class Settings(BaseSettings):
     # -- custody and capacity (issue 12) --
     # Weekly capacity per centre and resource; unset, the file shipped in domain/data/.
     capacity_file: Path | None = None
+
     # -- process lifecycle (ops) --
     # On SIGTERM the worker stops polling and gives in-flight activities this long to
     # finish before cancelling them (keep it under the orchestrator's kill timeout).
