@@ -21,10 +21,11 @@ from activities.recording import RecordingActivities
 from journeys.settings import Settings, get_settings
 from store.base import EventStore
 from workflows.journey import JourneyWorkflow
+from workflows.surveillance import SurveillanceWorkflow
 
 log = structlog.get_logger(__name__)
 
-WORKFLOWS = [JourneyWorkflow]
+WORKFLOWS = [JourneyWorkflow, SurveillanceWorkflow]
 
 # Workflow/activity context goes into structured fields (temporal_workflow / temporal_activity),
 # not glued onto the message, so JSON log lines stay machine-readable.

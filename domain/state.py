@@ -20,6 +20,7 @@ from domain.milestones import (
 )
 from domain.policy import PathwayPolicy
 from domain.stages import Outcome, Severity, Stage
+from domain.surveillance import SurveillanceEvent, SurveillanceState, journey_changes
 
 TELECONSULT_SLOT = "teleconsult_slot"
 
@@ -85,6 +86,8 @@ class JourneyState(BaseModel):
     bookings: tuple[Booking, ...] = ()
     milestone_digests: dict[str, str] = Field(default_factory=dict)
     stages: tuple[StageVisit, ...] = ()
+    # Long-term surveillance, once the completed journey has handed over to it.
+    surveillance: SurveillanceState | None = None
 
     @property
     def ended(self) -> bool:
@@ -152,6 +155,8 @@ def evolve(state: JourneyState, event: ev.Event) -> JourneyState:
             changes["bookings"] = tuple(b for b in state.bookings if b.reference != ref)
         case ev.JourneyWithdrawn():
             pass
+        case SurveillanceEvent():
+            changes.update(journey_changes(state.surveillance, event))
         case ev.JourneyEnded(outcome=outcome, reason=reason):
             closed = state.stages[:-1] + (
                 state.stages[-1].model_copy(update={"left_at": event.occurred_at}),

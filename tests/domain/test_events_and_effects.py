@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from domain import events as ev
+from domain import surveillance as sv
 from domain.effects import TRAVEL_ITEMS, Effect, effects_of
 from domain.milestones import MILESTONE_KINDS
 from domain.stages import Outcome, Severity, Stage
@@ -13,6 +14,17 @@ from domain.view import view
 from tests.helpers.pathway import COI, T0, Pathway
 
 WHEN = T0
+
+
+def surveillance_events() -> list[ev.Event]:
+    check = sv.SurveillanceCheck(milestone_id="s1", occurred_at=WHEN, year=2, alive=True, disease_status="stable")
+    return [
+        sv.SurveillanceStarted(policy=sv.SurveillancePolicy(), anchor=WHEN, first_year=2, occurred_at=WHEN,
+                               actor="system"),
+        sv.SurveillanceCheckRecorded(check=check, occurred_at=WHEN, actor="centre:pku"),
+        sv.SurveillanceCheckMissed(year=3, due_at=WHEN, occurred_at=WHEN, actor="system"),
+        sv.SurveillanceEnded(reason="horizon_reached", occurred_at=WHEN, actor="system"),
+    ]
 
 
 def every_event_type() -> list[ev.Event]:
@@ -29,6 +41,7 @@ def every_event_type() -> list[ev.Event]:
         ev.BookingMade(item="flight", reference="R1", occurred_at=WHEN, actor="system"),
         ev.BookingCancelled(item="flight", reference="R1", occurred_at=WHEN, actor="system"),
         ev.JourneyWithdrawn(reason="why", occurred_at=WHEN, actor="ops:a"),
+        *surveillance_events(),
     ]
     q = Pathway().to_manufacturing()
     q.report("manufacturing_failed", reason="x", next="out_of_spec")
