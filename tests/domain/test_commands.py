@@ -171,8 +171,12 @@ def test_acknowledging_an_unknown_alert_or_as_a_centre_is_refused() -> None:
 
 
 def test_every_refusal_carries_a_stable_code_and_a_reason() -> None:
+    import domain.custody  # noqa: F401 - its refusals are part of the family wherever it is loaded
+
     codes = {cls.code for cls in JourneyRuleError.__subclasses__()}
     assert codes == {
+        "custody_gap",
+        "quality_hold",
         "wrong_stage",
         "journey_ended",
         "coi_mismatch",
