@@ -16,8 +16,10 @@ from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.centres import CentreActivities
+from activities.mail import mail_config
 from activities.notifications import NotificationActivities
 from activities.recording import RecordingActivities
+from journeys import reference_data
 from journeys.settings import Settings, get_settings
 from store.base import EventStore
 from workflows.journey import JourneyWorkflow
@@ -60,7 +62,8 @@ def activities_for(settings: Settings, store: EventStore) -> list[Callable[..., 
     recording = RecordingActivities(store)
     http = httpx.AsyncClient(timeout=httpx.Timeout(settings.http_timeout_seconds))
     centres = CentreActivities(settings.centre_urls, http)
-    notes = NotificationActivities(settings.notify_url, http)
+    notes = NotificationActivities(settings.notify_url, http, mail_config=mail_config(settings),
+                                   centre_zone=reference_data.centre_time_zone)
     return [recording.record_events, centres.book, centres.cancel_booking,
             notes.notify, notes.raise_safety_alert]
 

@@ -6,9 +6,10 @@ so no HTTP client or database driver is ever loaded into the workflow sandbox.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from domain.events import EventRecord
+from domain.messages.params import Param
 from domain.stages import Severity
 
 RECORD_EVENTS = "record_events"
@@ -55,8 +56,14 @@ class Notification(_Msg):
     journey_id: str
     centre_id: str
     audience: str
+    # English text: what ops and centres read, and the patient's text when there is no template.
     message: str
     idempotency_key: str
+    # A patient message names a template (domain/messages) and its typed values; the
+    # activity renders it in the journey's language (BCP 47).
+    template: str | None = None
+    params: dict[str, Param] = Field(default_factory=dict)
+    language: str = "en"
 
 
 class SafetyAlert(_Msg):

@@ -16,9 +16,9 @@ from api.codec_routes import add_cors, codec_router
 from api.deps import parse_tokens
 from api.middleware import BODY_LIMIT, AccessLog, BodyGuard
 from api.responses import CODEC_ERRORS
-from api.routes import capacity, commands, fhir, health, history, reference
+from api.routes import capacity, commands, fhir, health, history, ledger, reference
 from api.routes import journeys as journey_routes
-from api.ui import capacity_page
+from api.ui import capacity_page, mailbox
 from api.ui import routes as ui
 from journeys.client import JourneyClient
 from journeys.settings import Settings
@@ -61,12 +61,14 @@ def create_app(
         commands.router,
         history.router,
         fhir.router,
+        ledger.router,
         reference.router,
         reference.health,
         capacity.router,
         health.router,
         ui.router,
         capacity_page.router,
+        mailbox.router,
     ):
         app.include_router(router)
     app.include_router(codec_router(settings), responses=CODEC_ERRORS)

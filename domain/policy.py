@@ -8,6 +8,7 @@ without touching a single rule.
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -46,6 +47,13 @@ class PathwayPolicy(BaseModel):
     travel_expected_days: float = 21
     apheresis_expected_days: float = 3
     infusion_expected_days: float = 5
+    # Money (domain/ledger.py). The policy travels in journey_started, so the rate an
+    # estimate was converted at is recorded with the journey.
+    usd_rmb_rate: Decimal = Field(Decimal("7.20"), gt=0)
+    # Share of the estimate due as a deposit before admission.
+    deposit_fraction: Decimal = Field(Decimal("0.30"), ge=0, le=1)
+    # Share of paid-but-unspent money refunded on withdrawal.
+    withdrawal_refund_fraction: Decimal = Field(Decimal("1"), ge=0, le=1)
 
     @model_validator(mode="after")
     def _ordered(self) -> PathwayPolicy:

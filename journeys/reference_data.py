@@ -58,3 +58,18 @@ def capacities(path: Path | None = None) -> Callable[[str], CentreCapacity]:
         return data.for_centre(centre_id, zone if isinstance(zone, str) else "UTC")
 
     return lookup
+
+
+DEFAULT_TIME_ZONE = "Asia/Shanghai"
+
+
+def centre_time_zone(centre_id: str) -> str:
+    """The IANA zone a centre's appointments are in (the four partner centres: Asia/Shanghai)."""
+    centre = centres().get(centre_id)
+    return str(getattr(centre, "time_zone", None) or DEFAULT_TIME_ZONE)
+
+
+def cost_ranges() -> dict[str, CostRange]:
+    """The range an estimate is checked against: every catalogue product is approved in China."""
+    table = costs()
+    return {"usd": table["china_approved_usd"], "rmb": table["china_approved_rmb"]}

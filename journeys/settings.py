@@ -64,6 +64,22 @@ class Settings(BaseSettings):
     health_port: int | None = None
     health_host: str = "127.0.0.1"
 
+    # -- patient services: email over SMTP and the dev mailbox (issue 13) --
+    # No host: no email channel (the webhook and log lines remain).
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_start_tls: bool = False
+    mail_from: str = "CAR-T patient services <journeys@localhost>"
+    # A pseudonymous address per journey; the hub's mail relay maps it to the patient's contact.
+    mail_patient_to: str | None = "patient+{journey_id}@patients.localhost"
+    mail_ops_to: str | None = None
+    mail_centre_to: str | None = None
+    # The Maildir the dev stack's SMTP sink writes; set only by `journeys dev`/`demo`,
+    # it turns on the ops-only mailbox page /ui/mailbox.
+    dev_mailbox: Path | None = None
+
     @field_validator("api_tokens", "centre_urls", mode="before")
     @classmethod
     def _json(cls, v: object) -> object:

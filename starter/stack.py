@@ -20,6 +20,8 @@ from pathlib import Path
 
 from journeys.search_attributes import SEARCH_ATTRIBUTES
 from journeys.settings import Settings
+from starter.centre_desk import CentreDesk
+from starter.outside import Stoppable, start_outside
 from starter.runner import CliError
 
 SA_TYPES = {"KEYWORD": "Keyword", "DATETIME": "Datetime", "BOOL": "Bool"}
@@ -34,6 +36,8 @@ class StackConfig:
     metrics_port: int = 9464
     policy_file: Path | None = None
     env: dict[str, str] = field(default_factory=dict)
+    # Demo: the simulator's centres answer bookings and notifications over HTTP (starter/outside.py).
+    serve_centres: bool = False
 
     @property
     def temporal_address(self) -> str:
@@ -69,6 +73,8 @@ class Stack:
         self.cfg = cfg
         self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
         self.logs = cfg.data_dir / "logs"
+        self.outside: list[Stoppable] = []
+        self.desk: CentreDesk | None = None
 
     def child_env(self) -> dict[str, str]:
         db = (self.cfg.data_dir / "events.db").resolve()
@@ -103,6 +109,8 @@ class Stack:
     async def start(self, *, worker: bool = True, api: bool = True) -> None:
         self.cfg.data_dir.mkdir(parents=True, exist_ok=True)
         self.check_ports()
+        self.outside, env, self.desk = start_outside(self.cfg.data_dir, centres=self.cfg.serve_centres)
+        self.cfg.env = {**env, **self.cfg.env}
         sa_args = [a for k in SEARCH_ATTRIBUTES
                    for a in ("--search-attribute", f"{k.name}={SA_TYPES[k.indexed_value_type.name]}")]
         self._spawn("temporal", [
@@ -168,6 +176,9 @@ class Stack:
                     proc.kill()
                     proc.wait()
         self.children.clear()
+        for service in reversed(self.outside):
+            service.stop()
+        self.outside.clear()
 
 
 async def wait_for_stop_signal(stack: Stack, stop: asyncio.Event) -> None:
@@ -189,6 +200,7 @@ def banner(cfg: StackConfig, settings: Settings) -> str:
         "\nCAR-T journeys is running:\n"
         f"  API docs        {cfg.api_url}/docs\n"
         f"  Manager page    {cfg.api_url}/ui   (sign in with the manager or ops token)\n"
+        f"  Mailbox         {cfg.api_url}/ui/mailbox   (what the patient receives; ops token)\n"
         f"  Temporal UI     http://127.0.0.1:{cfg.ui_port}\n"
         f"  Worker metrics  http://127.0.0.1:{cfg.metrics_port}/metrics\n"
         f"  Data            {cfg.data_dir.resolve()}  (logs in {cfg.data_dir.resolve()}/logs)\n"

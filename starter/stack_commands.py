@@ -51,6 +51,8 @@ async def _serve(cfg: StackConfig, *, simulate: bool) -> int:
                 ok = sim_task.result()
                 console.print("[green]every demo journey ended as scripted, hash chains verified[/green]" if ok
                               else "[yellow]some demo journeys did not go as scripted (see notes)[/yellow]")
+                if stack.desk:
+                    console.print(stack.desk.summary())
                 console.print("The stack keeps running for you to explore; press Ctrl-C to stop.")
                 await watcher
             else:
@@ -76,5 +78,5 @@ def demo(data_dir: DataDir = Path(".data/demo"), api_port: ApiPort = 8000, tempo
          ui_port: UiPort = 8233, metrics_port: MetricsPort = 9464) -> None:
     """The local stack plus a partner-centre simulator driving a cohort through every branch."""
     cfg = StackConfig(data_dir=data_dir, api_port=api_port, temporal_port=temporal_port, ui_port=ui_port,
-                      metrics_port=metrics_port, policy_file=demo_policy_file())
+                      metrics_port=metrics_port, policy_file=demo_policy_file(), serve_centres=True)
     run(_serve(cfg, simulate=True))

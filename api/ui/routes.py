@@ -17,6 +17,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from api.access import JOURNEY_ID, fold
 from api.deps import Principal, Reader
+from api.routes.ledger import ledger_of
 from api.ui import present, session, timeline
 from domain.plan import plan
 from domain.stages import Outcome, Stage
@@ -158,6 +159,7 @@ async def journey_page(request: Request, journey_id: str, reader: Reader) -> Res
         chain_ok=all(r["linked"] for r in rows),
         p=present,
         facts=_facts(current, journey_plan, now),
+        ledger=ledger_of(journey_id, events),
     )
 
 

@@ -1,0 +1,44 @@
+"""GET /v1/journeys/{id}/ledger: the money as the event log knows it (ops, managers)."""
+
+from __future__ import annotations
+
+from tests.api.conftest import Api
+
+
+async def screened(api: Api, estimate_usd: int) -> str:
+    journey = await api.start()
+    await api.ok(journey, "records_received")
+    await api.ok(journey, "teleconsult_completed", outcome="proceed")
+    await api.ok(journey, "eligibility_decided", eligible=True, product="axi-cel", estimate_usd=estimate_usd)
+    return journey
+
+
+async def test_the_ledger_shows_the_estimate_in_both_currencies_and_the_deposit_due(api: Api) -> None:
+    journey = await screened(api, 98000)
+    r = await api.call("GET", f"/v1/journeys/{journey}/ledger", "manager")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["estimate"]["usd"] == "98000.00" and body["estimate"]["rmb"] == "705600.00"
+    assert body["rate"] == "7.20" and body["estimate"]["in_range"] is True and body["warnings"] == []
+    assert body["deposit"]["status"] == "awaiting" and body["deposit"]["required"]["usd"] == "29400.00"
+    assert body["balance"] == {"usd": "0.00", "rmb": "0.00"}
+
+
+async def test_an_estimate_outside_the_china_range_is_flagged(api: Api) -> None:
+    journey = await screened(api, 400000)
+    body = (await api.call("GET", f"/v1/journeys/{journey}/ledger")).json()
+    assert body["estimate"]["in_range"] is False
+    assert any("above the product's range" in w for w in body["warnings"])
+
+
+async def test_centres_do_not_read_ledgers_and_unknown_journeys_are_404(api: Api) -> None:
+    journey = await api.start()
+    assert (await api.call("GET", f"/v1/journeys/{journey}/ledger", "pku")).status_code == 403
+    assert (await api.call("GET", "/v1/journeys/J0000000000000000/ledger")).status_code == 404
+
+
+async def test_the_journey_page_has_a_ledger_panel(api: Api) -> None:
+    journey = await screened(api, 98000)
+    r = await api.call("GET", f"/ui/journeys/{journey}")
+    assert r.status_code == 200
+    assert "Ledger" in r.text and "98,000.00" in r.text and "awaiting deposit" in r.text
