@@ -15,6 +15,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.capacity import CapacityActivities
 from activities.centres import CentreActivities
 from activities.mail import mail_config
 from activities.notifications import NotificationActivities
@@ -22,6 +23,7 @@ from activities.recording import RecordingActivities
 from journeys import reference_data
 from journeys.settings import Settings, get_settings
 from store.base import EventStore
+from store.capacity import capacity_store_for
 from workflows.journey import JourneyWorkflow
 from workflows.surveillance import SurveillanceWorkflow
 
@@ -64,8 +66,9 @@ def activities_for(settings: Settings, store: EventStore) -> list[Callable[..., 
     centres = CentreActivities(settings.centre_urls, http)
     notes = NotificationActivities(settings.notify_url, http, mail_config=mail_config(settings),
                                    centre_zone=reference_data.centre_time_zone)
+    capacity = CapacityActivities(capacity_store_for(store, reference_data.capacities(settings.capacity_file)))
     return [recording.record_events, centres.book, centres.cancel_booking,
-            notes.notify, notes.raise_safety_alert]
+            notes.notify, notes.raise_safety_alert, capacity.capacity]
 
 
 def build_worker(client: Client, settings: Settings, store: EventStore, *,

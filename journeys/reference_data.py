@@ -7,29 +7,30 @@ from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from domain.capacity import CapacityFile, CentreCapacity
 from domain.policy import PolicyBook
 from domain.reference import Centre, CostRange, Product
 
 
-def _read(name: str) -> object:
+def _read(name: str) -> Any:
     return json.loads(resources.files("domain").joinpath("data", name).read_text())
 
 
 @lru_cache
 def products() -> dict[str, Product]:
-    return {p["id"]: Product.model_validate(p) for p in _read("products.json")}  # type: ignore[union-attr]
+    return {p["id"]: Product.model_validate(p) for p in _read("products.json")}
 
 
 @lru_cache
 def centres() -> dict[str, Centre]:
-    return {c["id"]: Centre.model_validate(c) for c in _read("centres.json")}  # type: ignore[union-attr]
+    return {c["id"]: Centre.model_validate(c) for c in _read("centres.json")}
 
 
 @lru_cache
 def costs() -> dict[str, CostRange]:
-    return {k: CostRange.model_validate(v) for k, v in _read("costs.json").items()}  # type: ignore[union-attr]
+    return {k: CostRange.model_validate(v) for k, v in _read("costs.json").items()}
 
 
 def policy_book(path: Path | None = None) -> PolicyBook:
@@ -54,8 +55,7 @@ def capacities(path: Path | None = None) -> Callable[[str], CentreCapacity]:
     data = capacity_file(path)
 
     def lookup(centre_id: str) -> CentreCapacity:
-        zone = getattr(centres().get(centre_id), "time_zone", None)
-        return data.for_centre(centre_id, zone if isinstance(zone, str) else "UTC")
+        return data.for_centre(centre_id, centre_time_zone(centre_id))
 
     return lookup
 

@@ -29,6 +29,13 @@ def demo_policy_file() -> Path:
     return Path(str(resources.files("domain").joinpath("data", "policy.demo.json")))
 
 
+def demo_env() -> dict[str, str]:
+    """The demo's own capacity: one apheresis chair a week at Fuda, so its waiting list shows."""
+    if get_settings().capacity_file:
+        return {}
+    return {"JOURNEYS_CAPACITY_FILE": str(resources.files("domain").joinpath("data", "capacity.demo.json"))}
+
+
 async def _serve(cfg: StackConfig, *, simulate: bool) -> int:
     stack = Stack(cfg)
     stop = asyncio.Event()
@@ -78,5 +85,6 @@ def demo(data_dir: DataDir = Path(".data/demo"), api_port: ApiPort = 8000, tempo
          ui_port: UiPort = 8233, metrics_port: MetricsPort = 9464) -> None:
     """The local stack plus a partner-centre simulator driving a cohort through every branch."""
     cfg = StackConfig(data_dir=data_dir, api_port=api_port, temporal_port=temporal_port, ui_port=ui_port,
-                      metrics_port=metrics_port, policy_file=demo_policy_file(), serve_centres=True)
+                      metrics_port=metrics_port, policy_file=demo_policy_file(), serve_centres=True,
+                      env=demo_env())
     run(_serve(cfg, simulate=True))

@@ -8,6 +8,9 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities import contracts as c
+from activities.capacity import CapacityActivities
+from journeys import reference_data
+from store.capacity import MemoryCapacityStore
 
 
 @dataclass
@@ -26,6 +29,9 @@ class FakeOutsideWorld:
         # Calls answered with a non-retryable refusal, named like the log: "book:flight",
         # "cancel:accommodation", "notify", "safety_alert".
         self.refuse = refuse or set()
+        # The real capacity rules on an in-process book (the shipped capacity file).
+        self.book_store = MemoryCapacityStore(reference_data.capacities())
+        self.capacity = CapacityActivities(self.book_store)
 
     def _maybe_refuse(self, *names: str) -> None:
         if self.refuse & set(names):
@@ -59,4 +65,5 @@ class FakeOutsideWorld:
         return c.Done()
 
     def activities(self) -> list[object]:
-        return [self.book, self.cancel_booking, self.notify, self.raise_safety_alert]
+        return [self.book, self.cancel_booking, self.notify, self.raise_safety_alert,
+                self.capacity.capacity]
