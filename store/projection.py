@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -64,16 +65,22 @@ def apply_records(state: JourneyState | None, records: list[EventRecord]) -> Jou
     return state
 
 
-def row_from_state(state: JourneyState) -> JourneyRow:
+def row_values(state: JourneyState) -> dict[str, Any]:
+    """A journey's projection row as plain values; the append writes these without a model."""
     due = next_deadline(state)
-    return JourneyRow(
-        journey_id=state.journey_id, centre_id=state.centre_id, product=state.product,
-        stage=state.stage, outcome=state.outcome, started_at=state.started_at,
-        entered_stage_at=state.stage_entered_at,
-        next_deadline=due.due_at if due else None, next_deadline_action=due.action if due else None,
-        overdue=state.overdue, open_alerts=len(state.open_alerts), last_seq=state.seq,
-        updated_at=state.last_event_at,
-    )
+    return {
+        "journey_id": state.journey_id, "centre_id": state.centre_id, "product": state.product,
+        "stage": state.stage, "outcome": state.outcome, "started_at": state.started_at,
+        "entered_stage_at": state.stage_entered_at,
+        "next_deadline": due.due_at if due else None,
+        "next_deadline_action": due.action if due else None,
+        "overdue": state.overdue, "open_alerts": len(state.open_alerts), "last_seq": state.seq,
+        "updated_at": state.last_event_at,
+    }
+
+
+def row_from_state(state: JourneyState) -> JourneyRow:
+    return JourneyRow(**row_values(state))
 
 
 # Stage durations are summed as integer micro-days so the total does not depend

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -17,7 +16,10 @@ from domain.events import EventRecord
 from store import migrate
 from store.base import ConcurrencyError, JourneyNotFound, StoredEvent, VerifyResult
 from store.chain import check_batch, verify_chain
-from store.engine import UnitOfWork, create_engine, outage_as_unavailable
+from store.engine import UnitOfWork, create_engine, outage_as_unavailable, sqlite_path
+from store.group_commit import GroupCommitter, GroupWriter
+from store.group_sql import PostgresGroupWriter, SqliteGroupWriter
+from store.head import HeadCache
 from store.projection import (
     JourneyRow,
     Page,
@@ -28,7 +30,7 @@ from store.projection import (
 )
 from store.rebuild import rebuild_projections
 from store.schema import events, journeys, stage_durations
-from store.sql_write import ROW_COLUMNS, Head, StaleHead, append_once, load_head, read_log
+from store.sql_write import ROW_COLUMNS, StaleHead, append_once, load_head, read_log
 
 log = structlog.get_logger(__name__)
 
@@ -38,34 +40,12 @@ APPEND_ATTEMPTS = 8
 MAX_PAGE = 500
 
 
-class HeadCache:
-    """Recently written journeys' heads, so the next append skips reading the row.
-
-    Only ever a hint: the expected-version update refuses a stale one, and the
-    append then reads the database and tries again.
-    """
-
-    def __init__(self, size: int = 2048) -> None:
-        self._heads: OrderedDict[str, Head] = OrderedDict()
-        self._size = size
-
-    def get(self, journey_id: str) -> Head | None:
-        head = self._heads.get(journey_id)
-        if head is not None:
-            self._heads.move_to_end(journey_id)
-        return head
-
-    def put(self, journey_id: str, head: Head) -> None:
-        self._heads[journey_id] = head
-        self._heads.move_to_end(journey_id)
-        if len(self._heads) > self._size:
-            self._heads.popitem(last=False)
-
-    def drop(self, journey_id: str) -> None:
-        self._heads.pop(journey_id, None)
-
-    def clear(self) -> None:
-        self._heads.clear()
+def group_writer(engine: AsyncEngine) -> GroupWriter:
+    if engine.dialect.name == "sqlite":
+        path = sqlite_path(str(engine.url))
+        assert path is not None  # create_engine refuses an SQLite URL without a file
+        return SqliteGroupWriter(path, engine.dialect)
+    return PostgresGroupWriter(engine)
 
 
 class SqlEventStore:
@@ -77,6 +57,7 @@ class SqlEventStore:
         self._writers: contextlib.AbstractAsyncContextManager[Any] = (
             asyncio.Lock() if self.backend == "sqlite" else contextlib.nullcontext())
         self._heads = HeadCache()
+        self._group = GroupCommitter(group_writer(engine), self._heads, self._writers)
 
     @classmethod
     async def open(cls, url: str, *, schema: str | None = None, migrate_now: bool = False,
@@ -98,6 +79,13 @@ class SqlEventStore:
         check_batch(journey_id, records)
         if not records:
             return []
+        grouped = await self._group.append(journey_id, records)
+        if grouped is not None:
+            return grouped
+        return await self._append_alone(journey_id, records)
+
+    async def _append_alone(self, journey_id: str, records: list[EventRecord]) -> list[StoredEvent]:
+        """One transaction through SQLAlchemy that reads what it must: settles races and replays."""
         for attempt in range(1, APPEND_ATTEMPTS + 1):
             cached = self._heads.get(journey_id)
             try:
@@ -196,4 +184,5 @@ class SqlEventStore:
         return count
 
     async def close(self) -> None:
+        await self._group.close()
         await self.engine.dispose()

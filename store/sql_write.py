@@ -6,7 +6,6 @@ Called inside a unit of work; the caller commits and retries. Nothing here does 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,7 +19,8 @@ from domain.state import JourneyState
 from store.base import StoredEvent
 from store.chain import plan_append
 from store.hashing import GENESIS
-from store.projection import apply_records, closed_visits, row_from_state
+from store.head import Head
+from store.projection import apply_records, closed_visits, row_values
 from store.schema import events, journeys, stage_durations
 
 EVENT_COLUMNS = [c for c in events.c]
@@ -45,16 +45,6 @@ for _d in (postgresql, sqlite):
         set_={"visits": stage_durations.c.visits + _stmt.excluded.visits,
               "total_micro_days": stage_durations.c.total_micro_days
               + _stmt.excluded.total_micro_days})
-
-
-@dataclass(frozen=True)
-class Head:
-    """A journey's tail as a writer last saw it; `has_row` says its projection row exists."""
-
-    last_seq: int
-    last_hash: str
-    state: JourneyState | None
-    has_row: bool
 
 
 class StaleHead(Exception):
@@ -123,9 +113,8 @@ async def append_once(conn: AsyncConnection, journey_id: str, records: list[Even
 
 
 def projection_values(state: JourneyState, last_hash: str) -> dict[str, Any]:
-    row = row_from_state(state)
-    values = row.model_dump()
-    values.update(stage=str(row.stage), outcome=str(row.outcome) if row.outcome else None,
+    values = row_values(state)
+    values.update(stage=str(state.stage), outcome=str(state.outcome) if state.outcome else None,
                   last_hash=last_hash, snapshot=state.model_dump(mode="json"))
     return values
 
