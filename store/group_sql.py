@@ -23,11 +23,11 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import JSON, BigInteger, Boolean, Integer, String, Table
-from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.state import JourneyState
@@ -53,18 +53,25 @@ def _durations(group: Iterable[Planned]) -> list[tuple[str, str, int, int]]:
     return [(c, s, n, t) for (c, s), (n, t) in sorted(totals.items())]
 
 
-class _Converter:
-    """A table's rows as the driver takes them, through SQLAlchemy's bind processors."""
+def _sqlite_datetime(value: datetime) -> str:
+    """What SQLAlchemy's SQLite DateTime stores for our UtcDateTime: naive UTC text, microseconds."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
-    def __init__(self, table: Table, dialect: Dialect) -> None:
+
+class _SqliteRows:
+    """A table's rows as sqlite3 takes them (a test checks they equal SQLAlchemy's bytes)."""
+
+    def __init__(self, table: Table) -> None:
         self.names = [c.name for c in table.c]
         self._procs: list[Callable[[Any], Any] | None] = [
-            None if isinstance(c.type, JSON) else c.type.dialect_impl(dialect).bind_processor(dialect)
-            for c in table.c]
+            _sqlite_datetime if isinstance(c.type, UtcDateTime)
+            else int if isinstance(c.type, Boolean) else None for c in table.c]
 
     def row(self, values: dict[str, Any]) -> tuple[Any, ...]:
         return tuple(v if p is None or v is None else p(v)
-                     for v, p in zip((values[n] for n in self.names), self._procs, strict=True))
+                     for v, p in zip([values[n] for n in self.names], self._procs, strict=True))
 
 
 def _journey_values(p: Planned) -> dict[str, Any]:
@@ -83,11 +90,11 @@ def _head(row: Any) -> Head:
 
 
 class SqliteGroupWriter:
-    def __init__(self, path: Path, dialect: Dialect) -> None:
+    def __init__(self, path: Path) -> None:
         self._path = path
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="event-store-writer")
         self._conn: sqlite3.Connection | None = None
-        self._journeys, self._events = _Converter(journeys, dialect), _Converter(events, dialect)
+        self._journeys, self._events = _SqliteRows(journeys), _SqliteRows(events)
         cols = JOURNEY_COLUMNS
         self._update = (f"UPDATE journeys SET {', '.join(f'{c} = ?' for c in cols[1:])} "
                         "WHERE journey_id = ? AND last_seq = ?")

@@ -44,7 +44,7 @@ def group_writer(engine: AsyncEngine) -> GroupWriter:
     if engine.dialect.name == "sqlite":
         path = sqlite_path(str(engine.url))
         assert path is not None  # create_engine refuses an SQLite URL without a file
-        return SqliteGroupWriter(path, engine.dialect)
+        return SqliteGroupWriter(path)
     return PostgresGroupWriter(engine)
 
 
