@@ -62,6 +62,8 @@ async def run_backend(name: str, url: str, schema: str | None, args: argparse.Na
     store = await SqlEventStore.open(url, schema=schema, pool_size=20)
     for writers in (1, 16):
         samples: dict[str, list[float]] = {}
+        loads = [os.getloadavg()[0]]
+        groups_before, grouped_before = store.group_stats()
         for rnd in range(args.rounds):
             w = wl.workload(f"{name}-{writers}w-r{rnd}", writers=writers,
                             journeys=args.journeys, per_journey=args.per_journey)
@@ -72,11 +74,17 @@ async def run_backend(name: str, url: str, schema: str | None, args: argparse.Na
             # Interleaved rounds, so drift (the 2 cores are shared) hits every path alike.
             for path, work in paths.items():
                 samples.setdefault(path, []).append(w.events / await timed(work))
+            loads.append(os.getloadavg()[0])
+        groups, grouped = store.group_stats()
+        per_commit = round((grouped - grouped_before) / max(1, groups - groups_before), 2)
         for path, rates in samples.items():
             out.append({"backend": name, "writers": writers, "path": path,
                         "events": args.journeys * args.per_journey, "rounds": len(rates),
                         "events_per_s": max(rates),
-                        "median_events_per_s": statistics.median(rates)})
+                        "median_events_per_s": statistics.median(rates),
+                        "round_events_per_s": [round(r) for r in rates],
+                        "load_1min": [round(x, 2) for x in loads],
+                        **({"appends_per_commit": per_commit} if path == "store.append" else {})})
     async with store.engine.connect() as conn:
         total = (await conn.execute(text("SELECT count(*) FROM events"))).scalar_one()
     rates = [total / await timed(store.rebuild_projections) for _ in range(args.rounds)]
@@ -182,10 +190,11 @@ def report(r: dict[str, Any]) -> None:
           f"{r['workload']['events_per_journey']} events per run, batches of 1-3\n")
     print(f"best and median of {r['rounds']} interleaved rounds\n")
     print(f"{'backend':<11} {'writers':>7}  {'path':<21} {'events':>7} {'best ev/s':>10} "
-          f"{'median ev/s':>12}")
+          f"{'median ev/s':>12}  load")
     for row in r["results"]:
         print(f"{row['backend']:<11} {row['writers']!s:>7}  {row['path']:<21} {row['events']:>7} "
-              f"{row['events_per_s']:>10.0f} {row['median_events_per_s']:>12.0f}")
+              f"{row['events_per_s']:>10.0f} {row['median_events_per_s']:>12.0f}  "
+              f"{row.get('load_1min', '')}")
     if r["list_p50_ms"]:
         print(f"\nPostgreSQL list page (50 rows) over {r['list_rows']:,} journeys, p50 ms:")
         for label, ms in r["list_p50_ms"].items():

@@ -73,6 +73,10 @@ class SqlEventStore:
             raise
         return cls(engine, schema=schema)
 
+    def group_stats(self) -> tuple[int, int]:
+        """(group transactions, appends they carried) since the store opened."""
+        return self._group.groups, self._group.grouped
+
     # -- the log ------------------------------------------------------------
 
     async def append(self, journey_id: str, records: list[EventRecord]) -> list[StoredEvent]:
