@@ -182,3 +182,28 @@ def check_infusable(chain: CustodyChain) -> None:
 def after_rejection(reapheresis_count: int, max_reapheresis: int) -> Literal["reapheresis", "end"]:
     """What a quality rejection leads to: a new collection within the policy's limit, else the end."""
     return "reapheresis" if reapheresis_count < max_reapheresis else "end"
+
+
+class CustodyView(BaseModel):
+    """What the journey view shows of the chain: who holds the cells now, every hand-off, the hold."""
+
+    model_config = ConfigDict(frozen=True)
+
+    collection: int
+    holder: str | None
+    on_hold: bool
+    minutes_out_of_cold_chain: float
+    # Every hand-off, earlier collections' included (each names its collection).
+    hand_offs: list[HandOff]
+    decisions: list[QualityDecision]
+
+
+def custody_view(chain: CustodyChain) -> CustodyView | None:
+    """None until the first hand-off: a journey before collection has no chain to show."""
+    if not chain.all_hand_offs and not chain.decisions:
+        return None
+    return CustodyView(
+        collection=chain.collection, holder=chain.holder, on_hold=chain.on_hold,
+        minutes_out_of_cold_chain=round(chain.time_out_of_cold_chain().total_seconds() / 60, 1),
+        hand_offs=list(chain.all_hand_offs), decisions=list(chain.decisions),
+    )
