@@ -51,7 +51,8 @@ def mail_config(settings: Settings) -> MailConfig | None:
     return MailConfig(host=settings.smtp_host, port=settings.smtp_port, sender=settings.mail_from,
                       patient_to=settings.mail_patient_to, ops_to=settings.mail_ops_to,
                       centre_to=settings.mail_centre_to, username=settings.smtp_username,
-                      password=settings.smtp_password, start_tls=settings.smtp_start_tls,
+                      password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+                      start_tls=settings.smtp_start_tls,
                       timeout_seconds=settings.http_timeout_seconds)
 
 

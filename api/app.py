@@ -14,12 +14,13 @@ from api import errors
 from api.access import CentreCache
 from api.codec_routes import add_cors, codec_router
 from api.deps import parse_tokens
-from api.middleware import BODY_LIMIT, AccessLog, BodyGuard
+from api.middleware import BODY_LIMIT, AccessLog, BodyGuard, SecurityHeaders
 from api.responses import CODEC_ERRORS
 from api.routes import capacity, commands, fhir, health, history, ledger, reference
 from api.routes import journeys as journey_routes
 from api.ui import capacity_page, mailbox
 from api.ui import routes as ui
+from api.ui.session import SessionRegistry
 from journeys.client import JourneyClient
 from journeys.settings import Settings
 from store.base import JourneyReader
@@ -51,8 +52,9 @@ def create_app(
     for headless screenshots only, since a token in a URL ends up in browser history."""
     app = FastAPI(title="CAR-T treatment journeys", version="1", description=DESCRIPTION)
     app.state.settings, app.state.journeys, app.state.reader = settings, journeys, reader
-    app.state.principals = parse_tokens(settings.api_tokens)
+    app.state.principals = parse_tokens(settings.tokens(), settings.id_secret())
     app.state.centres = CentreCache()
+    app.state.sessions = SessionRegistry(settings.session_hours * 3600)
     app.state.clock, app.state.ui_token_query = clock, ui_token_query
 
     errors.install(app)
@@ -80,6 +82,7 @@ def create_app(
 
     # Outermost last: log every request, then refuse bad bodies before anything parses them.
     add_cors(app, settings)
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyGuard, limit=body_limit)
     app.add_middleware(AccessLog)
     return app

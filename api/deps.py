@@ -30,7 +30,7 @@ Role = Literal["ops", "manager", "centre"]
 class Principal:
     role: Role
     centre_id: str | None
-    # Who the event log names: `centre:<id>`, or `ops:tok-<8 hex of the token's hash>` for ops.
+    # Who the event log names: `centre:<id>`, or `ops:tok-<12 hex of a keyed hash of the token>`.
     actor: str
     # Names the token without revealing it (sessions of the manager page refer to it).
     tag: str
@@ -39,11 +39,19 @@ class Principal:
         return self.role != "centre" or self.centre_id == centre_id
 
 
-def parse_tokens(tokens: dict[str, str]) -> dict[str, Principal]:
+def actor_tag(token: str, key: bytes) -> str:
+    """Names a token without revealing it. Keyed (JOURNEYS_ID_KEY): a plain hash in the event log
+    would let anyone who reads it test guesses of a weak token offline."""
+    return hmac.new(key, b"actor-tag:" + token.encode(), hashlib.sha256).hexdigest()[:12]
+
+
+def parse_tokens(tokens: dict[str, str], key: bytes) -> dict[str, Principal]:
     """Validated once at start: a typo in a role must stop the API, not lock a centre out later."""
     out: dict[str, Principal] = {}
     for token, role in tokens.items():
-        tag = hashlib.sha256(token.encode()).hexdigest()[:8]
+        if not token.strip():
+            raise ValueError("JOURNEYS_API_TOKENS: an empty token is refused")
+        tag = actor_tag(token, key)
         if role in ("ops", "manager"):
             out[token] = Principal(role, None, f"{role}:tok-{tag}", tag)  # type: ignore[arg-type]
         elif (
@@ -59,10 +67,13 @@ def parse_tokens(tokens: dict[str, str]) -> dict[str, Principal]:
 
 
 def lookup(principals: dict[str, Principal], token: str) -> Principal | None:
+    if not token:
+        return None
     # Compare against every token so the time taken does not hint at a near miss.
     found = None
+    presented = token.encode()
     for known, principal in principals.items():
-        if hmac.compare_digest(known.encode(), token.encode()):
+        if hmac.compare_digest(known.encode(), presented):
             found = principal
     return found
 

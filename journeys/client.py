@@ -6,6 +6,8 @@ them into the small error family below so callers never touch Temporal errors.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from typing import Any
 
 from temporalio.client import (
@@ -94,7 +96,7 @@ class JourneyClient:
         # Each patient's n-th journey has its own fixed id, so "start if none is active"
         # is one atomic start per id, never a read-then-write race.
         for ordinal in range(1, MAX_JOURNEYS_PER_PATIENT + 1):
-            journey_id = journey_id_for(patient_ref, self.settings.id_key, ordinal)
+            journey_id = journey_id_for(patient_ref, self.settings.id_key.get_secret_value(), ordinal)
             start = StartJourney(journey_id=journey_id, patient_ref=patient_ref, centre_id=centre_id,
                                  product=product, policy=policy, actor=actor,
                                  upsert_search_attributes=search_attributes)
@@ -127,7 +129,7 @@ class JourneyClient:
     async def report(self, journey_id: str, milestone: Milestone, actor: str) -> JourneyView:
         return await self._update(journey_id, JourneyWorkflow.report_milestone,
                                   MilestoneRequest(actor=actor, milestone=milestone),
-                                  update_id=milestone_update_id(milestone))
+                                  update_id=milestone_update_id(milestone, self.settings.id_secret()))
 
     async def withdraw(self, journey_id: str, reason: str, actor: str) -> JourneyView:
         return await self._update(journey_id, JourneyWorkflow.withdraw,
@@ -169,13 +171,16 @@ class JourneyClient:
             return False
 
 
-def milestone_update_id(milestone: Milestone) -> str:
+def milestone_update_id(milestone: Milestone, key: bytes = b"") -> str:
     """Same id and body: Temporal answers a resubmission with the first result.
 
     Temporal does not compare bodies, so the body's digest is part of the update id:
     a reused milestone_id with another body reaches the workflow, which refuses it.
+    Update ids are stored in plain text by Temporal, and milestone ids are chosen by the
+    centres, so the id is a keyed hash (JOURNEYS_ID_KEY) of both, never the id itself.
     """
-    return f"milestone-{milestone.milestone_id}-{milestone.digest()[:16]}"
+    mac = hmac.new(key, f"{milestone.milestone_id}\x00{milestone.digest()}".encode(), hashlib.sha256)
+    return f"milestone-{mac.hexdigest()[:32]}"
 
 
 def _translate_rpc(err: RPCError, journey_id: str) -> ClientError:

@@ -10,7 +10,8 @@ from typing import Any
 
 from temporalio.client import Client, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.converter import DataConverter
+from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
+from temporalio.envconfig import ClientConfigProfile, ClientConfigTLS, ClientConnectConfig
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.service import RPCError
 
@@ -53,8 +54,12 @@ def journey_id_for(patient_ref: str, key: str, ordinal: int = 1) -> str:
 def data_converter(settings: Settings) -> DataConverter:
     if not settings.codec_enabled:
         return pydantic_data_converter
-    codec = EncryptionCodec(parse_keyring(settings.codec_key))
-    return dataclasses.replace(pydantic_data_converter, payload_codec=codec)
+    codec = EncryptionCodec(parse_keyring(settings.codec_key.get_secret_value()),
+                            allow_unbound=settings.codec_allow_unbound)
+    # Failure messages and stack traces go through the codec too: a refusal can name a COI,
+    # and an activity failure can quote a centre's reply.
+    return dataclasses.replace(pydantic_data_converter, payload_codec=codec,
+                               failure_converter_class=DefaultFailureConverterWithEncodedAttributes)
 
 
 def metrics_runtime(settings: Settings) -> Runtime | None:
@@ -65,11 +70,40 @@ def metrics_runtime(settings: Settings) -> Runtime | None:
     return Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=bind)))
 
 
+def connect_config(settings: Settings) -> ClientConnectConfig:
+    """Address, namespace, mTLS and API key for `Client.connect`, through `temporalio.envconfig`.
+
+    Starts from a profile of Temporal's own client config when JOURNEYS_TEMPORAL_PROFILE names
+    one (TOML file, TEMPORAL_* variables); the JOURNEYS_TEMPORAL_* settings override it.
+    """
+    base = ClientConfigProfile.load(profile=settings.temporal_profile) if settings.temporal_profile else None
+    tls = base.tls if base else None
+    if settings.temporal_tls_cert or settings.temporal_tls_ca or settings.temporal_tls_server_name:
+        tls = ClientConfigTLS(
+            disabled=False,
+            server_name=settings.temporal_tls_server_name or (tls.server_name if tls else None),
+            server_root_ca_cert=settings.temporal_tls_ca or (tls.server_root_ca_cert if tls else None),
+            client_cert=settings.temporal_tls_cert or (tls.client_cert if tls else None),
+            client_private_key=settings.temporal_tls_key or (tls.client_private_key if tls else None),
+        )
+    api_key = settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None
+    profile = ClientConfigProfile(
+        address=settings.temporal_address if base is None or "temporal_address" in settings.model_fields_set
+        else base.address,
+        namespace=settings.temporal_namespace if base is None or "temporal_namespace" in settings.model_fields_set
+        else base.namespace,
+        api_key=api_key or (base.api_key if base else None),
+        tls=tls,
+        grpc_meta=base.grpc_meta if base else {},
+    )
+    return profile.to_client_connect_config()
+
+
 async def connect(settings: Settings, runtime: Runtime | None = None, *, lazy: bool = False) -> Client:
     # lazy: connect on first use, so the API can start (and answer 503) while Temporal is down.
+    config = connect_config(settings)
     return await Client.connect(
-        settings.temporal_address,
-        namespace=settings.temporal_namespace,
+        **config,
         data_converter=data_converter(settings),
         runtime=runtime,
         lazy=lazy,

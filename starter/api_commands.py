@@ -48,7 +48,7 @@ def api(
         from starter.db_commands import guard_store
 
         try:
-            parse_tokens(settings.api_tokens)
+            parse_tokens(settings.tokens(), settings.id_secret())
         except ValueError as err:
             raise CliError(str(err), Exit.MISCONFIGURED, "misconfigured") from None
         _port_free(host, port)

@@ -42,6 +42,10 @@ def settings_problem(err: Exception) -> CliError | None:
     """A bad JOURNEYS_* setting as one line naming the variable, or None if `err` is something else."""
     from pydantic_settings.exceptions import SettingsError
 
+    from journeys.settings import SettingsError as Refused
+
+    if isinstance(err, Refused):  # get_settings(): already one line naming each variable
+        return CliError(err.message, Exit.MISCONFIGURED, "misconfigured")
     if isinstance(err, SettingsError):
         # "error parsing value for field "api_tokens" from source ..." -> the variable's name
         field = str(err).split('"')[1] if str(err).count('"') >= 2 else "?"

@@ -195,7 +195,7 @@ async def wait_for_stop_signal(stack: Stack, stop: asyncio.Event) -> None:
 
 
 def banner(cfg: StackConfig, settings: Settings) -> str:
-    tokens = "\n".join(f"    {role:<16} {token}" for token, role in settings.api_tokens.items())
+    tokens = "\n".join(f"    {role:<16} {token}" for token, role in settings.tokens().items())
     return (
         "\nCAR-T journeys is running:\n"
         f"  API docs        {cfg.api_url}/docs\n"

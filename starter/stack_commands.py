@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 
 from journeys import reference_data
-from journeys.settings import get_settings
+from journeys.settings import development_by_default, get_settings
 from starter.runner import run
 from starter.stack import Stack, StackConfig, banner, wait_for_stop_signal
 
@@ -50,7 +50,7 @@ async def _serve(cfg: StackConfig, *, simulate: bool) -> int:
             policy = reference_data.policy_book(cfg.policy_file).resolve(product=None, centre="pku")
             console.print(f"demo policy: one pathway day = {policy.day_seconds:g} s; "
                           "driving one journey per branch of the pathway ...")
-            sim = Simulator(cfg.api_url, settings.api_tokens, policy.day_seconds, console)
+            sim = Simulator(cfg.api_url, settings.tokens(), policy.day_seconds, console)
             sim_task = asyncio.create_task(sim.run_cohort())
             watcher = asyncio.create_task(wait_for_stop_signal(stack, stop))
             await asyncio.wait({sim_task, watcher}, return_when=asyncio.FIRST_COMPLETED)
@@ -76,6 +76,7 @@ async def _serve(cfg: StackConfig, *, simulate: bool) -> int:
 def dev(data_dir: DataDir = Path(".data"), api_port: ApiPort = 8000, temporal_port: TemporalPort = 7233,
         ui_port: UiPort = 8233, metrics_port: MetricsPort = 9464) -> None:
     """Run the whole local stack: Temporal dev server (SQLite file), worker, API."""
+    development_by_default()
     cfg = StackConfig(data_dir=data_dir, api_port=api_port, temporal_port=temporal_port, ui_port=ui_port,
                       metrics_port=metrics_port, policy_file=get_settings().policy_file)
     run(_serve(cfg, simulate=False))
@@ -84,6 +85,7 @@ def dev(data_dir: DataDir = Path(".data"), api_port: ApiPort = 8000, temporal_po
 def demo(data_dir: DataDir = Path(".data/demo"), api_port: ApiPort = 8000, temporal_port: TemporalPort = 7233,
          ui_port: UiPort = 8233, metrics_port: MetricsPort = 9464) -> None:
     """The local stack plus a partner-centre simulator driving a cohort through every branch."""
+    development_by_default()
     cfg = StackConfig(data_dir=data_dir, api_port=api_port, temporal_port=temporal_port, ui_port=ui_port,
                       metrics_port=metrics_port, policy_file=demo_policy_file(), serve_centres=True,
                       env=demo_env())

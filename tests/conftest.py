@@ -17,6 +17,8 @@ from tests.helpers.servers import dev_server_path, test_server_path
 # Tests run the workflow module in the strict sandbox (re-imported and checked in every
 # workflow); production shares it (worker.sandbox_runner). Worker subprocesses inherit it.
 os.environ.setdefault("JOURNEYS_STRICT_SANDBOX", "1")
+# Settings default to production (fail closed); tests run as development unless they say otherwise.
+os.environ.setdefault("JOURNEYS_ENVIRONMENT", "development")
 
 
 @pytest_asyncio.fixture(scope="session")

@@ -13,6 +13,9 @@ from api.models import HistoryEntryOut, HistoryOut
 from api.responses import READ
 from store.base import JourneyNotFound as NotInStore
 
+# Payload fields that identify the patient: shown to ops only.
+PERSONAL = frozenset({"patient_ref"})
+
 router = APIRouter(prefix="/v1/journeys/{journey_id}", tags=["history"])
 
 
@@ -34,8 +37,13 @@ async def history(
     except NotInStore:
         events = []
     linked = all(b.prev_hash == a.hash for a, b in zip(events, events[1:], strict=False))
+    entries = [HistoryEntryOut.of(e) for e in events]
+    if reader_role.role != "ops":
+        # Managers read the clinical history, not who the patient is (the manager page hides it too).
+        entries = [e.model_copy(update={"payload": {k: v for k, v in e.payload.items() if k not in PERSONAL}})
+                   for e in entries]
     return HistoryOut(
         journey_id=journey.journey_id,
-        events=[HistoryEntryOut.of(e) for e in events],
+        events=entries,
         chain_verified=linked and bool(events),
     )

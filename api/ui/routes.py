@@ -206,9 +206,19 @@ async def login_form(request: Request) -> Response:
 
 @router.post("/login")
 async def login(request: Request) -> Response:
-    form = parse_qs((await request.body()).decode(), max_num_fields=5)
+    if session.cross_site(request):
+        return _cross_site(request)
+    try:
+        form = parse_qs((await request.body()).decode(errors="replace"), max_num_fields=5)
+    except ValueError:
+        return _page(request, "login.html", 400, next="/ui", error="The sign-in form was not understood.")
     token = (form.get("token") or [""])[0].strip()
     return _sign_in(request, token, _safe_next((form.get("next") or [""])[0]))
+
+
+def _cross_site(request: Request) -> Response:
+    return _page(request, "message.html", 403, title="Refused",
+                 message="Sign-in and sign-out are accepted only from this site's own pages.")
 
 
 def _sign_in(request: Request, token: str, target: str) -> Response:
@@ -218,15 +228,18 @@ def _sign_in(request: Request, token: str, target: str) -> Response:
         return _page(
             request, "login.html", 401 if principal is None else 403, next=target, error=error
         )
+    request.state.actor = principal.actor
     response = RedirectResponse(target, status_code=303)
     session.sign_in(request, response, principal)
     return response
 
 
 @router.post("/logout")
-async def logout() -> Response:
+async def logout(request: Request) -> Response:
+    if session.cross_site(request):
+        return _cross_site(request)
     response = RedirectResponse("/ui/login", status_code=303)
-    session.sign_out(response)
+    session.sign_out(request, response)
     return response
 
 

@@ -43,7 +43,11 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, set[Any]]] = [
     ("GET", "/v1/centres", None, EVERYONE),
     ("GET", "/ui", None, READERS),
     ("GET", "/ui/journeys/{live}", None, READERS),
-    ("POST", "/codec/decode", {"payloads": []}, READERS),
+    # The API under test runs as development on loopback, where the dev stack's Temporal UI
+    # decodes without credentials (None); a bad token is still refused. Production: READERS only
+    # (tests/journeys/test_codec_endpoint.py).
+    ("POST", "/codec/decode", {"payloads": []}, {*READERS, None}),
+    ("POST", "/codec/encode", {"payloads": []}, {"ops"}),
     ("GET", "/healthz", None, {*EVERYONE, None, "bad"}),
     ("GET", "/openapi.json", None, {*EVERYONE, None, "bad"}),
 ]
