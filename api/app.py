@@ -16,7 +16,7 @@ from api.codec_routes import add_cors, codec_router
 from api.deps import parse_tokens
 from api.middleware import BODY_LIMIT, AccessLog, BodyGuard, SecurityHeaders
 from api.responses import CODEC_ERRORS
-from api.routes import capacity, commands, fhir, health, history, ledger, reference
+from api.routes import capacity, commands, fhir, health, history, ledger, reference, surveillance
 from api.routes import journeys as journey_routes
 from api.ui import capacity_page, mailbox
 from api.ui import routes as ui
@@ -64,6 +64,7 @@ def create_app(
         history.router,
         fhir.router,
         ledger.router,
+        surveillance.router,
         reference.router,
         reference.health,
         capacity.router,

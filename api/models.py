@@ -130,6 +130,9 @@ class JourneyRowOut(BaseModel):
     open_alerts: int
     last_seq: int
     updated_at: datetime
+    surveillance: Literal["active", "ended"] | None = Field(
+        None, description="Long-term surveillance after a completed journey (null: never under it)")
+    surveillance_due: datetime | None = Field(None, description="When the next yearly check is due")
 
     @classmethod
     def of(cls, row: JourneyRow) -> JourneyRowOut:

@@ -185,7 +185,10 @@ def milestone_update_id(milestone: Milestone, key: bytes = b"") -> str:
 
 def _translate_rpc(err: RPCError, journey_id: str) -> ClientError:
     if err.status == RPCStatusCode.NOT_FOUND:
-        if "completed" in err.message.lower() or "closed" in err.message.lower():
+        # The message names the workflow id, which may itself contain "completed"
+        # (a journey id is any [A-Za-z0-9_-]{1,64}): look only at the rest.
+        message = err.message.lower().replace(journey_id.lower(), "")
+        if "completed" in message or "closed" in message:
             return Refused("journey_ended", "the journey has ended; no further changes are accepted")
         return JourneyNotFound(f"no journey {journey_id}")
     return Unavailable(f"journey service unavailable: {err.message}")

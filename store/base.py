@@ -70,7 +70,8 @@ class JourneyReader(Protocol):
 
     async def list_journeys(self, *, stage: str | None = None, centre: str | None = None,
                             overdue: bool | None = None, outcome: str | None = None,
-                            limit: int = 50, cursor: str | None = None) -> Page: ...
+                            limit: int = 50, cursor: str | None = None,
+                            surveillance: str | None = None) -> Page: ...
 
     async def get_row(self, journey_id: str) -> JourneyRow | None: ...
 

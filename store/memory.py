@@ -59,13 +59,15 @@ class InMemoryEventStore:
 
     async def list_journeys(self, *, stage: str | None = None, centre: str | None = None,
                             overdue: bool | None = None, outcome: str | None = None,
-                            limit: int = 50, cursor: str | None = None) -> Page:
+                            limit: int = 50, cursor: str | None = None,
+                            surveillance: str | None = None) -> Page:
         after = decode_cursor(cursor) if cursor else None
         rows = sorted(self._rows.values(), key=lambda r: (r.started_at, r.journey_id))
         rows = [r for r in rows if (stage is None or r.stage == stage)
                 and (centre is None or r.centre_id == centre)
                 and (overdue is None or r.overdue == overdue)
                 and (outcome is None or r.outcome == outcome)
+                and (surveillance is None or r.surveillance == surveillance)
                 and (after is None or (r.started_at, r.journey_id) > after)]
         page = rows[:limit]
         return Page(rows=page, next_cursor=encode_cursor(page[-1]) if len(rows) > limit else None)

@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from domain import surveillance_rules
 from domain.events import EventRecord, JourneyStarted
 from domain.stages import Outcome, Stage
 from domain.state import JourneyState, evolve, initial_state
@@ -34,6 +35,8 @@ class JourneyRow(BaseModel):
     open_alerts: int
     last_seq: int
     updated_at: datetime
+    surveillance: str | None = None
+    surveillance_due: datetime | None = None
 
 
 class StageDurationRow(BaseModel):
@@ -67,7 +70,9 @@ def apply_records(state: JourneyState | None, records: list[EventRecord]) -> Jou
 
 def row_values(state: JourneyState) -> dict[str, Any]:
     """A journey's projection row as plain values; the append writes these without a model."""
-    due = next_deadline(state)
+    # After a completed journey, what is next is the surveillance's yearly check.
+    due = next_deadline(state) or surveillance_rules.next_deadline(state)
+    sv = surveillance_rules.view(state)
     return {
         "journey_id": state.journey_id, "centre_id": state.centre_id, "product": state.product,
         "stage": state.stage, "outcome": state.outcome, "started_at": state.started_at,
@@ -76,6 +81,7 @@ def row_values(state: JourneyState) -> dict[str, Any]:
         "next_deadline_action": due.action if due else None,
         "overdue": state.overdue, "open_alerts": len(state.open_alerts), "last_seq": state.seq,
         "updated_at": state.last_event_at,
+        "surveillance": None if sv.status == "none" else sv.status, "surveillance_due": sv.next_check_due,
     }
 
 

@@ -85,13 +85,16 @@ journeys = Table(
     Column("last_hash", String(64), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
     Column("snapshot", JSON(), nullable=False),
+    # Long-term surveillance after a completed journey: active / ended, and the next check due.
+    Column("surveillance", String(16), nullable=True),
+    Column("surveillance_due", UtcDateTime(), nullable=True),
 )
 
 # Keyset pagination orders by (started_at, journey_id); each filter gets an index
 # that leads with it and then follows that order, so a page is one index range scan.
 _page = (journeys.c.started_at, journeys.c.journey_id)
 Index("ix_journeys_page", *_page)
-for _name in ("stage", "centre_id", "overdue", "outcome"):
+for _name in ("stage", "centre_id", "overdue", "outcome", "surveillance"):
     Index(f"ix_journeys_{_name}_page", journeys.c[_name], *_page)
 
 # Projection: closed stage visits per centre and stage. Totals are integer

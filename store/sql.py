@@ -151,7 +151,8 @@ class SqlEventStore:
 
     async def list_journeys(self, *, stage: str | None = None, centre: str | None = None,
                             overdue: bool | None = None, outcome: str | None = None,
-                            limit: int = 50, cursor: str | None = None) -> Page:
+                            limit: int = 50, cursor: str | None = None,
+                            surveillance: str | None = None) -> Page:
         limit = max(1, min(limit, MAX_PAGE))
         q = select(*ROW_COLUMNS)
         if stage is not None:
@@ -162,6 +163,8 @@ class SqlEventStore:
             q = q.where(journeys.c.overdue == overdue)
         if outcome is not None:
             q = q.where(journeys.c.outcome == outcome)
+        if surveillance is not None:
+            q = q.where(journeys.c.surveillance == surveillance)
         if cursor:
             # A row-value comparison, so PostgreSQL starts the index range right at the cursor.
             q = q.where(tuple_(journeys.c.started_at, journeys.c.journey_id)

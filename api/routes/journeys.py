@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 
@@ -41,6 +41,10 @@ async def list_journeys(
     centre: Annotated[str | None, Query(max_length=64)] = None,
     overdue: bool | None = None,
     outcome: Outcome | None = None,
+    surveillance: Annotated[
+        Literal["active", "ended"] | None,
+        Query(description="Long-term surveillance after a completed journey: `active` or `ended`"),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> JourneyPageOut:
@@ -59,6 +63,7 @@ async def list_journeys(
         outcome=outcome.value if outcome else None,
         limit=limit,
         cursor=cursor,
+        surveillance=surveillance,
     )
     return JourneyPageOut(
         journeys=[JourneyRowOut.of(r) for r in page.rows], next_cursor=page.next_cursor

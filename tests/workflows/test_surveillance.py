@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -20,8 +19,6 @@ from temporalio.client import WorkflowExecutionStatus, WorkflowHandle, WorkflowU
 from temporalio.testing import WorkflowEnvironment
 
 from activities.recording import RecordingActivities
-from domain.events import to_record
-from domain.policy import PathwayPolicy
 from domain.surveillance import SurveillanceCheck, SurveillancePolicy
 from domain.surveillance_rules import SurveillanceView
 from journeys.settings import Settings
@@ -29,27 +26,10 @@ from store.memory import InMemoryEventStore
 from tests.helpers import pathway
 from tests.helpers.driver import JourneyDriver
 from tests.helpers.fakes import FakeOutsideWorld
+from tests.helpers.surveillance import completed_journey, hand_over
 from worker import build_worker
 from workflows.surveillance import SurveillanceWorkflow
-from workflows.surveillance_messages import CheckRequest, StartSurveillance, surveillance_workflow_id
-
-
-def completed_journey(ending_at: datetime, monkeypatch: pytest.MonkeyPatch, day_seconds: float) -> pathway.Pathway:
-    """A journey (pure) that recorded its 365-day visit at `ending_at`."""
-
-    def run() -> pathway.Pathway:
-        p = pathway.Pathway(PathwayPolicy(day_seconds=day_seconds)).to_follow_up()
-        assert p.state.infused_at
-        for day in p.policy.follow_up_visit_days:
-            p.now = p.state.infused_at + p.policy.days(day)
-            p.report("follow_up_recorded", visit_day=day, response="CR")
-        return p
-
-    took = run().now - pathway.T0
-    monkeypatch.setattr(pathway, "T0", ending_at - took)
-    p = run()
-    p.state = p.state.model_copy(update={"journey_id": f"J{uuid.uuid4().hex[:12]}"})
-    return p
+from workflows.surveillance_messages import CheckRequest
 
 
 class Surveillance:
@@ -91,18 +71,11 @@ async def surveillance(env: WorkflowEnvironment, task_queue: str, monkeypatch: p
                        ) -> AsyncIterator[Surveillance]:
     policy = policy or HALF_DAYS
     p = completed_journey(await env.get_current_time(), monkeypatch, policy.day_seconds)
-    journey_id = p.state.journey_id
     store, world = InMemoryEventStore(), FakeOutsideWorld()
-    records = [to_record(e, seq) for seq, e in enumerate(p.events, start=1)]
-    records[0] = records[0].model_copy(update={"payload": {**records[0].payload, "journey_id": journey_id}})
-    await store.append(journey_id, records)
     worker = build_worker(env.client, Settings(), store, task_queue=task_queue,
                           activities=[RecordingActivities(store).record_events, *world.activities()])
     async with worker:
-        handle = await env.client.start_workflow(
-            SurveillanceWorkflow.run,
-            StartSurveillance(journey=p.state, policy=policy, history_limit=history_limit),
-            id=surveillance_workflow_id(journey_id), task_queue=task_queue, execution_timeout=policy.lifetime())
+        handle = await hand_over(env.client, store, p, task_queue, policy, history_limit)
         s = Surveillance(env, handle, p, store, world, policy)
         try:
             yield s

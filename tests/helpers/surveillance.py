@@ -1,0 +1,56 @@
+"""A completed journey handed to long-term surveillance, for workflow and API tests.
+
+The journey is built with the pure pathway (fast), stored as the journey's log, and
+the surveillance workflow is started from its state, as the journey itself does.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import pytest
+from temporalio.client import Client, WorkflowHandle
+
+from domain.events import EventRecord, to_record
+from domain.policy import PathwayPolicy
+from domain.surveillance import SurveillancePolicy
+from store.base import EventStore
+from tests.helpers import pathway
+from workflows.surveillance import SurveillanceWorkflow
+from workflows.surveillance_messages import StartSurveillance, surveillance_workflow_id
+
+
+def completed_journey(ending_at: datetime, monkeypatch: pytest.MonkeyPatch, day_seconds: float,
+                      centre: str = "pku") -> pathway.Pathway:
+    """A journey (pure) with a fresh id that recorded its 365-day visit at `ending_at`."""
+
+    def run() -> pathway.Pathway:
+        p = pathway.Pathway(PathwayPolicy(day_seconds=day_seconds), centre=centre).to_follow_up()
+        assert p.state.infused_at
+        for day in p.policy.follow_up_visit_days:
+            p.now = p.state.infused_at + p.policy.days(day)
+            p.report("follow_up_recorded", visit_day=day, response="CR")
+        return p
+
+    took = run().now - pathway.T0
+    monkeypatch.setattr(pathway, "T0", ending_at - took)
+    p = run()
+    journey_id = f"J{uuid.uuid4().hex[:16]}"
+    p.state = p.state.model_copy(update={"journey_id": journey_id})
+    p.events[0] = p.events[0].model_copy(update={"journey_id": journey_id})
+    return p
+
+
+def records(p: pathway.Pathway) -> list[EventRecord]:
+    return [to_record(e, seq) for seq, e in enumerate(p.events, start=1)]
+
+
+async def hand_over(client: Client, store: EventStore, p: pathway.Pathway, task_queue: str,
+                    policy: SurveillancePolicy, history_limit: int = 10_000) -> WorkflowHandle[object, object]:
+    await store.append(p.state.journey_id, records(p))
+    return await client.start_workflow(
+        SurveillanceWorkflow.run,
+        StartSurveillance(journey=p.state, policy=policy, history_limit=history_limit),
+        id=surveillance_workflow_id(p.state.journey_id), task_queue=task_queue,
+        execution_timeout=policy.lifetime())
