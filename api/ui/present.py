@@ -134,6 +134,8 @@ def list_row(row: JourneyRow, now: datetime) -> dict[str, Any]:
         "overdue": row.overdue,
         "alerts": row.open_alerts,
         "started": date(row.started_at),
+        "surveillance": row.surveillance,
+        "surveillance_due": date(row.surveillance_due),
     }
 
 

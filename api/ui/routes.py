@@ -75,13 +75,15 @@ def _filters(params: dict[str, str]) -> dict[str, Any]:
         out["overdue"] = params["overdue"] == "yes"
     if params.get("outcome") in {o.value for o in Outcome}:
         out["outcome"] = params["outcome"]
+    if params.get("surveillance") in ("active", "ended"):
+        out["surveillance"] = params["surveillance"]
     return out
 
 
 async def _counts(reader: Any) -> dict[str, str]:
     counts: dict[str, str] = {}
     queries: list[tuple[str, dict[str, Any]]] = [(s.value, {"stage": s.value}) for s in Stage]
-    for key, kw in [*queries, ("overdue", {"overdue": True})]:
+    for key, kw in [*queries, ("overdue", {"overdue": True}), ("surveillance", {"surveillance": "active"})]:
         page = await reader.list_journeys(limit=COUNT_CAP, **kw)
         counts[key] = f"{len(page.rows)}{'+' if page.next_cursor else ''}"
     return counts
@@ -104,7 +106,7 @@ async def journey_list(request: Request, reader: Reader) -> Response:
     now = request.app.state.clock()
     chosen: dict[str, str] = {
         k: params[k]
-        for k in ("stage", "centre", "overdue", "outcome")
+        for k in ("stage", "centre", "overdue", "outcome", "surveillance")
         if k in params and k in filters
     }
     next_url = (

@@ -15,6 +15,7 @@ from temporalio.client import Client, WorkflowHandle
 from domain.events import EventRecord, to_record
 from domain.policy import PathwayPolicy
 from domain.surveillance import SurveillancePolicy
+from domain.surveillance_rules import SurveillanceView
 from store.base import EventStore
 from tests.helpers import pathway
 from workflows.surveillance import SurveillanceWorkflow
@@ -47,7 +48,8 @@ def records(p: pathway.Pathway) -> list[EventRecord]:
 
 
 async def hand_over(client: Client, store: EventStore, p: pathway.Pathway, task_queue: str,
-                    policy: SurveillancePolicy, history_limit: int = 10_000) -> WorkflowHandle[object, object]:
+                    policy: SurveillancePolicy, history_limit: int = 10_000,
+                    ) -> WorkflowHandle[SurveillanceWorkflow, SurveillanceView]:
     await store.append(p.state.journey_id, records(p))
     return await client.start_workflow(
         SurveillanceWorkflow.run,

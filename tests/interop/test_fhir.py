@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from fhir.resources.R4B.bundle import Bundle
@@ -33,11 +34,17 @@ def with_bookings(p: Pathway) -> Pathway:
     return book(p, "flight", "accommodation", "interpreter")
 
 
+def of_type(bundle: Bundle, name: str) -> list[Any]:
+    """The bundle's resources of one type (typed Any: fhir.resources types entries as Resource)."""
+    return [e.resource for e in bundle.entry or [] if e.resource is not None
+            and e.resource.get_resource_type() == name]
+
+
 def exported(p: Pathway) -> tuple[Bundle, Counter[str]]:
     bundle = journey_bundle(records(p), as_of=p.now)
     # Validate the wire form, as a partner's system would receive it.
     again = Bundle.model_validate_json(bundle.model_dump_json())
-    counts = Counter(e.resource.get_resource_type() for e in again.entry or [])
+    counts = Counter(e.resource.get_resource_type() for e in again.entry or [] if e.resource is not None)
     return again, counts
 
 
@@ -127,7 +134,7 @@ def test_a_journey_in_every_stage_exports_a_valid_bundle(stage: Stage) -> None:
     bundle, counts = exported(p)
     assert bundle.type == "collection"
     assert counts["CarePlan"] == 1
-    care_plan = next(e.resource for e in bundle.entry or [] if e.resource.get_resource_type() == "CarePlan")
+    care_plan = of_type(bundle, "CarePlan")[0]
     assert len(care_plan.activity) == 9
     current = [a.detail for a in care_plan.activity if a.detail.status == "in-progress"]
     if stage is Stage.ENDED:
@@ -142,7 +149,7 @@ def test_a_journey_with_every_outcome_exports_a_valid_bundle(outcome: str) -> No
     p = OUTCOMES[outcome]()
     assert p.state.outcome == outcome
     bundle, _ = exported(p)
-    care_plan = next(e.resource for e in bundle.entry or [] if e.resource.get_resource_type() == "CarePlan")
+    care_plan = of_type(bundle, "CarePlan")[0]
     assert care_plan.status == ("completed" if outcome == "completed" else "revoked")
     assert outcome in care_plan.note[0].text
 
@@ -167,7 +174,7 @@ def test_the_patient_appears_only_as_the_opaque_journey_id() -> None:
 
 def test_grades_and_responses_carry_their_values_and_codes() -> None:
     bundle, _ = exported(completed())
-    observations = [e.resource for e in bundle.entry or [] if e.resource.get_resource_type() == "Observation"]
+    observations = of_type(bundle, "Observation")
     crs = [o.valueInteger for o in observations if o.code.coding[0].code == "crs-grade-astct"]
     assert max(crs) == 3
     responses = [o for o in observations if o.code.coding[0].system == "http://loinc.org"]
@@ -177,10 +184,9 @@ def test_grades_and_responses_carry_their_values_and_codes() -> None:
 
 def test_a_withdrawn_journey_shows_its_bookings_cancelled_and_its_stage_stopped() -> None:
     bundle, _ = exported(_withdrawn())
-    statuses = Counter(e.resource.status for e in bundle.entry or []
-                       if e.resource.get_resource_type() == "Appointment")
+    statuses = Counter(a.status for a in of_type(bundle, "Appointment"))
     assert statuses == {"cancelled": 3, "fulfilled": 1}  # the teleconsult slot was used
-    care_plan = next(e.resource for e in bundle.entry or [] if e.resource.get_resource_type() == "CarePlan")
+    care_plan = of_type(bundle, "CarePlan")[0]
     assert [a.detail.code.coding[0].code for a in care_plan.activity if a.detail.status == "stopped"] == ["travel"]
 
 
@@ -189,8 +195,7 @@ def test_missed_visits_are_no_shows_and_pending_ones_booked() -> None:
     assert p.state.infused_at
     p.now = p.state.infused_at + p.policy.days(50)
     bundle, _ = exported(p)
-    visits = {e.resource.description: e.resource.status for e in bundle.entry or []
-              if e.resource.get_resource_type() == "Appointment"}
+    visits = {a.description: a.status for a in of_type(bundle, "Appointment")}
     assert visits["follow-up visit, day 30 after infusion"] == "noshow"
     assert visits["follow-up visit, day 365 after infusion"] == "booked"
 
@@ -202,7 +207,7 @@ def test_a_kind_this_version_does_not_know_still_becomes_a_task() -> None:
                            occurred_at=p.now + timedelta(hours=1),
                            payload={"milestone_id": "c1", "coi": COI, "to_party": "courier", "nested": {"a": 1}}))
     bundle = journey_bundle(log, as_of=p.now + timedelta(hours=2))
-    tasks = [e.resource for e in bundle.entry or [] if e.resource.get_resource_type() == "Task"]
+    tasks = of_type(bundle, "Task")
     assert tasks[-1].code.coding[0].code == "custody_transferred"
     assert {i.type.text for i in tasks[-1].input} == {"coi", "to_party"}
 
