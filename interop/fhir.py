@@ -33,13 +33,18 @@ from domain.milestones import AdverseEventReported, FollowUpRecorded, Monitoring
 from domain.plan import JourneyPlan, StagePlan, plan
 from domain.stages import Outcome, Stage
 from domain.state import TELECONSULT_SLOT, JourneyState, evolve, initial_state
+from domain.surveillance import SurveillanceCheckRecorded
 from interop import fhir_codes as fc
+from interop import fhir_surveillance
 
 # Stored kinds that are bookkeeping, not something someone reported: they shape the
 # CarePlan and Appointments instead of becoming Tasks. Anything else is a Task.
 NOT_TASKS = frozenset({
     "journey_started", "stage_entered", "reminder_sent", "alert_raised", "alert_acknowledged",
     "booking_made", "booking_cancelled", "journey_ended",
+    "surveillance_started", "surveillance_check_missed", "surveillance_ended",
+    # Handled below: a Task from the check itself rather than its stored envelope.
+    "surveillance_check_recorded",
 })
 # The stage a booking is used by: before it, the booking is still ahead of the patient.
 BOOKING_STAGE = {TELECONSULT_SLOT: Stage.TELECONSULT}
@@ -100,6 +105,8 @@ class _Builder:
 
     def build(self, entries: Sequence[Entry]) -> Bundle:
         self.care_plan()
+        if self.state.surveillance is not None:
+            fhir_surveillance.care_plan(self, self.state.surveillance)
         for entry in entries:
             self.entry(entry)
         self.bookings(entries)
@@ -145,6 +152,8 @@ class _Builder:
         record, event = entry.record, entry.event
         if record.kind not in NOT_TASKS:
             self.task(record)
+        if isinstance(event, SurveillanceCheckRecorded):
+            fhir_surveillance.check(self, record, event.check)
         if not isinstance(event, ev.MilestoneAccepted):
             return
         m = event.milestone
@@ -161,8 +170,8 @@ class _Builder:
         elif isinstance(m, AdverseEventReported):
             self.adverse_event(record, m)
 
-    def task(self, record: ev.EventRecord) -> None:
-        payload = record.payload
+    def task(self, record: ev.EventRecord, payload: dict[str, Any] | None = None) -> None:
+        payload = record.payload if payload is None else payload
         happened = payload.get("occurred_at") if isinstance(payload.get("occurred_at"), str) else None
         body: dict[str, Any] = {
             "status": "completed", "intent": "order",

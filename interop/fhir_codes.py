@@ -29,6 +29,7 @@ CENTRE = f"{HUB}:centre"
 ACTOR = f"{HUB}:actor"
 OBSERVATION = f"{HUB}:observation"
 OUTCOME = f"{HUB}:outcome"
+SURVEILLANCE = f"{HUB}:surveillance"
 
 # ASTCT consensus grades have no LOINC or SNOMED CT code for "the grade" that
 # we could confirm, so they are hub codes; the value is the grade (0-4).

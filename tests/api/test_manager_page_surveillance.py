@@ -2,42 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
 
 import httpx
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from api import create_app
-from domain import surveillance_rules as sr
-from domain.surveillance import SurveillancePolicy
 from journeys.client import JourneyClient
 from journeys.settings import Settings
 from store.memory import InMemoryEventStore
 from tests.api.test_manager_page import signed_in
 from tests.api.test_outages import dead_address
 from tests.helpers.pathway import Pathway
-from tests.helpers.surveillance import records
-
-POLICY = SurveillancePolicy()
-
-
-def under_surveillance(journey_id: str, missed: bool) -> tuple[Pathway, datetime]:
-    p = Pathway().to_follow_up()
-    assert p.state.infused_at
-    for day in p.policy.follow_up_visit_days:
-        p.now = p.state.infused_at + p.policy.days(day)
-        p.report("follow_up_recorded", visit_day=day, response="CR")
-    p.state = p.state.model_copy(update={"journey_id": journey_id})
-    p.events[0] = p.events[0].model_copy(update={"journey_id": journey_id})
-    p.apply(sr.handover(p.state, POLICY, p.now))
-    sv = p.state.surveillance
-    assert sv
-    until = sv.due(2) + POLICY.days(POLICY.window_days + 1 if missed else -40)
-    while (due := sr.next_deadline(p.state)) is not None and due.due_at <= until:
-        p.now = due.due_at
-        p.apply(sr.fire(p.state, due, p.now))
-    return p, until
+from tests.helpers.surveillance import records, under_surveillance
 
 
 async def test_the_list_filters_and_flags_journeys_under_surveillance() -> None:

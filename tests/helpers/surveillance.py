@@ -12,6 +12,7 @@ from datetime import datetime
 import pytest
 from temporalio.client import Client, WorkflowHandle
 
+from domain import surveillance_rules as sr
 from domain.events import EventRecord, to_record
 from domain.policy import PathwayPolicy
 from domain.surveillance import SurveillancePolicy
@@ -56,3 +57,29 @@ async def hand_over(client: Client, store: EventStore, p: pathway.Pathway, task_
         StartSurveillance(journey=p.state, policy=policy, history_limit=history_limit),
         id=surveillance_workflow_id(p.state.journey_id), task_queue=task_queue,
         execution_timeout=policy.lifetime())
+
+
+def under_surveillance(journey_id: str, missed: bool) -> tuple[pathway.Pathway, datetime]:
+    """A completed journey (pure) handed over, clocked to just before its year-2 check is due,
+    or past that check's window (`missed`)."""
+    p = pathway.Pathway().to_follow_up()
+    assert p.state.infused_at
+    for day in p.policy.follow_up_visit_days:
+        p.now = p.state.infused_at + p.policy.days(day)
+        p.report("follow_up_recorded", visit_day=day, response="CR")
+    p.state = p.state.model_copy(update={"journey_id": journey_id})
+    p.events[0] = p.events[0].model_copy(update={"journey_id": journey_id})
+    p.apply(sr.handover(p.state, SurveillancePolicy(), p.now))
+    sv = p.state.surveillance
+    assert sv
+    until = sv.due(2) + sv.policy.days(sv.policy.window_days + 1 if missed else -40)
+    return clock(p, until), until
+
+
+def clock(p: pathway.Pathway, until: datetime) -> pathway.Pathway:
+    """Fire every surveillance deadline due by `until`, at its due time."""
+    while (due := sr.next_deadline(p.state)) is not None and due.due_at <= until:
+        p.now = max(p.now, due.due_at)
+        p.apply(sr.fire(p.state, due, p.now))
+    p.now = max(p.now, until)
+    return p

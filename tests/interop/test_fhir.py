@@ -11,10 +11,13 @@ import pytest
 from fhir.resources.R4B.bundle import Bundle
 
 from domain import events as ev
+from domain import surveillance_rules as sr
 from domain.events import EventRecord, to_record
 from domain.stages import Stage
+from domain.surveillance import SurveillanceCheck
 from interop.fhir import NotAJourney, journey_bundle
 from tests.helpers.pathway import COI, Pathway
+from tests.helpers.surveillance import clock, under_surveillance
 
 
 def records(p: Pathway) -> list[EventRecord]:
@@ -220,3 +223,36 @@ def test_the_same_log_always_gives_the_same_bundle() -> None:
 def test_a_log_that_does_not_start_a_journey_is_refused() -> None:
     with pytest.raises(NotAJourney):
         journey_bundle(records(Pathway())[1:], as_of=Pathway().now)
+
+
+def test_long_term_surveillance_is_a_care_plan_of_yearly_checks_with_their_observations() -> None:
+    p, _ = under_surveillance("J-surv", missed=True)  # year 2 missed
+    sv = p.state.surveillance
+    assert sv is not None
+    clock(p, sv.due(3))
+    check = SurveillanceCheck(milestone_id="y3", occurred_at=p.now, year=3, alive=True,
+                              disease_status="relapsed", new_therapy="allogeneic transplant")
+    p.apply(sr.decide_check(p.state, check, "centre:pku", p.now))
+    bundle, counts = exported(p)
+    plans = of_type(bundle, "CarePlan")
+    assert counts["CarePlan"] == 2 and plans[1].partOf[0].reference == f"urn:uuid:{plans[0].id}"
+    years = {a.detail.code.coding[0].code: a.detail.status for a in plans[1].activity}
+    assert (years["year-2"], years["year-3"], years["year-4"], years["year-5"]) == (
+        "cancelled", "completed", "scheduled", "not-started")
+    assert len(years) == 14
+    check_task = [t for t in of_type(bundle, "Task") if t.code.coding[0].code == "surveillance_check_recorded"]
+    assert len(check_task) == 1 and check_task[0].identifier[0].value == "y3"
+    status = [o for o in of_type(bundle, "Observation") if o.code.coding[0].code == "97509-4"
+              and o.valueCodeableConcept.text == "relapsed"]
+    assert status and status[0].valueCodeableConcept.coding[0].code == "271299001"
+
+
+def test_a_death_in_surveillance_revokes_its_care_plan() -> None:
+    p, _ = under_surveillance("J-surv", missed=False)
+    check = SurveillanceCheck(milestone_id="d", occurred_at=p.now, alive=False, cause_of_death="sepsis")
+    p.apply(sr.decide_check(p.state, check, "ops:followup", p.now))
+    bundle, _ = exported(p)
+    plan = of_type(bundle, "CarePlan")[1]
+    assert plan.status == "revoked" and {a.detail.status for a in plan.activity} == {"cancelled"}
+    alive = [o.valueBoolean for o in of_type(bundle, "Observation") if o.code.coding[0].code == "alive"]
+    assert alive == [False]
