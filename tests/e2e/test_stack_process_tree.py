@@ -1,0 +1,77 @@
+"""`journeys dev`'s process tree: children die with it, SIGHUP stops it, a stale stack is reported.
+
+Real dev server, worker and API on free ports; outcomes polled with a deadline.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import psutil  # type: ignore[import-untyped]
+
+from starter.pidfile import NAME, StackRecord, this
+from tests.e2e.test_local_stack import DevStack, poll_until, stack  # noqa: F401 - the fixture
+
+
+def pids(data_dir: Path) -> dict[str, int]:
+    raw = json.loads((data_dir / NAME).read_text())
+    return {p["name"]: p["pid"] for p in raw["procs"]}
+
+
+def gone(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def test_children_die_with_a_killed_parent_and_the_next_start_on_the_same_data_works(stack: DevStack) -> None:
+    stack.start()
+    first = pids(stack.data_dir)
+    assert set(first) == {"journeys", "temporal", "worker", "api"}
+    assert stack.proc is not None
+    stack.proc.kill()  # SIGKILL: no handler runs, as when the terminal's process is OOM-killed
+    stack.proc.wait(10)
+    poll_until(lambda: all(gone(pid) for pid in first.values()), what="the orphaned children to exit", timeout=60)
+
+    stack.start()  # same data directory, same ports
+    second = pids(stack.data_dir)
+    assert not set(second.values()) & set(first.values())
+
+    assert stack.proc is not None
+    stack.proc.send_signal(signal.SIGHUP)  # the terminal was closed
+    out, _ = stack.proc.communicate(timeout=60)
+    assert stack.proc.returncode == 0, out.decode()[-2000:]
+    assert b"stopped cleanly" in out
+    assert all(gone(pid) for pid in second.values())
+    assert not (stack.data_dir / NAME).exists()
+
+
+def test_a_stale_stack_on_the_data_directory_is_reported_and_stopped_on_request(stack: DevStack) -> None:
+    # A process of "ours" that outlived its parent (e.g. on a system without death signals).
+    stale = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+    try:
+        record = StackRecord(stack.data_dir, [this("worker", stale.pid)])
+        record.save()
+        args = [sys.executable, "-m", "starter.cli", "dev", "--data-dir", str(stack.data_dir),
+                "--api-port", str(stack.ports["api"]), "--temporal-port", str(stack.ports["temporal"]),
+                "--ui-port", str(stack.ports["ui"]), "--metrics-port", str(stack.ports["metrics"])]
+        refused = subprocess.run(args, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120,
+                                 env=os.environ)
+        assert refused.returncode == 1
+        assert f"still running: worker (pid {stale.pid})" in refused.stderr and "--stop-stale" in refused.stderr
+        assert stale.poll() is None  # never killed without being asked
+
+        stopping = subprocess.Popen([*args, "--stop-stale"], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, env=os.environ)
+        stack.proc = stopping
+        stale.wait(60)
+        poll_until(lambda: stack._healthy(), what="the new stack")
+    finally:
+        if stale.poll() is None:
+            stale.kill()
