@@ -10,12 +10,26 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import psutil  # type: ignore[import-untyped]
+import pytest
 
+from starter import pidfile
 from starter.pidfile import NAME, StackRecord, this
-from tests.e2e.test_local_stack import DevStack, poll_until, stack  # noqa: F401 - the fixture
+from tests.e2e.test_local_stack import DevStack, poll_until
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Iterator[DevStack]:
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"defaults": {"day_seconds": 0.02}}))
+    s = DevStack(tmp_path / "data", policy)
+    yield s
+    s.kill()
+    # Whatever a failed test left behind: never leave servers running after the suite.
+    pidfile.stop(StackRecord.read(s.data_dir).alive(), within=10)
 
 
 def pids(data_dir: Path) -> dict[str, int]:
