@@ -16,8 +16,6 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import psutil  # type: ignore[import-untyped]
-
 NAME = "stack.json"
 
 
@@ -28,6 +26,8 @@ class Proc:
     started: float  # psutil's create_time: with the pid, identifies the process
 
     def alive(self) -> bool:
+        import psutil  # type: ignore[import-untyped]  # dev extra, like the stack itself
+
         try:
             p = psutil.Process(self.pid)
             return bool(abs(p.create_time() - self.started) < 0.5 and p.status() != psutil.STATUS_ZOMBIE)
@@ -36,6 +36,8 @@ class Proc:
 
 
 def this(name: str, pid: int) -> Proc:
+    import psutil
+
     try:
         return Proc(name, pid, psutil.Process(pid).create_time())
     except psutil.Error:
