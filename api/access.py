@@ -14,14 +14,13 @@ from fastapi import Depends, Path, Request
 
 from api.deps import CurrentPrincipal, Journeys, Principal, Reader
 from api.errors import ApiError
-from domain.events import EventRecord
-from domain.milestones import CENTRE_ONLY, OPS_ONLY
-from domain.state import JourneyState
+from domain import rules
+from domain.errors import JourneyRuleError
+from domain.state import JourneyState, fold_records
 from domain.view import JourneyView, view
 from journeys.client import JourneyClient, JourneyNotFound, Unavailable
 from store.base import JourneyNotFound as NotInStore
-from store.base import JourneyReader, StoredEvent
-from store.projection import apply_records
+from store.base import JourneyReader
 
 JOURNEY_ID = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
 
@@ -99,31 +98,13 @@ async def _located(
 Journey = Annotated[Located, Depends(_located)]
 
 
-def check_milestone_kind(principal: Principal, kind: str) -> None:
-    """Ops send ops milestones; centres send the clinical ones (both may send the shared ones)."""
-    if principal.role == "centre" and kind in OPS_ONLY:
-        raise ApiError(
-            403, "not_permitted", f"{kind} is recorded by operations staff, not by a centre"
-        )
-    if principal.role == "ops" and kind in CENTRE_ONLY:
-        raise ApiError(
-            403,
-            "not_permitted",
-            f"{kind} is a clinical milestone; only the treating centre reports it",
-        )
-
-
-def fold(events: list[StoredEvent]) -> JourneyState:
-    """A journey's state rebuilt from its stored events with the domain's own fold."""
-    return apply_records(
-        None,
-        [
-            EventRecord(
-                seq=e.seq, kind=e.kind, actor=e.actor, occurred_at=e.occurred_at, payload=e.payload
-            )
-            for e in events
-        ],
-    )
+def authorise(principal: Principal, located: Located, command: rules.Command) -> None:
+    """The domain's own authorisation, asked before the command travels to the workflow
+    (which asks it again): a refusal costs no round trip and reads the same either way."""
+    try:
+        rules.authorise(principal.actor, located.centre_id, command)
+    except JourneyRuleError as err:
+        raise ApiError(403, err.code, err.reason) from None
 
 
 async def logged_state(reader: JourneyReader, journey_id: str) -> JourneyState | None:
@@ -132,7 +113,7 @@ async def logged_state(reader: JourneyReader, journey_id: str) -> JourneyState |
         events = await reader.read(journey_id)
     except NotInStore:
         return None
-    return fold(events) if events else None
+    return fold_records(events) if events else None
 
 
 async def current_view(

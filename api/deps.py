@@ -18,6 +18,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.errors import ApiError
+from domain.actors import Actor
 from journeys import reference_data
 from journeys.client import JourneyClient
 from journeys.settings import Settings
@@ -30,8 +31,9 @@ Role = Literal["ops", "manager", "centre"]
 class Principal:
     role: Role
     centre_id: str | None
-    # Who the event log names: `centre:<id>`, or `ops:tok-<12 hex of a keyed hash of the token>`.
-    actor: str
+    # Who the event log names: `centre:<id>`, or `ops:tok-<12 hex of a keyed hash of the token>`,
+    # parsed once here from the token's role and used as a value from then on.
+    actor: Actor
     # Names the token without revealing it (sessions of the manager page refer to it).
     tag: str
 
@@ -53,11 +55,12 @@ def parse_tokens(tokens: dict[str, str], key: bytes) -> dict[str, Principal]:
             raise ValueError("JOURNEYS_API_TOKENS: an empty token is refused")
         tag = actor_tag(token, key)
         if role in ("ops", "manager"):
-            out[token] = Principal(role, None, f"{role}:tok-{tag}", tag)  # type: ignore[arg-type]
+            out[token] = Principal(role, None, Actor(role=role, user=f"tok-{tag}"), tag)  # type: ignore[arg-type]
         elif (
             role.startswith("centre:") and role.removeprefix("centre:") in reference_data.centres()
         ):
-            out[token] = Principal("centre", role.removeprefix("centre:"), role, tag)
+            centre = role.removeprefix("centre:")
+            out[token] = Principal("centre", centre, Actor.of_centre(centre), tag)
         else:
             raise ValueError(
                 f"JOURNEYS_API_TOKENS: unknown role {role!r} "
@@ -99,7 +102,7 @@ async def current_principal(
             "unknown or revoked token",
             headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
         )
-    request.state.actor = principal.actor
+    request.state.actor = str(principal.actor)
     return principal
 
 

@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from domain.errors import Category, category_of
 from journeys.client import (
     ActiveJourneyExists,
     ClientError,
@@ -27,8 +28,8 @@ from store.base import JourneyNotFound as NotInStore
 
 log = structlog.get_logger("api")
 
-# Refusal codes from the domain that are not "the journey is in the wrong state" (409).
-REFUSAL_STATUS = {"not_permitted": 403, "invalid_milestone": 422}
+# The domain says what kind of refusal a code is; DESIGN §4 says which status each kind gets.
+REFUSAL_STATUS: dict[Category, int] = {"conflict": 409, "forbidden": 403, "invalid": 422, "not_found": 404}
 HTTP_CODES = {
     400: "bad_request",
     401: "unauthenticated",
@@ -79,7 +80,7 @@ def client_error_status(err: ClientError) -> int:
         case Unavailable():
             return 503
         case Refused():
-            return REFUSAL_STATUS.get(err.code, 409)
+            return REFUSAL_STATUS[category_of(err.code)]
     return 503
 
 

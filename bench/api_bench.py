@@ -32,6 +32,7 @@ from temporalio.worker import Worker
 
 from bench.bare_workflow import BareWorkflow, bare_noop
 from bench.common import RESULTS, cpu_model, free_port, summary
+from domain.actors import Actor
 from domain.milestones import parse_milestone
 from journeys.client import JourneyClient, milestone_update_id
 from journeys.search_attributes import SEARCH_ATTRIBUTES
@@ -58,7 +59,7 @@ async def to_stay(journeys: JourneyClient, centre: str) -> str:
         patient_ref=f"bench-{uuid.uuid4().hex[:10]}",
         centre_id=centre,
         product=None,
-        actor="ops:bench",
+        actor=Actor.ops("bench"),
     )
     steps: list[tuple[str, dict[str, Any]]] = [
         ("records_received", {}),
@@ -71,7 +72,7 @@ async def to_stay(journeys: JourneyClient, centre: str) -> str:
         ("infusion_completed", {"coi": "COI-B"}),
     ]
     for kind, fields in steps:
-        actor = "ops:bench" if kind == "estimate_accepted" else f"centre:{centre}"
+        actor = Actor.ops("bench") if kind == "estimate_accepted" else Actor.of_centre(centre)
         await journeys.report(view.journey_id, parse_milestone(milestone(kind, **fields)), actor)
     return view.journey_id
 

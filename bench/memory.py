@@ -24,6 +24,7 @@ import psutil  # type: ignore[import-untyped]
 
 from bench.careless_workflow import CarelessWorkflow
 from bench.sandbox_worker import UNPASSED
+from domain.actors import Actor
 from journeys.client import JourneyClient
 from journeys.settings import Settings
 from journeys.temporal import connect
@@ -85,7 +86,7 @@ async def _wait_ready(proc: subprocess.Popen[bytes], journeys: JourneyClient) ->
 
 async def _open_journey(journeys: JourneyClient) -> None:
     await journeys.start(patient_ref=f"mem-{uuid.uuid4().hex}", centre_id="pku", product=None,
-                         actor="ops:bench")
+                         actor=Actor.ops("bench"))
 
 
 async def per_open_journey(address: str, workdir: Path, *, counts: list[int], cache: int,

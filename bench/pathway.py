@@ -12,6 +12,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from domain.actors import Actor
 from domain.milestones import Milestone, parse_milestone
 from domain.policy import PathwayPolicy
 from domain.view import JourneyView
@@ -48,8 +49,8 @@ def compressed_policy(day_seconds: float) -> PathwayPolicy:
     return PathwayPolicy(**policy_overrides(day_seconds))
 
 
-def actor_for(kind: str) -> str:
-    return "ops:bench" if kind in OPS_KINDS else f"centre:{CENTRE}"
+def actor_for(kind: str) -> Actor:
+    return Actor.ops("bench") if kind in OPS_KINDS else Actor.of_centre(CENTRE)
 
 
 def milestone(kind: str, **fields: Any) -> Milestone:
@@ -59,7 +60,7 @@ def milestone(kind: str, **fields: Any) -> Milestone:
 
 async def start(journeys: JourneyClient, day_seconds: float) -> str:
     view = await journeys.start(patient_ref=f"bench-{uuid.uuid4().hex[:12]}", centre_id=CENTRE,
-                                product=None, actor="ops:bench",
+                                product=None, actor=Actor.ops("bench"),
                                 policy_overrides=policy_overrides(day_seconds))
     return view.journey_id
 

@@ -1,66 +1,133 @@
-"""The outside-world consequences of events, as data; activities carry them out.
+"""The outside-world consequences of events, as data; the workflow has one handler per type.
 
 Keeping this mapping pure means a test can read exactly which calls a journey
-will make without a server, and the workflow stays a thin loop.
+will make without a server. What to cancel and in which order on an ending,
+and which alert a failed effect leaves behind, are decided here too, so the
+workflow only carries them out.
+
+To add an effect kind: a class with its own `kind` literal, a member of the
+`Effect` union, a case in `effects_of`, and a handler in the workflow (mypy
+flags a union member the workflow's dispatcher does not handle).
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from datetime import datetime
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from domain import events as ev
+from domain.actors import SYSTEM
 from domain.stages import Outcome, Severity, Stage
-from domain.state import TELECONSULT_SLOT
+from domain.state import TELECONSULT_SLOT, Booking, JourneyState
 
 TRAVEL_ITEMS: tuple[str, ...] = ("flight", "accommodation", "interpreter")
 # Codes of the alerts raised when a notification itself could not be delivered.
 CHANNEL_FAILURES: frozenset[str] = frozenset({"notify_failed"})
+Audience = Literal["patient", "centre", "ops"]
 
 
-class Effect(BaseModel):
+class _Effect(BaseModel):
     model_config = ConfigDict(frozen=True)
-    kind: Literal["book", "compensate", "notify", "safety_alert"]
+    kind: str
     # Sequence number of the event that caused it: with the journey id, the idempotency key.
     seq: int
-    item: str | None = None
-    audience: Literal["patient", "centre", "ops"] | None = None
-    severity: Severity | None = None
-    code: str | None = None
-    message: str = ""
+
+    def subject(self) -> str:
+        """What the effect is about, as its idempotency key names it (unchanged since the first edition)."""
+        return ""
+
+    def describe(self) -> str:
+        """What the effect is about, for a person reading its failure alert."""
+        return self.subject()
 
     def idempotency_key(self, journey_id: str) -> str:
-        return f"{journey_id}:{self.seq}:{self.kind}:{self.item or self.audience or ''}"
+        return f"{journey_id}:{self.seq}:{self.kind}:{self.subject()}"
+
+
+class Book(_Effect):
+    kind: Literal["book"] = "book"
+    item: str
+
+    def subject(self) -> str:
+        return self.item
+
+
+class Compensate(_Effect):
+    """Cancel what the journey holds (see `to_cancel`); `message` is the ending's reason."""
+
+    kind: Literal["compensate"] = "compensate"
+    message: str = ""
+
+    def cancel_key(self, journey_id: str, booking: Booking) -> str:
+        return f"{self.idempotency_key(journey_id)}:{booking.reference}"
+
+
+class Notify(_Effect):
+    kind: Literal["notify"] = "notify"
+    audience: Audience
+    message: str = ""
+
+    def subject(self) -> str:
+        return self.audience
+
+
+class SafetyAlert(_Effect):
+    kind: Literal["safety_alert"] = "safety_alert"
+    severity: Severity
+    code: str
+    message: str = ""
+
+    def describe(self) -> str:
+        return self.code
+
+
+Effect = Annotated[Book | Compensate | Notify | SafetyAlert, Field(discriminator="kind")]
 
 
 def effects_of(event: ev.Event, seq: int) -> list[Effect]:
     match event:
         case ev.StageEntered(stage=Stage.TELECONSULT):
-            return [Effect(kind="book", seq=seq, item=TELECONSULT_SLOT)]
+            return [Book(seq=seq, item=TELECONSULT_SLOT)]
         case ev.StageEntered(stage=Stage.TRAVEL):
-            return [Effect(kind="book", seq=seq, item=item) for item in TRAVEL_ITEMS]
+            return [Book(seq=seq, item=item) for item in TRAVEL_ITEMS]
         case ev.ReminderSent(audience=audience, message=message):
-            return [Effect(kind="notify", seq=seq, audience=audience, message=message)]
+            return [Notify(seq=seq, audience=audience, message=message)]
         case ev.AlertRaised(code=code) if code in CHANNEL_FAILURES:
             # Notifying through the channel that just failed would fail, alert and notify
             # again forever; the alert stays open on the journey for ops to see.
             return []
         case ev.AlertRaised(code="safety_alert_failed"):
             # A page that did not get through falls back to telling ops, once.
-            return [Effect(kind="notify", seq=seq, audience="ops", message=event.message)]
+            return [Notify(seq=seq, audience="ops", message=event.message)]
         case ev.AlertRaised(severity=Severity.CRITICAL | Severity.HIGH):
-            return [Effect(kind="safety_alert", seq=seq, severity=event.severity,
-                           code=event.code, message=event.message)]
+            return [SafetyAlert(seq=seq, severity=event.severity, code=event.code, message=event.message)]
         case ev.AlertRaised():
-            return [Effect(kind="notify", seq=seq, audience="ops", message=event.message)]
+            return [Notify(seq=seq, audience="ops", message=event.message)]
         case ev.JourneyEnded(outcome=Outcome.WITHDRAWN):
             # Compensation reads the bookings held when it runs, newest first, so a
             # booking still in flight at withdrawal time is cancelled too.
             return [
-                Effect(kind="compensate", seq=seq, message=event.reason),
-                Effect(kind="notify", seq=seq, audience="centre", message=f"journey withdrawn: {event.reason}"),
+                Compensate(seq=seq, message=event.reason),
+                Notify(seq=seq, audience="centre", message=f"journey withdrawn: {event.reason}"),
             ]
         case ev.JourneyEnded(outcome=outcome, reason=reason):
-            return [Effect(kind="notify", seq=seq, audience="centre", message=f"journey ended ({outcome}): {reason}")]
+            return [Notify(seq=seq, audience="centre", message=f"journey ended ({outcome}): {reason}")]
     return []
+
+
+def to_cancel(state: JourneyState) -> list[Booking]:
+    """The bookings a compensation cancels, in the order it cancels them (newest first)."""
+    return list(reversed(state.bookings))
+
+
+def failure_alert(state: JourneyState, effect: Effect, cause: str, now: datetime,
+                  booking: Booking | None = None) -> ev.AlertRaised:
+    """The alert a failed effect leaves for ops (`booking`: the one cancellation that failed)."""
+    what = f"{booking.item} ({booking.reference})" if booking else effect.describe()
+    return ev.AlertRaised(
+        alert_id=state.alert_id(), severity=Severity.HIGH, code=f"{effect.kind}_failed",
+        message=f"{effect.kind} {what} failed: {cause}; handle manually",
+        occurred_at=now, actor=SYSTEM,
+    )

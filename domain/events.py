@@ -1,7 +1,9 @@
 """Domain events: past-tense facts, exactly what the event store records.
 
-Every event carries the workflow time it happened at and who caused it
-(`centre:<id>`, `ops:<user>` or `system` for timers and effects).
+Every event carries the workflow time it happened at and who caused it (an
+`Actor`; `system` for timers and effects). `to_record` / `EventRecord.to_event`
+are the one codec between an event and its stored form: the workflow, the
+store, the API and the UI all go through them.
 """
 
 from __future__ import annotations
@@ -11,11 +13,11 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from domain.actors import SYSTEM as SYSTEM
+from domain.actors import Actor
 from domain.milestones import MILESTONE_ADAPTER, Milestone
 from domain.policy import PathwayPolicy
 from domain.stages import Outcome, Severity, Stage
-
-SYSTEM = "system"
 
 
 class Event(BaseModel):
@@ -23,7 +25,7 @@ class Event(BaseModel):
     kind: ClassVar[str]
 
     occurred_at: datetime
-    actor: str
+    actor: Actor
 
     def record_kind(self) -> str:
         return self.kind
@@ -124,14 +126,15 @@ EVENT_TYPES: dict[str, type[Event]] = {
 }
 
 
-def event_from_record(kind: str, payload: dict[str, Any], occurred_at: datetime, actor: str) -> Event:
+def event_from_record(kind: str, payload: dict[str, Any], occurred_at: datetime, actor: str | Actor) -> Event:
     """Rebuild a typed event from its stored form (the inverse of record_kind/payload)."""
+    who = actor if isinstance(actor, Actor) else Actor.parse(actor)
     if kind in EVENT_TYPES:
         return EVENT_TYPES[kind].model_validate(
-            {**payload, "occurred_at": occurred_at, "actor": actor}
+            {**payload, "occurred_at": occurred_at, "actor": who}
         )
     milestone = MILESTONE_ADAPTER.validate_python({**payload, "kind": kind})
-    return MilestoneAccepted(milestone=milestone, occurred_at=occurred_at, actor=actor)
+    return MilestoneAccepted(milestone=milestone, occurred_at=occurred_at, actor=who)
 
 
 class EventRecord(BaseModel):
@@ -150,6 +153,6 @@ class EventRecord(BaseModel):
 
 def to_record(event: Event, seq: int) -> EventRecord:
     return EventRecord(
-        seq=seq, kind=event.record_kind(), actor=event.actor,
+        seq=seq, kind=event.record_kind(), actor=str(event.actor),
         occurred_at=event.occurred_at, payload=event.payload(),
     )

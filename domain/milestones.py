@@ -1,111 +1,164 @@
-"""What centres and operations staff report: one model per milestone kind.
+"""What centres and operations staff report: one class per milestone kind.
 
-Kinds are past-tense facts, so an accepted milestone is recorded under its own
-kind in the event log. Extra fields are refused: a typo in a clinical report
-must not be silently dropped.
+Each class says in which stages it is accepted (`stages`), who may report it
+(`reporters`) and what the accepted fact changes in the journey (`evolve`);
+its decision handler lives in `domain.pathway`. To add a kind: a class here
+(or in a module of its own, built on `MilestoneBase`), a member of the
+`Milestone` union below, and a handler.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-from typing import Annotated, Literal
+from collections.abc import Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Literal, get_args
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import Field, TypeAdapter
 
-MilestoneId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:\-]+$")]
-Coi = Annotated[str, Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9\-]+$")]
-Grade = Annotated[int, Field(ge=0, le=4)]
-ShortText = Annotated[str, Field(min_length=1, max_length=500)]
+from domain.milestone_base import (
+    OPS,
+    OPS_OR_CENTRE,
+    Coi,
+    Grade,
+    Lot,
+    MilestoneBase,
+    ShortText,
+)
+from domain.stages import POST_APHERESIS, Stage
+
+if TYPE_CHECKING:
+    from domain.state import JourneyState
+
+TELECONSULT_SLOT = "teleconsult_slot"
 
 
-class _Milestone(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    milestone_id: MilestoneId
-    occurred_at: AwareDatetime
-
-    def digest(self) -> str:
-        """Stable fingerprint of the body, to refuse a reused id with different content."""
-        body = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(body.encode()).hexdigest()
-
-
-class RecordsReceived(_Milestone):
+class RecordsReceived(MilestoneBase):
+    stages = frozenset({Stage.RECORDS})
+    reporters = OPS_OR_CENTRE
     kind: Literal["records_received"] = "records_received"
     documents: list[Annotated[str, Field(max_length=100)]] = Field(default_factory=list, max_length=50)
 
 
-class TeleconsultCompleted(_Milestone):
+class TeleconsultCompleted(MilestoneBase):
+    stages = frozenset({Stage.TELECONSULT})
     kind: Literal["teleconsult_completed"] = "teleconsult_completed"
     outcome: Literal["proceed", "not_candidate", "more_records"]
     notes: ShortText | None = None
 
+    def evolve(self, state: JourneyState, at: datetime) -> Mapping[str, object]:
+        # The slot has been used; nothing is left to release on withdrawal.
+        return {"bookings": tuple(b for b in state.bookings if b.item != TELECONSULT_SLOT)}
 
-class EligibilityDecided(_Milestone):
+
+class EligibilityDecided(MilestoneBase):
+    stages = frozenset({Stage.SCREENING})
     kind: Literal["eligibility_decided"] = "eligibility_decided"
     eligible: bool
     product: Annotated[str, Field(max_length=64)] | None = None
     estimate_usd: Annotated[int, Field(ge=0, le=5_000_000)] | None = None
     reasons: list[ShortText] = Field(default_factory=list, max_length=20)
 
+    def evolve(self, state: JourneyState, at: datetime) -> Mapping[str, object]:
+        return {"eligible": self.eligible, "eligibility_decided_at": at,
+                "estimate_usd": self.estimate_usd, "product": self.product or state.product}
 
-class EstimateAccepted(_Milestone):
+
+class EstimateAccepted(MilestoneBase):
+    stages = frozenset({Stage.SCREENING})
+    reporters = OPS
     kind: Literal["estimate_accepted"] = "estimate_accepted"
 
 
-class PatientAdmitted(_Milestone):
+class PatientAdmitted(MilestoneBase):
+    stages = frozenset({Stage.TRAVEL})
+    reporters = OPS_OR_CENTRE
     kind: Literal["patient_admitted"] = "patient_admitted"
     interpreter: bool | None = None
     accommodation: ShortText | None = None
 
 
-class ApheresisCompleted(_Milestone):
+class ApheresisCompleted(MilestoneBase):
+    stages = frozenset({Stage.APHERESIS})
     kind: Literal["apheresis_completed"] = "apheresis_completed"
     coi: Coi
 
+    def evolve(self, state: JourneyState, at: datetime) -> Mapping[str, object]:
+        return {"coi": self.coi}
 
-class ProductReleased(_Milestone):
+
+class ProductReleased(MilestoneBase):
+    stages = frozenset({Stage.MANUFACTURING})
     kind: Literal["product_released"] = "product_released"
     coi: Coi
-    lot: Annotated[str, Field(min_length=1, max_length=64)]
+    lot: Lot
+
+    def evolve(self, state: JourneyState, at: datetime) -> Mapping[str, object]:
+        return {"lot": self.lot}
 
 
-class ManufacturingFailed(_Milestone):
+class ManufacturingFailed(MilestoneBase):
+    stages = frozenset({Stage.MANUFACTURING})
     kind: Literal["manufacturing_failed"] = "manufacturing_failed"
     reason: ShortText
     next: Literal["reapheresis", "out_of_spec", "stop"]
 
+    def evolve(self, state: JourneyState, at: datetime) -> Mapping[str, object]:
+        if self.next == "reapheresis":
+            return {"reapheresis_count": state.reapheresis_count + 1}
+        if self.next == "out_of_spec":
+            return {"out_of_spec": True}
+        return {}
 
-class InfusionCompleted(_Milestone):
+
+class InfusionCompleted(MilestoneBase):
+    stages = frozenset({Stage.INFUSION})
     kind: Literal["infusion_completed"] = "infusion_completed"
     coi: Coi
 
+    def evolve(self, state: JourneyState, at: datetime) -> Mapping[str, object]:
+        return {"infused_at": at}
 
-class MonitoringReported(_Milestone):
+
+class MonitoringReported(MilestoneBase):
+    stages = frozenset({Stage.STAY})
     kind: Literal["monitoring_reported"] = "monitoring_reported"
     crs_grade: Grade
     icans_grade: Grade
 
+    def evolve(self, state: JourneyState, at: datetime) -> Mapping[str, object]:
+        return {"max_crs_grade": max(state.max_crs_grade, self.crs_grade),
+                "max_icans_grade": max(state.max_icans_grade, self.icans_grade)}
 
-class Discharged(_Milestone):
+
+class Discharged(MilestoneBase):
+    stages = frozenset({Stage.STAY})
     kind: Literal["discharged"] = "discharged"
     override_reason: ShortText | None = None
 
+    def evolve(self, state: JourneyState, at: datetime) -> Mapping[str, object]:
+        return {"discharged_at": at}
 
-class FollowUpRecorded(_Milestone):
+
+class FollowUpRecorded(MilestoneBase):
+    stages = frozenset({Stage.FOLLOW_UP})
     kind: Literal["follow_up_recorded"] = "follow_up_recorded"
     visit_day: Annotated[int, Field(ge=1, le=3650)]
     response: Literal["CR", "PR", "SD", "PD"]
 
+    def evolve(self, state: JourneyState, at: datetime) -> Mapping[str, object]:
+        return {"follow_ups": {**state.follow_ups, self.visit_day: self.response}, "overdue": False}
 
-class AdverseEventReported(_Milestone):
+
+class AdverseEventReported(MilestoneBase):
+    # Once cells have been collected the patient carries clinical risk.
+    stages = POST_APHERESIS
     kind: Literal["adverse_event_reported"] = "adverse_event_reported"
     term: ShortText
     grade: Annotated[int, Field(ge=1, le=5)]
 
 
-class DeathReported(_Milestone):
+class DeathReported(MilestoneBase):
+    stages = POST_APHERESIS
     kind: Literal["death_reported"] = "death_reported"
     cause: ShortText
 
@@ -129,29 +182,11 @@ Milestone = Annotated[
 ]
 
 MILESTONE_ADAPTER: TypeAdapter[Milestone] = TypeAdapter(Milestone)
-
-MILESTONE_KINDS: tuple[str, ...] = (
-    "records_received",
-    "teleconsult_completed",
-    "eligibility_decided",
-    "estimate_accepted",
-    "patient_admitted",
-    "apheresis_completed",
-    "product_released",
-    "manufacturing_failed",
-    "infusion_completed",
-    "monitoring_reported",
-    "discharged",
-    "follow_up_recorded",
-    "adverse_event_reported",
-    "death_reported",
+# Derived from the union, never listed by hand: a new class is known everywhere at once.
+MILESTONE_CLASSES: tuple[type[MilestoneBase], ...] = get_args(get_args(Milestone)[0])
+MILESTONE_KINDS: tuple[str, ...] = tuple(
+    get_args(cls.model_fields["kind"].annotation)[0] for cls in MILESTONE_CLASSES
 )
-
-# Who may report what. The hub collects records and books arrival; clinical
-# facts come only from the treating centre; commercial acceptance is the hub's.
-OPS_ONLY: frozenset[str] = frozenset({"estimate_accepted"})
-OPS_OR_CENTRE: frozenset[str] = frozenset({"records_received", "patient_admitted"})
-CENTRE_ONLY: frozenset[str] = frozenset(MILESTONE_KINDS) - OPS_ONLY - OPS_OR_CENTRE
 
 
 def parse_milestone(data: object) -> Milestone:

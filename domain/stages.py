@@ -17,6 +17,7 @@ class Stage(StrEnum):
 
 
 PATHWAY: tuple[Stage, ...] = tuple(Stage)
+OPEN_STAGES: frozenset[Stage] = frozenset(PATHWAY) - {Stage.ENDED}
 
 # Once cells have been collected the patient carries clinical risk, so adverse
 # events and deaths are reportable from here on.

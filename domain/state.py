@@ -1,28 +1,21 @@
-"""Journey state and the fold that rebuilds it from events (`evolve`)."""
+"""Journey state and the one fold that rebuilds it from events (`evolve`, `fold_records`).
+
+The workflow, the store's projections, the API's fallback view and the manager
+page all fold with these functions; nothing else rebuilds a journey.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain import events as ev
-from domain.milestones import (
-    ApheresisCompleted,
-    Discharged,
-    EligibilityDecided,
-    FollowUpRecorded,
-    InfusionCompleted,
-    ManufacturingFailed,
-    MonitoringReported,
-    ProductReleased,
-    TeleconsultCompleted,
-)
+from domain.milestones import TELECONSULT_SLOT as TELECONSULT_SLOT
 from domain.policy import PathwayPolicy
 from domain.stages import Outcome, Severity, Stage
 from domain.surveillance import SurveillanceEvent, SurveillanceState, journey_changes
-
-TELECONSULT_SLOT = "teleconsult_slot"
 
 
 class OpenAlert(BaseModel):
@@ -93,6 +86,13 @@ class JourneyState(BaseModel):
     def ended(self) -> bool:
         return self.stage is Stage.ENDED
 
+    def alert_id(self, ahead: int = 0) -> str:
+        """The id of the next alert raised on this journey (`ahead` more already decided but not applied).
+
+        The only place alert ids are numbered: rules, timers and failed effects all ask here.
+        """
+        return f"A{self.alert_count + ahead + 1}"
+
     def next_visit_day(self) -> int | None:
         pending = [d for d in self.policy.follow_up_visit_days if d not in self.follow_ups]
         return pending[0] if pending else None
@@ -130,7 +130,7 @@ def evolve(state: JourneyState, event: ev.Event) -> JourneyState:
             )
         case ev.MilestoneAccepted(milestone=m):
             changes["milestone_digests"] = {**state.milestone_digests, m.milestone_id: m.digest()}
-            changes.update(_milestone_changes(state, m, event.occurred_at))
+            changes.update(m.evolve(state, event.occurred_at))
         case ev.AlertRaised():
             alert = OpenAlert(
                 alert_id=event.alert_id,
@@ -175,42 +175,23 @@ def evolve(state: JourneyState, event: ev.Event) -> JourneyState:
     return state.model_copy(update=changes)
 
 
-def _milestone_changes(state: JourneyState, m: object, at: datetime) -> dict[str, object]:
-    match m:
-        case EligibilityDecided():
-            return {
-                "eligible": m.eligible,
-                "eligibility_decided_at": at,
-                "estimate_usd": m.estimate_usd,
-                "product": m.product or state.product,
-            }
-        case ApheresisCompleted(coi=coi):
-            return {"coi": coi}
-        case ProductReleased(lot=lot):
-            return {"lot": lot}
-        case ManufacturingFailed(next="reapheresis"):
-            return {"reapheresis_count": state.reapheresis_count + 1}
-        case ManufacturingFailed(next="out_of_spec"):
-            return {"out_of_spec": True}
-        case InfusionCompleted():
-            return {"infused_at": at}
-        case MonitoringReported(crs_grade=crs, icans_grade=icans):
-            return {
-                "max_crs_grade": max(state.max_crs_grade, crs),
-                "max_icans_grade": max(state.max_icans_grade, icans),
-            }
-        case Discharged():
-            return {"discharged_at": at}
-        case TeleconsultCompleted():
-            # The slot has been used; nothing is left to release on withdrawal.
-            return {"bookings": tuple(b for b in state.bookings if b.item != TELECONSULT_SLOT)}
-        case FollowUpRecorded(visit_day=day, response=response):
-            return {"follow_ups": {**state.follow_ups, day: response}, "overdue": False}
-    return {}
-
-
 def fold(started: ev.JourneyStarted, rest: list[ev.Event]) -> JourneyState:
     state = initial_state(started)
     for event in rest:
         state = evolve(state, event)
+    return state
+
+
+def fold_records(records: Iterable[ev.EventRecord], state: JourneyState | None = None) -> JourneyState:
+    """Fold stored records (anything shaped like `EventRecord`) onto `state`, or from the journey's start."""
+    for record in records:
+        event = record.to_event()
+        if state is None:
+            if not isinstance(event, ev.JourneyStarted):
+                raise ValueError(f"a journey's first event must be journey_started, got {record.kind}")
+            state = initial_state(event)
+        else:
+            state = evolve(state, event)
+    if state is None:
+        raise ValueError("no events")
     return state

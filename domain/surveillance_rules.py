@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel, ConfigDict
 
 from domain import events as ev
+from domain.actors import Actor
 from domain.errors import DuplicateMilestone, InvalidMilestone, JourneyEnded, NotPermitted, WrongStage
 from domain.stages import Outcome, Severity
 from domain.state import JourneyState, OpenAlert
@@ -53,16 +54,15 @@ def _active(state: JourneyState) -> SurveillanceState:
 
 
 def _alert(state: JourneyState, so_far: list[ev.Event], severity: Severity, code: str, message: str,
-           now: datetime, actor: str, *, overdue: bool = False, deadline: str | None = None) -> ev.AlertRaised:
-    n = state.alert_count + sum(isinstance(e, ev.AlertRaised) for e in so_far) + 1
-    return ev.AlertRaised(alert_id=f"A{n}", severity=severity, code=code, message=message,
+           now: datetime, actor: Actor, *, overdue: bool = False, deadline: str | None = None) -> ev.AlertRaised:
+    ahead = sum(isinstance(e, ev.AlertRaised) for e in so_far)
+    return ev.AlertRaised(alert_id=state.alert_id(ahead), severity=severity, code=code, message=message,
                           overdue=overdue, deadline=deadline, occurred_at=now, actor=actor)
 
 
-def decide_check(state: JourneyState, check: SurveillanceCheck, actor: str, now: datetime) -> list[ev.Event]:
+def decide_check(state: JourneyState, check: SurveillanceCheck, actor: Actor, now: datetime) -> list[ev.Event]:
     """Events of an accepted check, or a JourneyRuleError saying why not."""
-    role, _, who = actor.partition(":")
-    if not (role == "ops" or (role == "centre" and who == state.centre_id)):
+    if not (actor.role == "ops" or actor.speaks_for(state.centre_id)):
         raise NotPermitted("surveillance checks come from the treating centre or the hub's follow-up team")
     sv = state.surveillance
     if sv is not None and check.milestone_id in sv.digests:

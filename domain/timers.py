@@ -100,7 +100,7 @@ def fire(state: JourneyState, deadline: Deadline, now: datetime) -> list[ev.Even
     severity = Severity.WARNING if deadline.action == "warn" else Severity.HIGH
     stage, *_, name = deadline.key.split(".")
     alert = ev.AlertRaised(
-        alert_id=f"A{state.alert_count + 1}", severity=severity, code=f"{stage}_{name}",
+        alert_id=state.alert_id(), severity=severity, code=f"{stage}_{name}",
         message=deadline.message, overdue=deadline.action != "warn", deadline=deadline.key,
         occurred_at=now, actor=ev.SYSTEM,
     )

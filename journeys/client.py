@@ -26,6 +26,7 @@ from temporalio.common import (
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from domain.actors import Actor
 from domain.milestones import Milestone
 from domain.stages import Stage
 from domain.view import JourneyView
@@ -85,7 +86,7 @@ class JourneyClient:
     def handle(self, journey_id: str) -> WorkflowHandle[Any, Any]:
         return self.client.get_workflow_handle(workflow_id(journey_id))
 
-    async def start(self, *, patient_ref: str, centre_id: str, product: str | None, actor: str,
+    async def start(self, *, patient_ref: str, centre_id: str, product: str | None, actor: Actor,
                     policy_overrides: dict[str, Any] | None = None) -> JourneyView:
         if centre_id not in reference_data.centres():
             raise UnknownReference(f"unknown centre {centre_id!r}; see GET /v1/centres")
@@ -126,16 +127,16 @@ class JourneyClient:
         except (RPCError, RuntimeError) as err:
             raise _translate(err, journey_id) from None
 
-    async def report(self, journey_id: str, milestone: Milestone, actor: str) -> JourneyView:
+    async def report(self, journey_id: str, milestone: Milestone, actor: Actor) -> JourneyView:
         return await self._update(journey_id, JourneyWorkflow.report_milestone,
                                   MilestoneRequest(actor=actor, milestone=milestone),
                                   update_id=milestone_update_id(milestone, self.settings.id_secret()))
 
-    async def withdraw(self, journey_id: str, reason: str, actor: str) -> JourneyView:
+    async def withdraw(self, journey_id: str, reason: str, actor: Actor) -> JourneyView:
         return await self._update(journey_id, JourneyWorkflow.withdraw,
                                   WithdrawRequest(actor=actor, reason=reason))
 
-    async def acknowledge(self, journey_id: str, alert_id: str, note: str, actor: str) -> JourneyView:
+    async def acknowledge(self, journey_id: str, alert_id: str, note: str, actor: Actor) -> JourneyView:
         return await self._update(journey_id, JourneyWorkflow.acknowledge_alert,
                                   AcknowledgeRequest(actor=actor, alert_id=alert_id, note=note))
 

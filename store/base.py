@@ -4,23 +4,20 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
 from domain.events import EventRecord
 from store.projection import JourneyRow, Page, StageDurationRow
 
 
-class StoredEvent(BaseModel):
-    model_config = ConfigDict(frozen=True)
+class StoredEvent(EventRecord):
+    """An appended record with its place in the journey's chain: still an `EventRecord`, so the
+    domain's one codec (`to_event`) and one fold (`fold_records`) read it without a conversion."""
+
     journey_id: str
-    seq: int
-    kind: str
-    actor: str
-    occurred_at: datetime
     recorded_at: datetime
-    payload: dict[str, Any]
     prev_hash: str
     hash: str
 

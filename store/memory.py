@@ -42,7 +42,7 @@ class InMemoryEventStore:
                                recorded_at=datetime.now(UTC))
             if plan.new:
                 # Fold before storing so an unfoldable event leaves nothing behind.
-                state = apply_records(self._states.get(journey_id), [_record(e) for e in plan.new])
+                state = apply_records(self._states.get(journey_id), plan.new)
                 self._events[journey_id] = log + plan.new
                 self._states[journey_id] = state
                 self._rows[journey_id] = row_from_state(state)
@@ -89,7 +89,7 @@ class InMemoryEventStore:
 
     async def rebuild_projections(self, progress: Callable[[int], None] | None = None) -> int:
         async with self._lock:
-            self._states = {j: apply_records(None, [_record(e) for e in log])
+            self._states = {j: apply_records(None, log)
                             for j, log in self._events.items()}
             self._rows = {j: row_from_state(s) for j, s in self._states.items()}
             return sum(len(log) for log in self._events.values())
@@ -102,7 +102,3 @@ class InMemoryEventStore:
         log = self._events[journey_id]
         log[seq - 1] = log[seq - 1].model_copy(update={"payload": payload})
 
-
-def _record(e: StoredEvent) -> EventRecord:
-    return EventRecord(seq=e.seq, kind=e.kind, actor=e.actor, occurred_at=e.occurred_at,
-                       payload=e.payload)

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 from domain import surveillance_rules
-from domain.events import EventRecord, JourneyStarted
+from domain.events import EventRecord
 from domain.stages import Outcome, Stage
-from domain.state import JourneyState, evolve, initial_state
+from domain.state import JourneyState, fold_records
 from domain.timers import next_deadline
 
 
@@ -53,19 +54,9 @@ class Page(BaseModel):
     next_cursor: str | None = None
 
 
-def apply_records(state: JourneyState | None, records: list[EventRecord]) -> JourneyState:
-    for record in records:
-        event = record.to_event()
-        if state is None:
-            if not isinstance(event, JourneyStarted):
-                raise ValueError(
-                    f"a journey's first event must be journey_started, got {record.kind}")
-            state = initial_state(event)
-        else:
-            state = evolve(state, event)
-    if state is None:
-        raise ValueError("no events")
-    return state
+def apply_records(state: JourneyState | None, records: Sequence[EventRecord]) -> JourneyState:
+    """The domain's one fold (kept under this name for the store's callers)."""
+    return fold_records(records, state)
 
 
 def row_values(state: JourneyState) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from domain.state import JourneyState
 from store.projection import apply_records, closed_visits
 from store.schema import events, journeys, stage_durations
-from store.sql_write import EVENT_COLUMNS, projection_values, record_of, stored_event
+from store.sql_write import EVENT_COLUMNS, projection_values, stored_event
 
 BATCH = 1000
 
@@ -55,7 +55,7 @@ async def rebuild_projections(conn: AsyncConnection, progress: Callable[[int], N
         if e.journey_id != current:
             await flush_journey()
             state, current = None, e.journey_id
-        state = apply_records(state, [record_of(e)])
+        state = apply_records(state, [e])
         last_hash = e.hash
         count += 1
         if progress is not None and count % BATCH == 0:

@@ -55,11 +55,6 @@ def stored_event(row: Any) -> StoredEvent:
     return StoredEvent.model_validate(dict(row._mapping))
 
 
-def record_of(e: StoredEvent) -> EventRecord:
-    return EventRecord(seq=e.seq, kind=e.kind, actor=e.actor, occurred_at=e.occurred_at,
-                       payload=e.payload)
-
-
 async def read_log(conn: AsyncConnection, journey_id: str, *, first: int = 1,
                    last: int | None = None) -> list[StoredEvent]:
     q = select(*EVENT_COLUMNS).where(events.c.journey_id == journey_id, events.c.seq >= first)
@@ -76,7 +71,7 @@ async def load_head(conn: AsyncConnection, journey_id: str) -> Head:
     log = await read_log(conn, journey_id)
     if not log:
         return Head(0, GENESIS, None, False)
-    return Head(log[-1].seq, log[-1].hash, apply_records(None, [record_of(e) for e in log]),
+    return Head(log[-1].seq, log[-1].hash, apply_records(None, log),
                 False)
 
 
@@ -97,7 +92,7 @@ async def append_once(conn: AsyncConnection, journey_id: str, records: list[Even
     if not plan.new:
         return plan.replayed, head
 
-    after = apply_records(head.state, [record_of(e) for e in plan.new])
+    after = apply_records(head.state, plan.new)
     values = projection_values(after, plan.new[-1].hash)
     if head.has_row:
         del values["journey_id"]

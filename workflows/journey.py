@@ -9,20 +9,22 @@ the event store in sequence, carry out their effects in sequence, and wait.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any, assert_never
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.common import RetryPolicy, SearchAttributeUpdate
+from temporalio.exceptions import ActivityError, ApplicationError, FailureError
 
 with workflow.unsafe.imports_passed_through():
     from activities import contracts as act
     from domain import rules, timers
-    from domain.effects import Effect, effects_of
+    from domain.actors import SYSTEM
+    from domain.effects import Book, Compensate, Effect, Notify, SafetyAlert, effects_of, failure_alert, to_cancel
     from domain.errors import JourneyRuleError
-    from domain.events import AlertRaised, BookingCancelled, BookingMade, Event, EventRecord, to_record
-    from domain.stages import Severity
-    from domain.state import evolve, initial_state
+    from domain.events import BookingCancelled, BookingMade, Event, EventRecord, to_record
+    from domain.state import Booking, evolve, initial_state
     from domain.view import JourneyView, view
     from journeys.search_attributes import CENTRE, NEXT_DEADLINE, OVERDUE, STAGE
     from workflows.messages import (
@@ -50,11 +52,19 @@ RECORD_AS_ACTIVITY = "record-events-as-activity"
 
 
 def _cause(err: ActivityError) -> str:
-    return err.cause.message if err.cause else str(err)
+    return err.cause.message if isinstance(err.cause, FailureError) else str(err)
 
 
 def _refusal(err: JourneyRuleError) -> ApplicationError:
     return ApplicationError(err.reason, err.code, type=err.code, non_retryable=True)
+
+
+def _judge(rule: Callable[[], list[Event]]) -> list[Event]:
+    """Run a rule; its refusal becomes the update's failure (validators and handlers alike)."""
+    try:
+        return rule()
+    except JourneyRuleError as err:
+        raise _refusal(err) from None
 
 
 @workflow.defn
@@ -136,35 +146,23 @@ class JourneyWorkflow:
 
     @workflow.update
     async def withdraw(self, req: WithdrawRequest) -> JourneyView:
-        try:
-            self._apply(rules.withdraw(self.state, req.reason, req.actor, workflow.now()))
-        except JourneyRuleError as err:
-            raise _refusal(err) from None
+        self._apply(_judge(lambda: rules.withdraw(self.state, req.reason, req.actor, workflow.now())))
         await self._until_recorded()
         return view(self.state)
 
     @withdraw.validator
     def _validate_withdraw(self, req: WithdrawRequest) -> None:
-        try:
-            rules.withdraw(self.state, req.reason, req.actor, workflow.now())
-        except JourneyRuleError as err:
-            raise _refusal(err) from None
+        _judge(lambda: rules.withdraw(self.state, req.reason, req.actor, workflow.now()))
 
     @workflow.update
     async def acknowledge_alert(self, req: AcknowledgeRequest) -> JourneyView:
-        try:
-            self._apply(rules.acknowledge(self.state, req.alert_id, req.note, req.actor, workflow.now()))
-        except JourneyRuleError as err:
-            raise _refusal(err) from None
+        self._apply(_judge(lambda: rules.acknowledge(self.state, req.alert_id, req.note, req.actor, workflow.now())))
         await self._until_recorded()
         return view(self.state)
 
     @acknowledge_alert.validator
     def _validate_acknowledge(self, req: AcknowledgeRequest) -> None:
-        try:
-            rules.acknowledge(self.state, req.alert_id, req.note, req.actor, workflow.now())
-        except JourneyRuleError as err:
-            raise _refusal(err) from None
+        _judge(lambda: rules.acknowledge(self.state, req.alert_id, req.note, req.actor, workflow.now()))
 
     # -- event application -------------------------------------------------
 
@@ -234,76 +232,89 @@ class JourneyWorkflow:
             try:
                 events = await self._perform(effect)
             except ActivityError as err:
-                events = [self._effect_failed(effect, _cause(err))]
+                events = [self._failed(effect, _cause(err))]
             self._effects.pop(0)
             self._apply(events)
 
     async def _perform(self, effect: Effect) -> list[Event]:
-        s, key = self.state, effect.idempotency_key(self.state.journey_id)
-        if effect.kind == "book":
-            assert effect.item
-            confirmation = await workflow.execute_activity(
-                act.BOOK,
-                act.BookingRequest(journey_id=s.journey_id, centre_id=s.centre_id, item=effect.item,
-                                   idempotency_key=key),
-                result_type=act.BookingConfirmation,
-                start_to_close_timeout=timedelta(seconds=30),
-                retry_policy=DURABLE_RETRY,
-            )
-            return [BookingMade(item=confirmation.item, reference=confirmation.reference,
-                                occurred_at=workflow.now(), actor="system")]
-        if effect.kind == "compensate":
-            # Newest first, each cancellation recorded as it happens: one refused cancellation
-            # leaves an alert naming that booking, and the others are still cancelled and
-            # recorded (and a run continued as new redoes only what is left).
-            for booking in reversed(s.bookings):
-                try:
-                    await workflow.execute_activity(
-                        act.CANCEL_BOOKING,
-                        act.CancelRequest(journey_id=s.journey_id, centre_id=s.centre_id, item=booking.item,
-                                          reference=booking.reference,
-                                          idempotency_key=f"{key}:{booking.reference}"),
-                        result_type=act.Done,
-                        start_to_close_timeout=timedelta(seconds=30),
-                        retry_policy=DURABLE_RETRY,
-                    )
-                except ActivityError as err:
-                    failed = effect.model_copy(update={"item": f"{booking.item} ({booking.reference})"})
-                    self._apply([self._effect_failed(failed, _cause(err))])
-                    continue
-                self._apply([BookingCancelled(item=booking.item, reference=booking.reference,
-                                              occurred_at=workflow.now(), actor="system")])
-            return []
-        if effect.kind == "safety_alert":
-            await workflow.execute_activity(
-                act.RAISE_SAFETY_ALERT,
-                act.SafetyAlert(journey_id=s.journey_id, centre_id=s.centre_id,
-                                severity=effect.severity or Severity.HIGH, code=effect.code or "alert",
-                                message=effect.message, idempotency_key=key),
-                result_type=act.Done,
-                start_to_close_timeout=timedelta(seconds=15),
-                retry_policy=DURABLE_RETRY,
-            )
-            return []
+        """One handler per effect type; mypy refuses a union member left unhandled."""
+        match effect:
+            case Book():
+                return await self._book(effect)
+            case Compensate():
+                return await self._compensate(effect)
+            case Notify():
+                return await self._notify(effect)
+            case SafetyAlert():
+                return await self._page(effect)
+            case _:
+                assert_never(effect)
+
+    async def _book(self, effect: Book) -> list[Event]:
+        s = self.state
+        confirmation = await workflow.execute_activity(
+            act.BOOK,
+            act.BookingRequest(journey_id=s.journey_id, centre_id=s.centre_id, item=effect.item,
+                               idempotency_key=effect.idempotency_key(s.journey_id)),
+            result_type=act.BookingConfirmation,
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=DURABLE_RETRY,
+        )
+        return [BookingMade(item=confirmation.item, reference=confirmation.reference,
+                            occurred_at=workflow.now(), actor=SYSTEM)]
+
+    async def _compensate(self, effect: Compensate) -> list[Event]:
+        # Each cancellation is recorded as it happens: one refused cancellation leaves an
+        # alert naming that booking, and the others are still cancelled and recorded (and a
+        # run continued as new redoes only what is left). Which ones, in which order: domain.
+        s = self.state
+        for booking in to_cancel(s):
+            try:
+                await workflow.execute_activity(
+                    act.CANCEL_BOOKING,
+                    act.CancelRequest(journey_id=s.journey_id, centre_id=s.centre_id, item=booking.item,
+                                      reference=booking.reference,
+                                      idempotency_key=effect.cancel_key(s.journey_id, booking)),
+                    result_type=act.Done,
+                    start_to_close_timeout=timedelta(seconds=30),
+                    retry_policy=DURABLE_RETRY,
+                )
+            except ActivityError as err:
+                self._apply([self._failed(effect, _cause(err), booking)])
+                continue
+            self._apply([BookingCancelled(item=booking.item, reference=booking.reference,
+                                          occurred_at=workflow.now(), actor=SYSTEM)])
+        return []
+
+    async def _notify(self, effect: Notify) -> list[Event]:
+        s = self.state
         await workflow.execute_activity(
             act.NOTIFY,
-            act.Notification(journey_id=s.journey_id, centre_id=s.centre_id,
-                             audience=effect.audience or "ops", message=effect.message, idempotency_key=key),
+            act.Notification(journey_id=s.journey_id, centre_id=s.centre_id, audience=effect.audience,
+                             message=effect.message, idempotency_key=effect.idempotency_key(s.journey_id)),
             result_type=act.Done,
             start_to_close_timeout=timedelta(seconds=15),
             retry_policy=NOTIFY_RETRY,
         )
         return []
 
-    def _effect_failed(self, effect: Effect, cause: str) -> AlertRaised:
+    async def _page(self, effect: SafetyAlert) -> list[Event]:
+        s = self.state
+        await workflow.execute_activity(
+            act.RAISE_SAFETY_ALERT,
+            act.SafetyAlert(journey_id=s.journey_id, centre_id=s.centre_id, severity=effect.severity,
+                            code=effect.code, message=effect.message,
+                            idempotency_key=effect.idempotency_key(s.journey_id)),
+            result_type=act.Done,
+            start_to_close_timeout=timedelta(seconds=15),
+            retry_policy=DURABLE_RETRY,
+        )
+        return []
+
+    def _failed(self, effect: Effect, cause: str, booking: Booking | None = None) -> Event:
         workflow.logger.warning("effect failed", extra={"journey_id": self.state.journey_id,
                                                         "effect": effect.kind, "cause": cause})
-        return AlertRaised(
-            alert_id=f"A{self.state.alert_count + 1}", severity=Severity.HIGH, code=f"{effect.kind}_failed",
-            message=(f"{effect.kind} {effect.item or effect.audience or effect.code} failed: "
-                     f"{cause}; handle manually"),
-            occurred_at=workflow.now(), actor="system",
-        )
+        return failure_alert(self.state, effect, cause, workflow.now(), booking)
 
     # -- housekeeping -----------------------------------------------------
 
@@ -315,7 +326,7 @@ class JourneyWorkflow:
         if wanted == self._search:
             return
         self._search = wanted
-        updates = [
+        updates: list[SearchAttributeUpdate[Any]] = [
             STAGE.value_set(self.state.stage.value),
             CENTRE.value_set(self.state.centre_id),
             OVERDUE.value_set(self.state.overdue),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain.actors import Actor
 from domain.effects import Effect
 from domain.events import EventRecord
 from domain.milestones import Milestone
@@ -30,7 +31,7 @@ class StartJourney(_Msg):
     centre_id: str
     product: str | None = None
     policy: PathwayPolicy = Field(default_factory=PathwayPolicy)
-    actor: str
+    actor: Actor
     # Continue as new once history passes this many events (Temporal also suggests it).
     history_limit: int = 10_000
     upsert_search_attributes: bool = True
@@ -38,16 +39,16 @@ class StartJourney(_Msg):
 
 
 class MilestoneRequest(_Msg):
-    actor: str
+    actor: Actor
     milestone: Milestone
 
 
 class WithdrawRequest(_Msg):
-    actor: str
+    actor: Actor
     reason: str = Field(min_length=1, max_length=500)
 
 
 class AcknowledgeRequest(_Msg):
-    actor: str
+    actor: Actor
     alert_id: str
     note: str = Field("", max_length=500)

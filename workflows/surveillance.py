@@ -23,10 +23,9 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from activities import contracts as act
     from domain import surveillance_rules as rules
-    from domain.effects import Effect, effects_of
+    from domain.effects import Effect, Notify, SafetyAlert, effects_of, failure_alert
     from domain.errors import JourneyRuleError
     from domain.events import AlertRaised, Event, EventRecord, to_record
-    from domain.stages import Severity
     from domain.state import evolve
     from domain.surveillance_rules import SurveillanceView, view
     from workflows.surveillance_messages import CarriedSurveillance, CheckRequest, StartSurveillance
@@ -153,18 +152,18 @@ class SurveillanceWorkflow:
 
     async def _perform(self, effect: Effect) -> None:
         s, key = self.state, effect.idempotency_key(self.state.journey_id)
-        if effect.kind == "safety_alert":
+        if isinstance(effect, SafetyAlert):
             await workflow.execute_activity(
                 act.RAISE_SAFETY_ALERT,
                 act.SafetyAlert(journey_id=s.journey_id, centre_id=s.centre_id,
-                                severity=effect.severity or Severity.HIGH, code=effect.code or "alert",
+                                severity=effect.severity, code=effect.code,
                                 message=effect.message, idempotency_key=key),
                 result_type=act.Done, start_to_close_timeout=timedelta(seconds=15), retry_policy=DURABLE_RETRY,
             )
-        elif effect.kind == "notify":
+        elif isinstance(effect, Notify):
             await workflow.execute_activity(
                 act.NOTIFY,
-                act.Notification(journey_id=s.journey_id, centre_id=s.centre_id, audience=effect.audience or "ops",
+                act.Notification(journey_id=s.journey_id, centre_id=s.centre_id, audience=effect.audience,
                                  message=effect.message, idempotency_key=key),
                 result_type=act.Done, start_to_close_timeout=timedelta(seconds=15), retry_policy=NOTIFY_RETRY,
             )
@@ -173,11 +172,7 @@ class SurveillanceWorkflow:
             workflow.logger.warning("surveillance has no handler for effect", extra={"effect": effect.kind})
 
     def _effect_failed(self, effect: Effect, cause: str) -> AlertRaised:
-        return AlertRaised(
-            alert_id=f"A{self.state.alert_count + 1}", severity=Severity.HIGH, code=f"{effect.kind}_failed",
-            message=f"{effect.kind} {effect.audience or effect.code} failed: {cause}; handle manually",
-            occurred_at=workflow.now(), actor="system",
-        )
+        return failure_alert(self.state, effect, cause, workflow.now())
 
     def _history_is_long(self) -> bool:
         info = workflow.info()

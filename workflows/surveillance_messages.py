@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
+from domain.actors import Actor
 from domain.effects import Effect
 from domain.events import EventRecord
 from domain.state import JourneyState
@@ -35,5 +36,5 @@ class StartSurveillance(_Msg):
 
 
 class CheckRequest(_Msg):
-    actor: str
+    actor: Actor
     check: SurveillanceCheck

@@ -15,12 +15,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from api.access import JOURNEY_ID, fold
+from api.access import JOURNEY_ID
 from api.deps import Principal, Reader
 from api.routes.ledger import ledger_of
 from api.ui import present, session, timeline
 from domain.plan import plan
 from domain.stages import Outcome, Stage
+from domain.state import fold_records
 from domain.view import view
 from journeys import reference_data
 from store.base import BadCursor
@@ -52,7 +53,7 @@ def _gate(request: Request) -> Principal | Response:
     if principal is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/ui/login?{urlencode({'next': target})}", status_code=303)
-    request.state.actor = principal.actor
+    request.state.actor = str(principal.actor)
     if principal.role not in session.UI_ROLES:
         return _page(
             request,
@@ -146,7 +147,7 @@ async def journey_page(request: Request, journey_id: str, reader: Reader) -> Res
             title="No such journey",
             message=f"There is no journey {journey_id[:64]} in the event log.",
         )
-    state, now = fold(events), request.app.state.clock()
+    state, now = fold_records(events), request.app.state.clock()
     current, journey_plan = view(state), plan(state, now)
     rows = [present.event_row(e, events[i - 1] if i else None) for i, e in enumerate(events)]
     return _page(

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from api.ui.present import span, stage_label
+from domain import events as ev
 from domain.plan import JourneyPlan, StagePlan
 from domain.stages import Stage
 from domain.timers import Deadline
@@ -257,37 +258,14 @@ def _event_markers(
     out: list[Marker] = []
     stage = Stage.RECORDS.value
     for e in events:
-        if e.kind == "stage_entered":
-            stage = str(e.payload.get("stage"))
-            continue
-        if stage not in y_of:
-            continue
-        y = y_of[stage]
-        if e.kind == "alert_raised":
-            severity = str(e.payload.get("severity", "high"))
-            out.append(
-                Marker(
-                    scale.x(e.occurred_at),
-                    y + BAR_Y - 1,
-                    f"alert-{severity}",
-                    f"{severity} alert {e.payload.get('alert_id')}: {e.payload.get('message')}",
-                )
-            )
-        elif e.kind not in (
-            "journey_started",
-            "reminder_sent",
-            "booking_made",
-            "booking_cancelled",
-            "alert_acknowledged",
-            "journey_withdrawn",
-            "journey_ended",
-        ):
-            out.append(
-                Marker(
-                    scale.x(e.occurred_at),
-                    y + MID,
-                    "milestone",
-                    f"{e.kind.replace('_', ' ')} by {e.actor}, {e.occurred_at:%d %b %H:%M}",
-                )
-            )
+        # Read through the domain's codec: typed events, not payload keys spelled again here.
+        match e.to_event():
+            case ev.StageEntered(stage=entered):
+                stage = entered.value
+            case ev.AlertRaised() as alert if stage in y_of:
+                out.append(Marker(scale.x(e.occurred_at), y_of[stage] + BAR_Y - 1, f"alert-{alert.severity}",
+                                  f"{alert.severity} alert {alert.alert_id}: {alert.message}"))
+            case ev.MilestoneAccepted() if stage in y_of:
+                out.append(Marker(scale.x(e.occurred_at), y_of[stage] + MID, "milestone",
+                                  f"{e.kind.replace('_', ' ')} by {e.actor}, {e.occurred_at:%d %b %H:%M}"))
     return out

@@ -10,12 +10,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from domain import rules, timers
+from domain.actors import Actor
 from domain.events import Event, EventRecord, to_record
 from domain.milestones import parse_milestone
 from domain.policy import PathwayPolicy
 from domain.state import JourneyState, evolve, initial_state
 
-OPS = "ops:tok-scenario"
+OPS = Actor.ops("tok-scenario")
 
 
 class SyntheticJourney:
@@ -57,7 +58,8 @@ class SyntheticJourney:
         self, kind: str, after_days: float = 0, actor: str | None = None, **fields: Any
     ) -> SyntheticJourney:
         self.advance(after_days)
-        who = actor or (OPS if kind in ("estimate_accepted",) else f"centre:{self.state.centre_id}")
+        who = Actor.parse(actor) if actor else (
+            OPS if kind in ("estimate_accepted",) else Actor.of_centre(self.state.centre_id))
         milestone = parse_milestone(
             {
                 "kind": kind,

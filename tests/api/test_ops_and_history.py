@@ -47,7 +47,7 @@ async def test_acknowledging_an_alert_that_is_not_open_is_refused_with_a_reason(
     journey = await api.start()
     before = await api.count(journey)
     r = await api.call("POST", f"/v1/journeys/{journey}/alerts/A9/acknowledge")
-    assert r.status_code == 422 and "A9" in r.json()["reason"]
+    assert r.status_code == 404 and "A9" in r.json()["reason"]
     assert await api.count(journey) == before
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from domain import timers
-from domain.errors import CoiMismatch, WrongStage
+from domain.errors import CoiMismatch, OutOfSequence, ReapheresisLimit
 from domain.policy import PathwayPolicy
 from domain.stages import Outcome, Severity, Stage
 from tests.helpers.pathway import COI, Pathway, alerts, kinds
@@ -61,7 +61,7 @@ def test_ineligible_without_reasons_still_says_why_it_ended() -> None:
 def test_the_estimate_cannot_be_accepted_before_eligibility_is_decided() -> None:
     p = Pathway().to_screening()
     err = p.refuse("estimate_accepted")
-    assert isinstance(err, WrongStage) and "eligible" in err.reason
+    assert isinstance(err, OutOfSequence) and "eligible" in err.reason
 
 
 def test_the_estimate_accepted_moves_the_journey_to_travel() -> None:
@@ -93,7 +93,7 @@ def test_a_second_re_apheresis_is_refused_with_what_to_do_instead() -> None:
     p.report("manufacturing_failed", reason="contaminated", next="reapheresis")
     p.report("apheresis_completed", coi=COI)
     err = p.refuse("manufacturing_failed", reason="again", next="reapheresis")
-    assert isinstance(err, WrongStage)
+    assert isinstance(err, ReapheresisLimit) and err.code == "reapheresis_limit"
     assert "1 of 1" in err.reason and "next=stop" in err.reason
 
 
@@ -109,7 +109,7 @@ def test_stop_after_the_second_failure_ends_as_manufacturing_failed() -> None:
 
 def test_a_policy_without_re_apheresis_refuses_it_at_the_first_failure() -> None:
     p = Pathway(PathwayPolicy(max_reapheresis=0)).to_manufacturing()
-    assert isinstance(p.refuse("manufacturing_failed", reason="x", next="reapheresis"), WrongStage)
+    assert isinstance(p.refuse("manufacturing_failed", reason="x", next="reapheresis"), ReapheresisLimit)
 
 
 def test_out_of_spec_keeps_manufacturing_waiting_for_the_release() -> None:

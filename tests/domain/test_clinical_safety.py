@@ -135,7 +135,7 @@ def test_adverse_events_and_deaths_before_apheresis_are_refused(walk) -> None:
         ("death_reported", {"cause": "sepsis"}),
     ):
         err = p.refuse(kind, **fields)
-        assert isinstance(err, WrongStage) and "after apheresis" in err.reason
+        assert isinstance(err, WrongStage) and "manufacturing" in err.reason
 
 
 def test_a_severe_adverse_event_escalates() -> None:

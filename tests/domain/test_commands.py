@@ -7,12 +7,15 @@ from datetime import timedelta
 import pytest
 
 from domain import rules
+from domain.actors import Actor
 from domain.errors import (
     DuplicateMilestone,
     InvalidMilestone,
     JourneyEnded,
     JourneyRuleError,
+    NoOpenAlert,
     NotPermitted,
+    OccurredAtOutOfRange,
 )
 from domain.stages import Outcome, Stage
 from tests.helpers.pathway import OPS, Pathway, kinds
@@ -53,7 +56,7 @@ def test_another_centre_cannot_replay_a_known_milestone_to_read_the_journey() ->
     m = p.milestone("records_received", milestone_id="rec-1")
     p.apply(p.decide(m))
     with pytest.raises(NotPermitted):
-        rules.decide(p.state, m, "centre:fuda", p.now)
+        rules.decide(p.state, m, Actor.parse("centre:fuda"), p.now)
 
 
 @pytest.mark.parametrize(
@@ -86,9 +89,21 @@ def test_records_and_admission_may_come_from_ops_or_the_centre(kind) -> None:
         p.report(kind, actor=actor)
 
 
-@pytest.mark.parametrize("actor", ["system", "manager:bob", "anonymous", ""])
-def test_an_unknown_kind_of_actor_may_not_report(actor) -> None:
+@pytest.mark.parametrize("actor", ["system", "manager:bob"])
+def test_an_actor_who_is_neither_ops_nor_a_centre_may_not_report(actor) -> None:
     assert isinstance(Pathway().refuse("records_received", actor=actor), NotPermitted)
+
+
+@pytest.mark.parametrize("text", ["anonymous", "", "centre", "centre:", "ops:bad user", "centre:pku:a:b"])
+def test_an_actor_that_does_not_parse_is_refused_at_the_edge(text) -> None:
+    with pytest.raises(ValueError):
+        Actor.parse(text)
+
+
+@pytest.mark.parametrize("text", ["ops:tok-1a2b3c4d", "centre:pku", "centre:pku:dr-li", "manager:tok-9", "system"])
+def test_an_actor_reads_back_as_the_string_the_event_log_holds(text) -> None:
+    assert str(Actor.parse(text)) == text
+    assert Actor.parse(text).model_dump() == text
 
 
 def test_a_milestone_dated_in_the_future_is_refused() -> None:
@@ -96,7 +111,7 @@ def test_a_milestone_dated_in_the_future_is_refused() -> None:
     m = p.milestone("records_received").model_copy(
         update={"occurred_at": p.now + timedelta(hours=1)}
     )
-    with pytest.raises(InvalidMilestone, match="future"):
+    with pytest.raises(OccurredAtOutOfRange, match="future"):
         p.decide(m)
 
 
@@ -149,7 +164,7 @@ def test_an_ended_journey_cannot_be_withdrawn() -> None:
 def test_only_ops_may_withdraw_and_only_with_a_reason() -> None:
     p = Pathway()
     with pytest.raises(NotPermitted):
-        rules.withdraw(p.state, "x", "centre:pku", p.now)
+        rules.withdraw(p.state, "x", Actor.parse("centre:pku"), p.now)
     with pytest.raises(InvalidMilestone, match="reason"):
         rules.withdraw(p.state, "   ", OPS, p.now)
 
@@ -164,10 +179,10 @@ def test_ops_acknowledge_an_open_alert_and_it_closes() -> None:
 
 def test_acknowledging_an_unknown_alert_or_as_a_centre_is_refused() -> None:
     p = Pathway().later(15)
-    with pytest.raises(InvalidMilestone, match="A9"):
+    with pytest.raises(NoOpenAlert, match="A9"):
         rules.acknowledge(p.state, "A9", "", OPS, p.now)
     with pytest.raises(NotPermitted):
-        rules.acknowledge(p.state, "A1", "", "centre:pku", p.now)
+        rules.acknowledge(p.state, "A1", "", Actor.parse("centre:pku"), p.now)
 
 
 def test_every_refusal_carries_a_stable_code_and_a_reason() -> None:
@@ -178,6 +193,11 @@ def test_every_refusal_carries_a_stable_code_and_a_reason() -> None:
         "custody_gap",
         "quality_hold",
         "wrong_stage",
+        "out_of_sequence",
+        "already_decided",
+        "reapheresis_limit",
+        "no_open_alert",
+        "occurred_at_out_of_range",
         "journey_ended",
         "coi_mismatch",
         "minimum_stay",

@@ -6,7 +6,7 @@ import pytest
 
 from domain import events as ev
 from domain import surveillance as sv
-from domain.effects import TRAVEL_ITEMS, Effect, effects_of
+from domain.effects import TRAVEL_ITEMS, Book, Compensate, Effect, Notify, SafetyAlert, effects_of
 from domain.milestones import MILESTONE_KINDS
 from domain.stages import Outcome, Severity, Stage
 from domain.state import TELECONSULT_SLOT, fold
@@ -86,17 +86,17 @@ def test_folding_the_recorded_events_rebuilds_the_live_state() -> None:
 
 
 def effect_kinds(effects: list[Effect]) -> list[tuple[str, str | None]]:
-    return [(e.kind, e.item or e.audience) for e in effects]
+    return [(e.kind, e.subject() or None) for e in effects]
 
 
 def test_entering_teleconsult_books_a_slot_and_travel_books_flight_accommodation_interpreter() -> (
     None
 ):
     tele = ev.StageEntered(
-        stage=Stage.TELECONSULT, previous=Stage.RECORDS, occurred_at=WHEN, actor="x"
+        stage=Stage.TELECONSULT, previous=Stage.RECORDS, occurred_at=WHEN, actor="system"
     )
     travel = ev.StageEntered(
-        stage=Stage.TRAVEL, previous=Stage.SCREENING, occurred_at=WHEN, actor="x"
+        stage=Stage.TRAVEL, previous=Stage.SCREENING, occurred_at=WHEN, actor="system"
     )
     assert effect_kinds(effects_of(tele, 3)) == [("book", TELECONSULT_SLOT)]
     assert effect_kinds(effects_of(travel, 9)) == [("book", item) for item in TRAVEL_ITEMS]
@@ -105,7 +105,7 @@ def test_entering_teleconsult_books_a_slot_and_travel_books_flight_accommodation
 
 @pytest.mark.parametrize("stage", [s for s in Stage if s not in (Stage.TELECONSULT, Stage.TRAVEL)])
 def test_entering_other_stages_calls_nobody(stage) -> None:
-    entered = ev.StageEntered(stage=stage, previous=None, occurred_at=WHEN, actor="x")
+    entered = ev.StageEntered(stage=stage, previous=None, occurred_at=WHEN, actor="system")
     assert effects_of(entered, 2) == []
 
 
@@ -190,9 +190,11 @@ def test_bookkeeping_events_call_nobody(event) -> None:
 
 
 def test_the_idempotency_key_names_journey_sequence_and_target() -> None:
-    e = Effect(kind="book", seq=9, item="flight")
-    assert e.idempotency_key("J1") == "J1:9:book:flight"
-    assert Effect(kind="notify", seq=9, audience="ops").idempotency_key("J1") == "J1:9:notify:ops"
+    # Unchanged since the first edition: a journey continued across a deploy redoes the same keyed call.
+    assert Book(seq=9, item="flight").idempotency_key("J1") == "J1:9:book:flight"
+    assert Notify(seq=9, audience="ops").idempotency_key("J1") == "J1:9:notify:ops"
+    assert SafetyAlert(seq=9, severity=Severity.HIGH, code="c").idempotency_key("J1") == "J1:9:safety_alert:"
+    assert Compensate(seq=9).idempotency_key("J1") == "J1:9:compensate:"
 
 
 def test_the_view_shows_stage_deadlines_coi_and_open_alerts() -> None:

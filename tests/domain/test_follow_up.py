@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from domain.errors import WrongStage
+from domain.errors import OutOfSequence
 from domain.policy import PathwayPolicy
 from domain.stages import Outcome, Stage
 from tests.helpers.pathway import Pathway, kinds
@@ -19,16 +19,16 @@ def at_visit(p: Pathway, day: int) -> Pathway:
 def test_visits_must_come_in_the_policy_order() -> None:
     p = Pathway().to_follow_up()
     err = p.refuse("follow_up_recorded", visit_day=90, response="CR")
-    assert isinstance(err, WrongStage) and "day 30" in err.reason
+    assert isinstance(err, OutOfSequence) and err.code == "out_of_sequence" and "day 30" in err.reason
     p.report("follow_up_recorded", visit_day=30, response="CR")
-    assert isinstance(p.refuse("follow_up_recorded", visit_day=30, response="CR"), WrongStage)
+    assert isinstance(p.refuse("follow_up_recorded", visit_day=30, response="CR"), OutOfSequence)
     p.report("follow_up_recorded", visit_day=90, response="PR")
     assert p.state.follow_ups == {30: "CR", 90: "PR"}
 
 
 def test_a_visit_day_outside_the_schedule_is_refused() -> None:
     p = Pathway().to_follow_up()
-    assert isinstance(p.refuse("follow_up_recorded", visit_day=45, response="CR"), WrongStage)
+    assert isinstance(p.refuse("follow_up_recorded", visit_day=45, response="CR"), OutOfSequence)
 
 
 @pytest.mark.parametrize("response", ["CR", "PR", "SD"])

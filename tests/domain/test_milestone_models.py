@@ -7,13 +7,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from domain.milestones import (
-    CENTRE_ONLY,
-    MILESTONE_KINDS,
-    OPS_ONLY,
-    OPS_OR_CENTRE,
-    parse_milestone,
-)
+from domain.decision import HANDLERS
+from domain.milestones import MILESTONE_CLASSES, MILESTONE_KINDS, parse_milestone
 from tests.helpers.pathway import T0
 
 VALID: dict[str, dict[str, Any]] = {
@@ -50,9 +45,15 @@ def test_every_kind_has_a_model_and_every_model_a_kind() -> None:
         assert parse_milestone(body(kind)).kind == kind
 
 
-def test_every_kind_has_exactly_one_reporting_rule() -> None:
-    assert OPS_ONLY | OPS_OR_CENTRE | CENTRE_ONLY == set(MILESTONE_KINDS)
-    assert not (OPS_ONLY & OPS_OR_CENTRE) and not (OPS_ONLY & CENTRE_ONLY)
+def test_every_kind_says_who_reports_it_where_and_has_one_handler() -> None:
+    import domain.rules  # noqa: F401  (registers the handlers)
+
+    for cls in MILESTONE_CLASSES:
+        assert cls.reporters and cls.reporters <= {"ops", "centre"}, cls
+        assert cls.stages, cls
+        assert cls in HANDLERS, cls
+    ops_only = {k for k, c in zip(MILESTONE_KINDS, MILESTONE_CLASSES, strict=True) if c.reporters == {"ops"}}
+    assert ops_only == {"estimate_accepted"}
 
 
 @pytest.mark.parametrize(
@@ -127,3 +128,9 @@ def test_milestones_are_immutable() -> None:
     m = parse_milestone(body("death_reported"))
     with pytest.raises(ValidationError):
         m.cause = "other"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("value", [0, 1_700_000_000, 1.5])
+def test_occurred_at_as_a_number_is_refused_not_read_as_1970(value) -> None:
+    with pytest.raises(ValidationError, match="ISO 8601"):
+        parse_milestone(body("records_received", occurred_at=value))

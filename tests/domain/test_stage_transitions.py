@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from domain import events as ev
-from domain.errors import WrongStage
+from domain.errors import AlreadyDecided, WrongStage
 from domain.stages import PATHWAY, Outcome, Stage
 from tests.helpers.pathway import COI, T0, Pathway, kinds
 
@@ -89,7 +89,7 @@ def test_eligibility_without_a_product_keeps_the_product_chosen_at_start() -> No
 def test_eligibility_cannot_be_decided_twice() -> None:
     p = Pathway().to_estimate()
     err = p.refuse("eligibility_decided", eligible=False)
-    assert isinstance(err, WrongStage) and "already been decided" in err.reason
+    assert isinstance(err, AlreadyDecided) and "already been decided" in err.reason
 
 
 def test_apheresis_fixes_the_chain_of_identity_for_the_whole_journey() -> None:

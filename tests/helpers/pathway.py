@@ -12,6 +12,7 @@ from typing import Any
 
 from domain import events as ev
 from domain import rules, timers
+from domain.actors import Actor
 from domain.errors import JourneyRuleError
 from domain.milestones import Milestone, parse_milestone
 from domain.policy import PathwayPolicy
@@ -19,7 +20,7 @@ from domain.state import JourneyState, evolve, initial_state
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 COI = "COI-0001"
-OPS = "ops:alice"
+OPS = Actor.ops("alice")
 OPS_KINDS = {"estimate_accepted"}
 
 
@@ -60,8 +61,8 @@ class Pathway:
 
     # -- commands -----------------------------------------------------------
 
-    def actor_for(self, kind: str) -> str:
-        return OPS if kind in OPS_KINDS else f"centre:{self.centre}"
+    def actor_for(self, kind: str) -> Actor:
+        return OPS if kind in OPS_KINDS else Actor.of_centre(self.centre)
 
     def milestone(self, kind: str, *, milestone_id: str | None = None, **fields: Any) -> Milestone:
         mid = milestone_id or f"m{next(self._ids)}"
@@ -70,7 +71,7 @@ class Pathway:
         )
 
     def decide(self, milestone: Milestone, actor: str | None = None) -> list[ev.Event]:
-        who = self.actor_for(milestone.kind) if actor is None else actor
+        who = self.actor_for(milestone.kind) if actor is None else Actor.parse(actor)
         return rules.decide(self.state, milestone, who, self.now)
 
     def report(
@@ -93,8 +94,8 @@ class Pathway:
             return err
         raise AssertionError(f"{kind} was accepted but should have been refused")
 
-    def withdraw(self, reason: str = "patient chose to stop", actor: str = OPS) -> list[ev.Event]:
-        return self.apply(rules.withdraw(self.state, reason, actor, self.now))
+    def withdraw(self, reason: str = "patient chose to stop", actor: str = str(OPS)) -> list[ev.Event]:
+        return self.apply(rules.withdraw(self.state, reason, Actor.parse(actor), self.now))
 
     def apply(self, events: list[ev.Event]) -> list[ev.Event]:
         for event in events:

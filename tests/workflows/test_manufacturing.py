@@ -28,7 +28,7 @@ async def test_a_failure_goes_back_to_apheresis_and_the_second_failure_ends_the_
         with pytest.raises(WorkflowUpdateFailedError) as refused:
             await d.report("manufacturing_failed", reason="no expansion", next="reapheresis")
         cause = refused.value.cause
-        assert isinstance(cause, ApplicationError) and cause.type == "wrong_stage"
+        assert isinstance(cause, ApplicationError) and cause.type == "reapheresis_limit"
         assert "re-apheresis already used" in cause.message
 
         await d.report("manufacturing_failed", reason="no expansion", next="stop")

@@ -120,7 +120,7 @@ async def test_withdraw_and_acknowledge_are_validated_too(
                 JourneyWorkflow.acknowledge_alert,
                 AcknowledgeRequest(actor="ops:test", alert_id="A7"),
             )
-        assert refusal(refused).type == "invalid_milestone"
+        assert refusal(refused).type == "no_open_alert"
         assert accepted_update_ids(await events_of(d.handle)) == []
         assert (await d.view()).stage is Stage.RECORDS
 
@@ -133,4 +133,4 @@ async def test_a_milestone_from_the_future_is_refused(
         milestone = await d.milestone("records_received", occurred_at=now + d.policy.days(1))
         with pytest.raises(WorkflowUpdateFailedError) as refused:
             await d.send(milestone)
-        assert refusal(refused).type == "invalid_milestone" and "future" in refusal(refused).message
+        assert refusal(refused).type == "occurred_at_out_of_range" and "future" in refusal(refused).message
