@@ -16,6 +16,7 @@ from domain.errors import (
     NoOpenAlert,
     NotPermitted,
     OccurredAtOutOfRange,
+    refusal_classes,
 )
 from domain.stages import Outcome, Stage
 from tests.helpers.pathway import OPS, Pathway, kinds
@@ -188,8 +189,11 @@ def test_acknowledging_an_unknown_alert_or_as_a_centre_is_refused() -> None:
 def test_every_refusal_carries_a_stable_code_and_a_reason() -> None:
     import domain.custody  # noqa: F401 - its refusals are part of the family wherever it is loaded
 
-    codes = {cls.code for cls in JourneyRuleError.__subclasses__()}
-    assert codes == {
+    classes = [c for c in refusal_classes() if c is not JourneyRuleError]
+    codes = [cls.code for cls in classes if "code" in vars(cls)]
+    assert len(codes) == len(set(codes)), "two refusals share a code"
+    assert {cls.category for cls in classes} <= {"conflict", "forbidden", "invalid", "not_found"}
+    assert set(codes) >= {
         "custody_gap",
         "quality_hold",
         "wrong_stage",
