@@ -188,7 +188,7 @@ def _refund(books: Books, event: ev.Event, seq: int) -> Books:
     amount = cents(unspent * books.policy.withdrawal_refund_fraction)
     if amount <= 0:
         return books
-    return books.add(Line(kind="refund", seq=seq, occurred_at=event.occurred_at, actor=event.actor,
+    return books.add(Line(kind="refund", seq=seq, occurred_at=event.occurred_at, actor=str(event.actor),
                           amount=amount, currency="USD", converted=books.convert(amount, "USD"),
                           reference="withdrawal"))
 

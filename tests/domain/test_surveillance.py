@@ -9,6 +9,7 @@ import pytest
 
 from domain import events as ev
 from domain import surveillance_rules as sr
+from domain.actors import Actor
 from domain.errors import DuplicateMilestone, InvalidMilestone, JourneyEnded, NotPermitted, WrongStage
 from domain.stages import Outcome, Severity
 from domain.surveillance import SurveillanceCheck, SurveillanceCheckRecorded, SurveillancePolicy
@@ -52,7 +53,8 @@ class Surveillance:
         self.ids += 1
         body = {"milestone_id": f"s{self.ids}", "occurred_at": self.p.now, "year": year, "alive": True,
                 "disease_status": "remission", **fields}
-        return self.p.apply(sr.decide_check(self.p.state, SurveillanceCheck.model_validate(body), actor, self.p.now))
+        check = SurveillanceCheck.model_validate(body)
+        return self.p.apply(sr.decide_check(self.p.state, check, Actor.parse(actor), self.p.now))
 
 
 def kinds(events: list[ev.Event]) -> list[str]:
@@ -144,10 +146,10 @@ def test_checks_are_refused_early_from_other_centres_and_for_a_changed_resubmiss
     with pytest.raises(WrongStage, match="already recorded"):
         s.check(2)
     first = recorded.check
-    assert sr.decide_check(s.p.state, first, CENTRE, s.p.now) == []  # the same report again: nothing new
+    assert sr.decide_check(s.p.state, first, Actor.parse(CENTRE), s.p.now) == []  # the same report again: nothing new
     changed = first.model_copy(update={"disease_status": "stable"})
     with pytest.raises(DuplicateMilestone):
-        sr.decide_check(s.p.state, changed, CENTRE, s.p.now)
+        sr.decide_check(s.p.state, changed, Actor.parse(CENTRE), s.p.now)
 
 
 def test_ops_may_record_a_check_from_the_hubs_remote_follow_up() -> None:
@@ -160,7 +162,7 @@ def test_a_journey_not_under_surveillance_refuses_checks() -> None:
     p = completed()
     check = SurveillanceCheck(milestone_id="x", occurred_at=p.now, year=1, alive=True, disease_status="stable")
     with pytest.raises(WrongStage, match="not under long-term surveillance"):
-        sr.decide_check(p.state, check, CENTRE, p.now)
+        sr.decide_check(p.state, check, Actor.parse(CENTRE), p.now)
 
 
 def test_the_stored_events_fold_back_to_the_same_state() -> None:
