@@ -115,11 +115,11 @@ def codec_router(settings: Settings) -> APIRouter:
             raise ApiError(401, "unauthenticated",
                            "sign in to the manager page (/ui/login) as ops or manager, or send a bearer token",
                            headers={"WWW-Authenticate": "Bearer"})
-        request.state.actor = principal.actor
+        request.state.actor = str(principal.actor)
         if principal.role not in roles:
             raise ApiError(403, "forbidden", f"only {' and '.join(roles)} may use /codec/"
                            f"{'decode' if roles == READERS else 'encode'}")
-        return principal.actor
+        return str(principal.actor)
 
     @router.post("/encode", response_model=PayloadsOut)
     async def encode(request: Request, body: PayloadsIn,
