@@ -10,6 +10,7 @@ from typing import Any, cast
 
 from temporalio.client import WorkflowHandle
 
+from domain.actors import Actor
 from domain.surveillance import SurveillanceCheck
 from domain.surveillance_rules import SurveillanceView
 from journeys.client import JourneyClient
@@ -25,7 +26,7 @@ class SurveillanceClient(JourneyClient):
     def handle(self, journey_id: str) -> WorkflowHandle[Any, Any]:
         return self.client.get_workflow_handle(surveillance_workflow_id(journey_id))
 
-    async def report_check(self, journey_id: str, check: SurveillanceCheck, actor: str) -> SurveillanceView:
+    async def report_check(self, journey_id: str, check: SurveillanceCheck, actor: Actor) -> SurveillanceView:
         view: Any = await self._update(journey_id, SurveillanceWorkflow.report_check,
                                        CheckRequest(actor=actor, check=check), update_id=check_update_id(check))
         return cast(SurveillanceView, view)
