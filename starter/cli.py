@@ -66,6 +66,7 @@ from starter import (  # noqa: E402
     codec_commands,
     db_commands,
     journey_commands,
+    security_commands,
     setup_commands,
     stack_commands,
     worker_commands,
@@ -88,6 +89,7 @@ app.command()(stack_commands.dev)
 app.command()(stack_commands.demo)
 app.command(context_settings=bench_commands.BENCH_SETTINGS)(bench_commands.bench)
 # Other modules' commands: one line each below.
+security_commands.register(app)
 
 
 def main() -> None:

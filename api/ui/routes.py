@@ -18,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from api.access import JOURNEY_ID
 from api.deps import Principal, Reader
 from api.routes.ledger import ledger_of
+from api.security_routes import temporal_link
 from api.ui import present, session, timeline
 from domain.plan import plan
 from domain.stages import Outcome, Stage
@@ -163,6 +164,7 @@ async def journey_page(request: Request, journey_id: str, reader: Reader) -> Res
         p=present,
         facts=_facts(current, journey_plan, now),
         ledger=ledger_of(journey_id, events),
+        temporal_url=temporal_link(request.app.state.settings, journey_id),
     )
 
 

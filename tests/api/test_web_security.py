@@ -158,3 +158,16 @@ async def test_managers_read_the_history_without_the_patient_reference(dev: http
     as_manager = (await dev.get(path, headers={"authorization": "Bearer dev-manager"})).json()["events"][0]
     assert as_ops["kind"] == "journey_started" and "patient_ref" in as_ops["payload"]
     assert "patient_ref" not in as_manager["payload"] and as_manager["hash"] == as_ops["hash"]
+
+
+async def test_the_proxy_session_check_lets_in_signed_in_readers_only(dev: httpx.AsyncClient) -> None:
+    r = await dev.get("/ui/session-check")
+    assert r.status_code == 303 and r.headers["location"].startswith("/ui/login")
+    await sign_in(dev)
+    assert (await dev.get("/ui/session-check")).status_code == 204
+
+
+async def test_the_journey_page_links_to_the_journey_in_the_temporal_ui(dev: httpx.AsyncClient) -> None:
+    await sign_in(dev)
+    page = (await dev.get(f"/ui/journeys/{IN_STAY}")).text
+    assert f"/namespaces/default/workflows/journey-{IN_STAY}" in page

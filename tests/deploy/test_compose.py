@@ -18,15 +18,15 @@ OURS = {name: svc for name, svc in SERVICES.items() if svc.get("image", "").star
 
 
 def test_compose_names_the_whole_production_topology():
-    assert {"temporal-db", "temporal", "temporal-ui", "events-db", "worker", "api", "codec", "setup"} <= set(SERVICES)
-    assert SERVICES["temporal"]["image"].startswith("temporalio/auto-setup")
+    assert {"temporal-db", "temporal", "temporal-ui", "events-db", "worker", "api", "setup"} <= set(SERVICES)
+    assert SERVICES["temporal"]["image"].startswith("temporalio/server")
     assert SERVICES["temporal"]["environment"]["DB"] == "postgres12"
     assert SERVICES["temporal-ui"]["image"].startswith("temporalio/ui")
 
 
 def test_workers_are_replicated_and_wait_for_setup():
     assert SERVICES["worker"]["deploy"]["replicas"] >= 2
-    for name in ("worker", "api", "codec"):
+    for name in ("worker", "api"):
         assert SERVICES[name]["depends_on"]["setup"]["condition"] == "service_completed_successfully"
 
 

@@ -1,0 +1,62 @@
+"""`journeys dev-certs` (a private PKI for Temporal's mTLS) and `journeys erase-patient` (ops, via the API)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from starter.remote import ApiOpt, JsonOpt, ProfileOpt, TokenOpt, api_client
+from starter.runner import run
+
+
+def dev_certs(
+    out: Annotated[Path, typer.Option("--out", help="Directory for ca.pem, server.pem/.key, client.pem/.key")]
+    = Path("certs"),
+    server_name: Annotated[list[str] | None, typer.Option(
+        "--server-name", help="DNS name or IP of the Temporal frontend (repeat; first is the CN)")] = None,
+    days: Annotated[int, typer.Option(help="Validity of the server and client certificates")] = 365,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing set")] = False,
+    key_mode: Annotated[str, typer.Option(
+        "--key-mode", help="Octal mode of server.key/client.key (compose: readable by the Temporal "
+                           "containers' own user)")] = "600",
+) -> None:
+    """Generate a CA and a server/client certificate pair for mTLS to the Temporal frontend."""
+    from journeys.pki import issue
+
+    def main() -> int:
+        names = server_name or ["temporal", "localhost", "127.0.0.1"]
+        done = issue(out, names, days=days, force=force, key_mode=int(key_mode, 8))
+        print(f"{'wrote' if done.created else 'kept existing'} certificates in {done.directory} "
+              f"(server names: {', '.join(names)})")
+        return 0
+
+    run(main)
+
+
+def erase_patient(
+    patient_ref: Annotated[str, typer.Argument(help="The patient reference whose personal data to erase")],
+    api: ApiOpt = None, token: TokenOpt = None, profile: ProfileOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Erase a patient's personal data (ops): destroys the keys of all their journeys; the clinical
+    history stays, pseudonymous, and its hash chains still verify. The erasure is an event with you as actor."""
+
+    def main() -> int:
+        # In the body, not the URL: URLs end up in proxy logs.
+        answer = api_client(api, token, profile).call("POST", "/v1/personal-data/erasures",
+                                                      json={"patient_ref": patient_ref})
+        if as_json:
+            print(json.dumps(answer))
+        else:
+            erased = answer.get("journeys", [])
+            print(f"erased the personal data of {len(erased)} journey(s): {', '.join(erased) or '-'}")
+        return 0
+
+    run(main, as_json=as_json)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("dev-certs")(dev_certs)
+    app.command("erase-patient")(erase_patient)
