@@ -94,4 +94,5 @@ def test_constraints_pin_exact_versions_without_addresses_or_hashes():
     for dep in PYPROJECT["project"]["dependencies"]:
         name, _, version = re.sub(r"\[.*?\]", "", dep).partition("==")
         key = name.lower().replace("_", "-")
-        assert pinned.get(key) == version, f"constraints.txt has {key}=={pinned.get(key)}, pyproject {version}: run ./run constraints"
+        assert pinned.get(key) == version, (
+            f"constraints.txt has {key}=={pinned.get(key)}, pyproject {version}: run ./run constraints")
