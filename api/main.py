@@ -29,6 +29,9 @@ async def serve(settings: Settings, host: str, port: int) -> int:
         access_log=False,
         server_header=False,
         timeout_graceful_shutdown=10,
+        # Behind the TLS-terminating proxy: client address and scheme from its X-Forwarded-* headers.
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )
     server = uvicorn.Server(config)
     log.info("api listening", url=f"http://{host}:{port}", docs=f"http://{host}:{port}/docs")

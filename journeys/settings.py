@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     # The worker's /livez and /readyz; off unless a port is set.
     health_port: int | None = None
     health_host: str = "127.0.0.1"
+    # Addresses whose X-Forwarded-For/-Proto the API believes: the TLS-terminating proxy's
+    # (comma-separated IPs or networks, or "*" where only the proxy can reach the API).
+    forwarded_allow_ips: str = "127.0.0.1"
 
     # -- patient services: email over SMTP and the dev mailbox (issue 13) --
     # No host: no email channel (the webhook and log lines remain).
