@@ -69,6 +69,11 @@ def run(work: Coroutine[Any, Any, int | None] | Callable[[], int | None], *,
         code = Exit.INTERRUPTED
     except CliError as err:
         code = fail(err, as_json)
+    except RuntimeError as err:
+        # The SDK's "Failed client connect: ..." from any admin command that dials Temporal.
+        if "client connect" not in str(err):
+            raise
+        code = fail(CliError(f"cannot reach Temporal: {err}", Exit.UNREACHABLE, "unreachable"), as_json)
     except ValueError as err:  # pydantic's ValidationError and SettingsError are ValueErrors
         problem = settings_problem(err)
         if problem is None:

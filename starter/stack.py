@@ -255,5 +255,6 @@ def banner(cfg: StackConfig, settings: Settings) -> str:
         f"  Worker metrics  http://127.0.0.1:{cfg.metrics_port}/metrics\n"
         f"  Data            {cfg.data_dir.resolve()}  (logs in {cfg.data_dir.resolve()}/logs)\n"
         f"  Dev tokens:\n{tokens}\n"
+        f"  Ops CLI         export JOURNEYS_API_URL={cfg.api_url} JOURNEYS_API_TOKEN=<a token above>\n"
         "Press Ctrl-C to stop.\n"
     )

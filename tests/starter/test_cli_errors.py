@@ -22,6 +22,8 @@ async def test_a_worker_with_temporal_down_says_so_in_one_line() -> None:
     ran = await journeys("worker", env={"JOURNEYS_TEMPORAL_ADDRESS": dead_address(), "JOURNEYS_LOG_LEVEL": "ERROR"})
     assert ran.code == Exit.UNREACHABLE and one_line(ran), ran.err
     assert ran.err.startswith("error: unreachable: cannot reach Temporal at 127.0.0.1:")
+    setup = await journeys("setup", env={"JOURNEYS_TEMPORAL_ADDRESS": dead_address()})
+    assert setup.code == Exit.UNREACHABLE and one_line(setup), setup.err
 
 
 async def test_bad_settings_name_the_variable_in_one_line() -> None:
