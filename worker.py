@@ -21,6 +21,7 @@ from activities.mail import mail_config
 from activities.notifications import NotificationActivities
 from activities.recording import RecordingActivities
 from journeys import reference_data
+from journeys.personal_data import patient_data_vault
 from journeys.settings import Settings, get_settings
 from store.base import EventStore
 from store.capacity import capacity_store_for
@@ -61,7 +62,7 @@ def sandbox_runner(strict: bool | None = None) -> SandboxedWorkflowRunner:
 
 
 def activities_for(settings: Settings, store: EventStore) -> list[Callable[..., Any]]:
-    recording = RecordingActivities(store)
+    recording = RecordingActivities(store, patient_data_vault(settings, store).seal)
     http = httpx.AsyncClient(timeout=httpx.Timeout(settings.http_timeout_seconds))
     centres = CentreActivities(settings.centre_urls, http)
     notes = NotificationActivities(settings.notify_url, http, mail_config=mail_config(settings),

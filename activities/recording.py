@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import structlog
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities import contracts as c
+from domain.events import EventRecord
 from store.base import ConcurrencyError, EventStore, StoreUnavailable
 
 log = structlog.get_logger(__name__)
 
 
+# Seals personal fields (the patient reference) before the append; see journeys.personal_data.
+Sealer = Callable[[str, list[EventRecord]], Awaitable[list[EventRecord]]]
+
+
 class RecordingActivities:
-    def __init__(self, store: EventStore) -> None:
+    def __init__(self, store: EventStore, seal: Sealer | None = None) -> None:
         self._store = store
+        self._seal = seal
 
     @activity.defn(name=c.RECORD_EVENTS)
     async def record_events(self, inp: c.RecordEventsInput) -> c.RecordEventsResult:
@@ -32,7 +40,8 @@ class RecordingActivities:
         # reference), and Temporal keeps failure messages unencrypted and the SDK logs the
         # whole chain. Store errors are written to be safe; anything else is named by type.
         try:
-            await self._store.append(inp.journey_id, inp.events)
+            events = await self._seal(inp.journey_id, inp.events) if self._seal else inp.events
+            await self._store.append(inp.journey_id, events)
         except StoreUnavailable as err:
             log.warning("event store unreachable; the append will be retried", **where,
                         error=str(err))

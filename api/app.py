@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from api import errors, security_routes
+from api import errors, personal_routes, security_routes
 from api.access import CentreCache
 from api.codec_routes import add_cors, codec_router
 from api.deps import parse_tokens
@@ -73,6 +73,7 @@ def create_app(
         capacity_page.router,
         mailbox.router,
         security_routes.ui_gate,
+        personal_routes.router,
     ):
         app.include_router(router)
     app.include_router(codec_router(settings), responses=CODEC_ERRORS)

@@ -28,5 +28,5 @@ async def session_check(request: Request) -> Response:
     principal = session.cookie_principal(request)
     if principal is None or principal.role not in session.UI_ROLES:
         return RedirectResponse("/ui/login?next=/ui", status_code=303)
-    request.state.actor = principal.actor
+    request.state.actor = str(principal.actor)
     return Response(status_code=204)

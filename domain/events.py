@@ -110,6 +110,14 @@ class JourneyEnded(Event):
     reason: str
 
 
+class PersonalDataErased(Event):
+    """The patient's personal data in this journey was erased (its data key destroyed); the
+    clinical history stays, pseudonymous."""
+
+    kind: ClassVar[str] = "personal_data_erased"
+    fields: tuple[str, ...] = ("patient_ref",)
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.kind: cls
     for cls in (
@@ -122,6 +130,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         BookingCancelled,
         JourneyWithdrawn,
         JourneyEnded,
+        PersonalDataErased,
     )
 }
 

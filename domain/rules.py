@@ -153,3 +153,10 @@ def acknowledge(state: JourneyState, alert_id: str, note: str, actor: Actor, now
     if alert_id not in {a.alert_id for a in state.open_alerts}:
         raise NoOpenAlert(f"no open alert {alert_id!r} on this journey")
     return [ev.AlertAcknowledged(alert_id=alert_id, note=note, occurred_at=now, actor=actor)]
+
+
+def erase_personal_data(actor: Actor, now: datetime) -> list[ev.Event]:
+    """Erasure of the patient's personal data (ops only): recorded as an event with its actor."""
+    if actor.role != "ops":
+        raise NotPermitted("only operations staff erase personal data")
+    return [ev.PersonalDataErased(occurred_at=now, actor=actor)]

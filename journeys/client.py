@@ -35,7 +35,7 @@ from journeys.search_attributes import CENTRE, STAGE
 from journeys.settings import Settings
 from journeys.temporal import execute_update, journey_id_for, workflow_id
 from workflows.journey import JourneyWorkflow
-from workflows.messages import AcknowledgeRequest, MilestoneRequest, StartJourney, WithdrawRequest
+from workflows.messages import AcknowledgeRequest, ErasePersonalData, MilestoneRequest, StartJourney, WithdrawRequest
 
 MAX_JOURNEYS_PER_PATIENT = 20
 
@@ -139,6 +139,10 @@ class JourneyClient:
     async def acknowledge(self, journey_id: str, alert_id: str, note: str, actor: Actor) -> JourneyView:
         return await self._update(journey_id, JourneyWorkflow.acknowledge_alert,
                                   AcknowledgeRequest(actor=actor, alert_id=alert_id, note=note))
+
+    async def erase_personal_data(self, journey_id: str, actor: Actor) -> JourneyView:
+        """Records the erasure in the journey's log, through the workflow (the log's only writer)."""
+        return await self._update(journey_id, JourneyWorkflow.erase_personal_data, ErasePersonalData(actor=actor))
 
     async def temporal_history(self, journey_id: str) -> dict[str, Any]:
         try:

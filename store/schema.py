@@ -113,4 +113,4 @@ PROJECTIONS = (journeys, stage_durations)
 
 # Tables other features add live in their own modules but share this metadata (the
 # migration tests compare all of it); imported last, as they build on the above.
-from store import capacity_tables  # noqa: E402,F401
+from store import capacity_tables, personal_tables  # noqa: E402,F401

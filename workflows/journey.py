@@ -30,6 +30,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.messages import (
         AcknowledgeRequest,
         Carried,
+        ErasePersonalData,
         MilestoneRequest,
         StartJourney,
         WithdrawRequest,
@@ -163,6 +164,17 @@ class JourneyWorkflow:
     @acknowledge_alert.validator
     def _validate_acknowledge(self, req: AcknowledgeRequest) -> None:
         _judge(lambda: rules.acknowledge(self.state, req.alert_id, req.note, req.actor, workflow.now()))
+
+    @workflow.update
+    async def erase_personal_data(self, req: ErasePersonalData) -> JourneyView:
+        # The key is already destroyed (by the API, before it asks); this records the erasure.
+        self._apply(_judge(lambda: rules.erase_personal_data(req.actor, workflow.now())))
+        await self._until_recorded()
+        return view(self.state)
+
+    @erase_personal_data.validator
+    def _validate_erase(self, req: ErasePersonalData) -> None:
+        _judge(lambda: rules.erase_personal_data(req.actor, workflow.now()))
 
     # -- event application -------------------------------------------------
 

@@ -48,6 +48,10 @@ class WithdrawRequest(_Msg):
     reason: str = Field(min_length=1, max_length=500)
 
 
+class ErasePersonalData(_Msg):
+    actor: Actor
+
+
 class AcknowledgeRequest(_Msg):
     actor: Actor
     alert_id: str

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from api.access import Journey
@@ -21,6 +21,7 @@ router = APIRouter(prefix="/v1/journeys/{journey_id}", tags=["history"])
 
 @router.get("/history", response_model=HistoryOut | dict[str, Any], responses=READ)
 async def history(
+    request: Request,
     reader_role: ReaderPrincipal,
     journey: Journey,
     reader: Reader,
@@ -42,6 +43,13 @@ async def history(
         # Managers read the clinical history, not who the patient is (the manager page hides it too).
         entries = [e.model_copy(update={"payload": {k: v for k, v in e.payload.items() if k not in PERSONAL}})
                    for e in entries]
+    else:
+        # Ops read the reference unsealed (journeys.personal_data), or `[erased]` once erased.
+        from api.personal_routes import vault
+
+        sealed = vault(request)
+        entries = [e.model_copy(update={"payload": await sealed.reveal(journey.journey_id, e.payload)})
+                   if PERSONAL & e.payload.keys() else e for e in entries]
     return HistoryOut(
         journey_id=journey.journey_id,
         events=entries,

@@ -233,7 +233,7 @@ def _sign_in(request: Request, token: str, target: str) -> Response:
         return _page(
             request, "login.html", 401 if principal is None else 403, next=target, error=error
         )
-    request.state.actor = principal.actor
+    request.state.actor = str(principal.actor)
     response = RedirectResponse(target, status_code=303)
     session.sign_in(request, response, principal)
     return response

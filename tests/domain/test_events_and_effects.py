@@ -41,6 +41,7 @@ def every_event_type() -> list[ev.Event]:
         ev.BookingMade(item="flight", reference="R1", occurred_at=WHEN, actor="system"),
         ev.BookingCancelled(item="flight", reference="R1", occurred_at=WHEN, actor="system"),
         ev.JourneyWithdrawn(reason="why", occurred_at=WHEN, actor="ops:a"),
+        ev.PersonalDataErased(occurred_at=WHEN, actor="ops:a"),
         *surveillance_events(),
     ]
     q = Pathway().to_manufacturing()
