@@ -20,7 +20,7 @@ import typer
 # Typer vendors Click; its exceptions are what `standalone_mode=False` lets through.
 from typer._click.exceptions import ClickException, NoArgsIsHelpError
 
-from starter import exit_codes
+from starter import exit_codes, security_commands
 from starter.runner import CliError, fail, settings_problem
 
 HELP = f"""CAR-T treatment journeys: ops commands and service processes.
@@ -55,8 +55,14 @@ def _version(value: bool) -> None:
 def _root(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="Print the version and exit")] = False,
+    temporal_tls_cert: security_commands.TlsCert = None,
+    temporal_tls_key: security_commands.TlsKey = None,
+    temporal_tls_ca: security_commands.TlsCa = None,
+    temporal_tls_server_name: security_commands.TlsServerName = None,
+    temporal_api_key: security_commands.ApiKey = None,
 ) -> None:
-    pass
+    security_commands.temporal_connection(temporal_tls_cert, temporal_tls_key, temporal_tls_ca,
+                                          temporal_tls_server_name, temporal_api_key)
 
 
 # Ops commands first (that is the order `--help` lists them in), then admin and processes.
@@ -66,7 +72,6 @@ from starter import (  # noqa: E402
     codec_commands,
     db_commands,
     journey_commands,
-    security_commands,
     setup_commands,
     stack_commands,
     worker_commands,

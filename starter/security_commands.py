@@ -60,3 +60,25 @@ def erase_patient(
 def register(app: typer.Typer) -> None:
     app.command("dev-certs")(dev_certs)
     app.command("erase-patient")(erase_patient)
+
+
+# Global flags (`journeys --temporal-tls-cert ... worker`): the same as the JOURNEYS_TEMPORAL_*
+# variables, for the admin commands and processes that dial Temporal (worker, api, setup, db, dev).
+TlsCert = Annotated[Path | None, typer.Option("--temporal-tls-cert", help="mTLS client certificate (PEM) for Temporal")]
+TlsKey = Annotated[Path | None, typer.Option("--temporal-tls-key", help="Its private key (PEM)")]
+TlsCa = Annotated[Path | None, typer.Option("--temporal-tls-ca", help="CA of the Temporal frontend's certificate")]
+TlsServerName = Annotated[str | None, typer.Option("--temporal-tls-server-name", help="Expected frontend name (SNI)")]
+ApiKey = Annotated[str | None, typer.Option("--temporal-api-key", help="Temporal Cloud API key (prefer the variable)")]
+
+
+def temporal_connection(cert: Path | None, key: Path | None, ca: Path | None, server_name: str | None,
+                        api_key: str | None) -> None:
+    import os
+
+    from journeys.settings import get_settings
+
+    given = {"TLS_CERT": cert, "TLS_KEY": key, "TLS_CA": ca, "TLS_SERVER_NAME": server_name, "API_KEY": api_key}
+    for name, value in given.items():
+        if value is not None:
+            os.environ[f"JOURNEYS_TEMPORAL_{name}"] = str(value)
+    get_settings.cache_clear()

@@ -84,3 +84,16 @@ async def test_our_client_presents_its_certificate_to_a_frontend_that_requires_o
         with pytest.raises(RuntimeError):  # not a real frontend: the handshake is what we check
             await asyncio.wait_for(connect(s), timeout=30)
     assert "journeys-client" in peers
+
+
+def test_cli_flags_reach_the_settings_of_the_processes(tmp_path: Path) -> None:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JOURNEYS_")}
+    env["JOURNEYS_ENVIRONMENT"] = "development"
+    missing = tmp_path / "nowhere" / "client.pem"
+    proc = subprocess.run([sys.executable, "-m", "starter.cli", "--temporal-tls-cert", str(missing),
+                           "--temporal-tls-key", str(missing), "worker"],
+                          capture_output=True, text=True, timeout=120, env=env)
+    assert proc.returncode == 8, proc.stderr
+    assert "JOURNEYS_TEMPORAL_TLS_CERT" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
