@@ -37,6 +37,9 @@ class PathwayPolicy(BaseModel):
     follow_up_visit_days: tuple[Annotated[int, Field(ge=1)], ...] = Field((30, 90, 180, 365), min_length=1)
     follow_up_remind_before_days: float = 7
     follow_up_grace_days: float = 14
+    # Long-term surveillance after a completed journey: yearly checks up to this many years
+    # after infusion (gene-modified cell therapies: up to 15); 0 hands over to nobody.
+    surveillance_years: int = Field(15, ge=0, le=30)
     # Grade at or above which CRS / ICANS escalate (ASTCT consensus grading).
     escalation_grade: int = Field(3, ge=1, le=4)
     # Typical stage durations: only the manager's planned-vs-actual timeline reads these

@@ -33,8 +33,14 @@ CLOCK_SKEW = timedelta(minutes=10)
 
 
 def hands_over(state: JourneyState) -> bool:
-    """Surveillance follows a journey that completed its scheduled follow-up."""
-    return state.outcome is Outcome.COMPLETED and state.surveillance is None
+    """Surveillance follows a journey that completed its scheduled follow-up (if its policy has any)."""
+    return (state.outcome is Outcome.COMPLETED and state.surveillance is None
+            and state.policy.surveillance_years > 0)
+
+
+def policy_for(state: JourneyState) -> SurveillancePolicy:
+    """The journey's own horizon, on the journey's clock (a compressed demo day compresses it too)."""
+    return SurveillancePolicy(horizon_years=state.policy.surveillance_years, day_seconds=state.policy.day_seconds)
 
 
 def handover(state: JourneyState, policy: SurveillancePolicy, now: datetime) -> list[ev.Event]:

@@ -15,11 +15,12 @@ from typing import Any, assert_never
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeUpdate
-from temporalio.exceptions import ActivityError, ApplicationError, FailureError
+from temporalio.exceptions import ActivityError, ApplicationError, FailureError, WorkflowAlreadyStartedError
+from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities import contracts as act
-    from domain import rules, timers
+    from domain import rules, surveillance_rules, timers
     from domain.actors import SYSTEM
     from domain.effects import Book, Compensate, Effect, Notify, SafetyAlert, effects_of, failure_alert, to_cancel
     from domain.errors import JourneyRuleError
@@ -35,6 +36,8 @@ with workflow.unsafe.imports_passed_through():
         StartJourney,
         WithdrawRequest,
     )
+    from workflows.surveillance import SurveillanceWorkflow
+    from workflows.surveillance_messages import StartSurveillance, surveillance_workflow_id
 
 # The event store is the system of record: keep retrying until it answers.
 RECORD_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
@@ -50,6 +53,8 @@ NOTIFY_RETRY = RetryPolicy(
 RECORD_BATCH = 100
 # Journeys started before this recorded through a local activity (see _record_pump).
 RECORD_AS_ACTIVITY = "record-events-as-activity"
+# Journeys completed before this ended without long-term surveillance.
+SURVEILLANCE_HANDOVER = "surveillance-handover"
 
 
 def _cause(err: ActivityError) -> str:
@@ -114,6 +119,8 @@ class JourneyWorkflow:
             lambda: not self._outbox and not self._effects and workflow.all_handlers_finished()
         )
         await asyncio.gather(*pumps)
+        if surveillance_rules.hands_over(self.state) and workflow.patched(SURVEILLANCE_HANDOVER):
+            await self._hand_over()
         workflow.logger.info("journey ended", extra={"journey_id": self.state.journey_id,
                                                     "outcome": str(self.state.outcome)})
         return view(self.state)
@@ -327,6 +334,26 @@ class JourneyWorkflow:
         workflow.logger.warning("effect failed", extra={"journey_id": self.state.journey_id,
                                                         "effect": effect.kind, "cause": cause})
         return failure_alert(self.state, effect, cause, workflow.now(), booking)
+
+    # -- hand-over -----------------------------------------------------------
+
+    async def _hand_over(self) -> None:
+        """Start long-term surveillance as a child that outlives this journey (ABANDON).
+
+        Every event of the journey is recorded by now, so the child continues the log's
+        sequence without a gap or a race."""
+        policy = surveillance_rules.policy_for(self.state)
+        try:
+            await workflow.start_child_workflow(
+                SurveillanceWorkflow.run, StartSurveillance(journey=self.state, policy=policy),
+                id=surveillance_workflow_id(self.state.journey_id),
+                parent_close_policy=ParentClosePolicy.ABANDON,
+                # Temporal's test server would otherwise cut it at ten years.
+                execution_timeout=policy.lifetime(),
+            )
+        except WorkflowAlreadyStartedError:
+            # Already handed over (a reset journey completing again): one surveillance per journey.
+            workflow.logger.info("surveillance already running", extra={"journey_id": self.state.journey_id})
 
     # -- housekeeping -----------------------------------------------------
 

@@ -41,9 +41,12 @@ PATIENCE = 120
 class JourneyDriver:
     def __init__(self, env: WorkflowEnvironment, task_queue: str, *, centre: str = "pku",
                  policy: PathwayPolicy | None = None, history_limit: int = 10_000,
-                 search_attributes: bool = False) -> None:
+                 search_attributes: bool = False, surveillance: bool = False) -> None:
         self.env, self.task_queue, self.centre = env, task_queue, centre
-        self.policy = policy or PathwayPolicy()
+        # A completed journey hands over to long-term surveillance only when a test asks:
+        # a child left waiting on the shared time-skipping server outlives the test's worker.
+        self.policy = (policy or PathwayPolicy()).model_copy(
+            update={} if surveillance else {"surveillance_years": 0})
         self.history_limit, self.search_attributes = history_limit, search_attributes
         self.journey_id = f"J{uuid.uuid4().hex[:12]}"
         self.handle: WorkflowHandle[Any, Any] | None = None

@@ -24,11 +24,17 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from domain.policy import PathwayPolicy
+from domain.surveillance import SurveillanceCheck
 from journeys.search_attributes import SEARCH_ATTRIBUTES
 from tests.helpers.driver import JourneyDriver, running_journey
 from tests.helpers.servers import dev_server_path, test_server_path
+from workflows.surveillance import SurveillanceWorkflow
+from workflows.surveillance_messages import CheckRequest, surveillance_workflow_id
 
 HISTORIES = Path(__file__).resolve().parent.parent / "histories"
+# As under pytest (tests/conftest.py): development settings, strict sandbox.
+os.environ.setdefault("JOURNEYS_ENVIRONMENT", "development")
+os.environ.setdefault("JOURNEYS_STRICT_SANDBOX", "1")
 COI = "COI-0001"
 
 Scenario = Callable[[JourneyDriver], Awaitable[None]]
@@ -108,6 +114,11 @@ SKIPPING: dict[str, Scenario] = {
 }
 # Continue-as-new needs the real dev server; both runs of the chain are recorded.
 CONTINUED = "continue_as_new"
+# The journey that hands over to long-term surveillance, and the surveillance child's own
+# history. Recorded on a server of their own: after a parent starts a child, the Java
+# test server no longer skips time for anything else.
+SURVEILLED = "happy_path_then_surveillance"
+SURVEILLANCE = "surveillance_relapse_then_death"
 
 
 async def _refused(call: Awaitable[object]) -> None:
@@ -126,6 +137,33 @@ async def record_skipping(env: WorkflowEnvironment, name: str, scenario: Scenari
         history = await d.handle.fetch_history()
     (HISTORIES / f"{name}.json").write_text(history.to_json())
     print(f"{name}: {len(history.events)} events")
+
+
+async def record_surveilled(env: WorkflowEnvironment) -> None:
+    async with running_journey(env, f"record-{uuid.uuid4()}", surveillance=True) as (d, _store, _world):
+        await happy_path(d)
+        assert d.handle is not None
+        journey = await d.result()
+        parent = await d.handle.fetch_history()
+        child = env.client.get_workflow_handle_for(SurveillanceWorkflow.run, surveillance_workflow_id(d.journey_id))
+        d.handle = child  # the driver's clock now watches the child's timers
+        assert journey.infused_at is not None
+        for year, status in ((2, "remission"), (3, "relapsed")):
+            await d.skip_to(journey.infused_at + d.policy.days(365 * year))
+            await child.execute_update(SurveillanceWorkflow.report_check, CheckRequest(
+                actor="centre:pku", check=SurveillanceCheck(
+                    milestone_id=f"y{year}", occurred_at=await env.get_current_time(), year=year, alive=True,
+                    disease_status=status)))
+        await d.sleep_days(400)  # the year-4 check is missed
+        await child.execute_update(SurveillanceWorkflow.report_check, CheckRequest(
+            actor="ops:followup", check=SurveillanceCheck(
+                milestone_id="death", occurred_at=await env.get_current_time(), alive=False,
+                cause_of_death="secondary malignancy")))
+        await child.result()
+        history = await child.fetch_history()
+    for name, recorded in ((SURVEILLED, parent), (SURVEILLANCE, history)):
+        (HISTORIES / f"{name}.json").write_text(recorded.to_json())
+        print(f"{name}: {len(recorded.events)} events")
 
 
 async def record_continued(env: WorkflowEnvironment) -> None:
@@ -166,6 +204,11 @@ async def main(only: list[str]) -> int:
         ) as env:
             for name, scenario in chosen.items():
                 await record_skipping(env, name, scenario)
+    if not only or SURVEILLED in only:
+        async with await WorkflowEnvironment.start_time_skipping(
+            data_converter=pydantic_data_converter, test_server_existing_path=test_server_path()
+        ) as env:
+            await record_surveilled(env)
     if not only or CONTINUED in only:
         async with await WorkflowEnvironment.start_local(
             data_converter=pydantic_data_converter,

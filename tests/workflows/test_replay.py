@@ -18,6 +18,7 @@ from temporalio.workflow import NondeterminismError
 from tests.workflows.drifted import ExtraTimerFirst, ExtraTimerPatched
 from worker import sandbox_runner
 from workflows.journey import JourneyWorkflow
+from workflows.surveillance import SurveillanceWorkflow
 
 ROOT = Path(__file__).resolve().parent.parent / "histories"
 # Current code's histories at the top; older generations (journeys still in flight when the
@@ -48,9 +49,15 @@ def test_at_least_five_distinct_paths_are_recorded_from_the_current_code() -> No
     assert {"happy_path", "continue_as_new"} <= paths
 
 
+# Each history replays against the workflow that recorded it (journeys and their surveillance).
+RECORDED_BY = {w.__name__: w for w in (JourneyWorkflow, SurveillanceWorkflow)}
+
+
 @pytest.mark.parametrize("path", HISTORIES, ids=name)
 async def test_a_recorded_history_replays_against_the_current_workflow(path: Path) -> None:
-    await replayer(JourneyWorkflow).replay_workflow(load(path))
+    history = load(path)
+    kind = history.events[0].workflow_execution_started_event_attributes.workflow_type.name
+    await replayer(RECORDED_BY[kind]).replay_workflow(history)
 
 
 async def test_a_non_deterministic_change_fails_replay() -> None:
