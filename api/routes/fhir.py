@@ -10,7 +10,6 @@ from api.access import Journey
 from api.deps import Reader
 from api.errors import ApiError
 from api.responses import READ
-from domain.events import EventRecord
 from interop.fhir import journey_bundle
 from store.base import JourneyNotFound as NotInStore
 
@@ -36,7 +35,6 @@ async def fhir_bundle(journey: Journey, reader: Reader, request: Request) -> Res
     if not stored:
         raise ApiError(503, "unavailable", "the journey's first events are not recorded yet; retry shortly",
                        headers={"Retry-After": "1"})
-    records = [EventRecord(seq=e.seq, kind=e.kind, actor=e.actor, occurred_at=e.occurred_at,
-                           payload=e.payload) for e in stored]
-    bundle = journey_bundle(records, as_of=request.app.state.clock())
+    # A stored event is an EventRecord (with its hashes): the mapper takes them as they are.
+    bundle = journey_bundle(stored, as_of=request.app.state.clock())
     return Response(bundle.model_dump_json(exclude_none=True), media_type=FHIR_JSON)

@@ -12,6 +12,7 @@ from fhir.resources.R4B.bundle import Bundle
 
 from domain import events as ev
 from domain import surveillance_rules as sr
+from domain.actors import Actor
 from domain.events import EventRecord, to_record
 from domain.stages import Stage
 from domain.surveillance import SurveillanceCheck
@@ -232,7 +233,7 @@ def test_long_term_surveillance_is_a_care_plan_of_yearly_checks_with_their_obser
     clock(p, sv.due(3))
     check = SurveillanceCheck(milestone_id="y3", occurred_at=p.now, year=3, alive=True,
                               disease_status="relapsed", new_therapy="allogeneic transplant")
-    p.apply(sr.decide_check(p.state, check, "centre:pku", p.now))
+    p.apply(sr.decide_check(p.state, check, Actor.parse("centre:pku"), p.now))
     bundle, counts = exported(p)
     plans = of_type(bundle, "CarePlan")
     assert counts["CarePlan"] == 2 and plans[1].partOf[0].reference == f"urn:uuid:{plans[0].id}"
@@ -250,7 +251,7 @@ def test_long_term_surveillance_is_a_care_plan_of_yearly_checks_with_their_obser
 def test_a_death_in_surveillance_revokes_its_care_plan() -> None:
     p, _ = under_surveillance("J-surv", missed=False)
     check = SurveillanceCheck(milestone_id="d", occurred_at=p.now, alive=False, cause_of_death="sepsis")
-    p.apply(sr.decide_check(p.state, check, "ops:followup", p.now))
+    p.apply(sr.decide_check(p.state, check, Actor.parse("ops:followup"), p.now))
     bundle, _ = exported(p)
     plan = of_type(bundle, "CarePlan")[1]
     assert plan.status == "revoked" and {a.detail.status for a in plan.activity} == {"cancelled"}

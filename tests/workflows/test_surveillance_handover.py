@@ -14,7 +14,6 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
-from domain.events import EventRecord
 from domain.policy import PathwayPolicy
 from domain.stages import Outcome
 from domain.surveillance import SurveillanceCheck
@@ -80,7 +79,7 @@ async def test_a_completed_journey_hands_over_and_surveillance_runs_to_the_horiz
     reminders = [n for n in world.calls.named("notify") if "yearly surveillance check" in n]
     assert len(reminders) == 14
 
-    bundle = journey_bundle([EventRecord.model_validate(e.model_dump()) for e in log], as_of=log[-1].occurred_at)
+    bundle = journey_bundle(log, as_of=log[-1].occurred_at)
     counts: Counter[str] = Counter(e.resource.get_resource_type() for e in bundle.entry or [] if e.resource)
     print("FHIR bundle of this journey:", dict(sorted(counts.items())))
     assert counts["CarePlan"] == 2
