@@ -10,6 +10,7 @@ Asserts nothing: the goals are printed next to the figures.
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -20,17 +21,18 @@ from typing import Any
 from temporalio.client import WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 
-from bench import api_bench, memory, reads, replay, report, store_bench, throughput
+from bench import api_bench, memory, reads, replay, report, scaleout, store_bench, throughput
 from bench.common import RESULTS, load, machine, summary
 from journeys.logs import configure
 from journeys.search_attributes import SEARCH_ATTRIBUTES
 from tests.helpers.servers import dev_server_path
 
-SECTIONS = ("throughput", "latency", "memory", "replay", "store", "reads")
+SECTIONS = ("throughput", "latency", "memory", "scaleout", "replay", "store", "reads")
 QUICK = {"journeys": 10, "concurrency": 5, "latency_samples": 30, "latency_journeys": 2,
          "memory_counts": "100,300", "max_cached": 100, "sandbox_workflows": 30,
          "sandbox_bad_workflows": 3, "store_journeys": 16, "store_per_journey": 10,
-         "store_rounds": 1, "list_rows": 5000, "list_samples": 20, "servers": "memory"}
+         "store_rounds": 1, "list_rows": 5000, "list_samples": 20, "servers": "memory",
+         "scaleout_journeys": 8}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -53,6 +55,8 @@ def parser() -> argparse.ArgumentParser:
     a("--sandbox-workflows", type=int, default=300,
       help="workflows per sandbox run (worker's and strict)")
     a("--sandbox-bad-workflows", type=int, default=10, help="workflows in the bad-list run")
+    a("--scaleout-journeys", type=int, default=120,
+      help="journeys per worker count in the scale-out run (dev server on an SQLite file)")
     a("--replay-repeat", type=int, default=1, help="replay each captured history this many times")
     a("--store-journeys", type=int, default=160, help="journeys per event-store run")
     a("--store-per-journey", type=int, default=20, help="events per journey in the store run")
@@ -68,8 +72,8 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     p = parser()
     args = p.parse_args(argv)
     if args.quick:
-        given = {a.split("=")[0].lstrip("-").replace("-", "_") for a in (argv or []) if
-                 a.startswith("--")}
+        given = {a.split("=")[0].lstrip("-").replace("-", "_")
+                 for a in (sys.argv[1:] if argv is None else argv) if a.startswith("--")}
         for key, value in QUICK.items():
             if key not in given:
                 setattr(args, key, value)
@@ -109,6 +113,12 @@ async def on_server(kind: str, args: argparse.Namespace, workdir: Path) -> dict[
             out["sandbox"] = await memory.sandbox_passthrough(
                 address, workdir, workflows=args.sandbox_workflows,
                 bad_workflows=args.sandbox_bad_workflows)
+        # On the SQLite-file server when it runs (the setting), which comes last.
+        if "scaleout" in args.only and kind == args.servers[-1]:
+            say(f"[{kind}] scale-out: {args.scaleout_journeys} journeys on 1 and on 2 workers")
+            out["scaleout"] = await scaleout.measure(
+                address, workdir, journeys=args.scaleout_journeys, concurrency=args.concurrency,
+                day_seconds=args.day_seconds, rounds=2)
     return out
 
 

@@ -21,13 +21,16 @@ from pathlib import Path
 from typing import Any
 
 import psutil  # type: ignore[import-untyped]
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client
 
 from bench.careless_workflow import CarelessWorkflow
+from bench.common import stopwatch
 from bench.sandbox_worker import UNPASSED
 from domain.actors import Actor
 from journeys.client import JourneyClient
 from journeys.settings import Settings
-from journeys.temporal import connect
+from journeys.temporal import connect, workflow_id
 
 MIB = 2**20
 
@@ -52,16 +55,39 @@ async def _settled_rss(proc: psutil.Process, settle_s: float) -> int:
     return last
 
 
-async def _start_many(n: int, concurrency: int, one: Callable[[], Awaitable[object]]) -> float:
+async def _start_many(n: int, concurrency: int, one: Callable[[], Awaitable[object]],
+                      ids: list[Any] | None = None) -> float:
     gate = asyncio.Semaphore(concurrency)
 
     async def gated() -> None:
         async with gate:
-            await one()
+            got = await one()
+            if ids is not None:
+                ids.append(got)
 
     started = time.perf_counter()
     await asyncio.gather(*(gated() for _ in range(n)))
     return time.perf_counter() - started
+
+
+async def task_timeouts(client: Client, journey_ids: list[str],
+                        concurrency: int = 32) -> dict[str, int]:
+    """Workflow task timeouts and failures in these workflows' histories (each one read)."""
+    gate = asyncio.Semaphore(concurrency)
+    counts = {"histories": 0, "workflow_task_timed_out": 0, "workflow_task_failed": 0}
+
+    async def one(wid: str) -> None:
+        async with gate:
+            history = await client.get_workflow_handle(workflow_id(wid)).fetch_history()
+        counts["histories"] += 1
+        for e in history.events:
+            if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
+                counts["workflow_task_timed_out"] += 1
+            elif e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED:
+                counts["workflow_task_failed"] += 1
+
+    await asyncio.gather(*(one(j) for j in journey_ids))
+    return counts
 
 
 def _settings(address: str, workdir: Path, cache: int) -> tuple[Settings, dict[str, str]]:
@@ -84,9 +110,10 @@ async def _wait_ready(proc: subprocess.Popen[bytes], journeys: JourneyClient) ->
     await task
 
 
-async def _open_journey(journeys: JourneyClient) -> None:
-    await journeys.start(patient_ref=f"mem-{uuid.uuid4().hex}", centre_id="pku", product=None,
-                         actor=Actor.ops("bench"))
+async def _open_journey(journeys: JourneyClient) -> str:
+    view = await journeys.start(patient_ref=f"mem-{uuid.uuid4().hex}", centre_id="pku",
+                                product=None, actor=Actor.ops("bench"))
+    return view.journey_id
 
 
 async def per_open_journey(address: str, workdir: Path, *, counts: list[int], cache: int,
@@ -95,14 +122,17 @@ async def per_open_journey(address: str, workdir: Path, *, counts: list[int], ca
     settings, env = _settings(address, workdir, cache)
     proc = _spawn(["-m", "starter.cli", "worker"], env, workdir / f"{settings.task_queue}.log")
     try:
-        journeys = JourneyClient(await connect(settings), settings)
+        client = await connect(settings)
+        journeys = JourneyClient(client, settings)
         await _wait_ready(proc, journeys)
         ps = psutil.Process(proc.pid)
         await _start_many(warmup, concurrency, lambda: _open_journey(journeys))
         base = await _settled_rss(ps, settle_s)
         rows, opened = [], 0
+        ids: list[str] = []
         for count in sorted(counts):
-            took = await _start_many(count - opened, concurrency, lambda: _open_journey(journeys))
+            took = await _start_many(count - opened, concurrency, lambda: _open_journey(journeys),
+                                     ids)
             started, opened = count - opened, count
             rss = await _settled_rss(ps, settle_s)
             growth = rss - base
@@ -111,8 +141,24 @@ async def per_open_journey(address: str, workdir: Path, *, counts: list[int], ca
                          "kib_per_open_journey": round(growth / count / 1024, 1),
                          "kib_per_cached_workflow": round(growth / min(count, cache) / 1024, 1),
                          "starts_per_s": round(started / took, 1)})
+        # Held, not just started: every open journey's history is read for a workflow
+        # task that timed out (the worker too busy to answer within 10 s) or failed, and
+        # a sample of journeys long evicted from the cache is asked for its view (a
+        # replay of its history on the worker).
+        evicted = ids[:min(200, max(0, len(ids) - cache))]
+        gate = asyncio.Semaphore(concurrency)
+
+        async def view(journey_id: str) -> None:
+            async with gate:
+                await journeys.view(journey_id)
+
+        with stopwatch() as took_q:
+            await asyncio.gather(*(view(j) for j in evicted))
         return {"max_cached_workflows": cache, "warmup_journeys": warmup,
-                "baseline_rss_mib": round(base / MIB, 1), "points": rows}
+                "baseline_rss_mib": round(base / MIB, 1), "points": rows,
+                "held": {**await task_timeouts(client, ids),
+                         "evicted_views_read": len(evicted),
+                         "evicted_view_ms": round(took_q[0] / max(1, len(evicted)) * 1000, 1)}}
     finally:
         proc.terminate()
         proc.wait(30)

@@ -15,6 +15,8 @@ GOALS = {
     # A milestone's answer waits for the event store's activity; this floor has one too.
     "latency_activity": "API p99 <= 2 x bare update-with-one-activity p99",
     "memory": "<= 100 KiB RSS per open journey",
+    "held": "every open journey held with no workflow task timed out or failed",
+    "scaleout": "2 worker processes >= 1.6 x the journeys/s of 1 (dev server on an SQLite file)",
     "store": "store.append >= 0.5 x raw driver, same rows (median of per-round ratios)",
 }
 
@@ -69,6 +71,15 @@ def goals(result: dict[str, Any]) -> dict[str, Any]:
                 kib = point["kib_per_open_journey"]
                 out[f"memory[{point['open_journeys']}]"] = {"goal": GOALS["memory"], "value": kib,
                                                             "met": kib <= 100}
+            held = s["memory"].get("held")
+            if held:
+                bad = held["workflow_task_timed_out"] + held["workflow_task_failed"]
+                out[f"held[{held['histories']}]"] = {"goal": GOALS["held"], "value": bad,
+                                                     "met": bad == 0}
+        if "scaleout" in s:
+            r = s["scaleout"]["ratio"]
+            out[f"scaleout[{kind}]"] = {"goal": GOALS["scaleout"], "value": r,
+                                        "met": r is not None and r >= 1.6}
     for c in result.get("store", {}).get("compared", []):
         r = c["median_round_ratio"]
         out[f"store[{c['backend']},{c['writers']}w]"] = {"goal": GOALS["store"], "value": r,
@@ -120,6 +131,24 @@ def print_table(r: dict[str, Any]) -> None:
             for p in mem["points"]:
                 print(_line(p["open_journeys"], p["rss_mib"], p["kib_per_open_journey"],
                             p["kib_per_cached_workflow"], p["starts_per_s"], widths=w))
+            if mem.get("held"):
+                h = mem["held"]
+                print(f"held: {h['histories']} histories read, workflow tasks timed out "
+                      f"{h['workflow_task_timed_out']}, failed {h['workflow_task_failed']}; "
+                      f"{h['evicted_views_read']} evicted journeys' views read at "
+                      f"{h['evicted_view_ms']} ms each")
+        if "scaleout" in s:
+            so = s["scaleout"]
+            print(f"\n-- scale-out, dev server {kind}: {so['journeys_per_round']} journeys per "
+                  f"round, concurrency {so['concurrency']}, event store {so['event_store']}")
+            print(_line("worker processes", "per s", "CPU ms/j wkr", "server", "driver",
+                        widths=w) + "  cores busy wkr/server/driver")
+            for n, x in so["by_workers"].items():
+                c, b = x["cpu_ms_per_journey"], x["cores_busy"]
+                print(_line(n, x["journeys_per_s"], c["workers"], c["dev_server"], c["driver"],
+                            widths=w) + f"  {b['workers']}/{b['dev_server']}/{b['driver']}")
+            print(_line("ratio 2 / 1", so["ratio"], "", "", widths=w))
+            print(f"{so['cores_note']}")
         if "sandbox" in s:
             sb = s["sandbox"]
             print(f"\n-- sandbox pass-through: KiB RSS per cached workflow (bad list leaves "

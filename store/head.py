@@ -25,7 +25,7 @@ class HeadCache:
     append then reads the database and tries again.
     """
 
-    def __init__(self, size: int = 2048) -> None:
+    def __init__(self, size: int = 256) -> None:
         self._heads: OrderedDict[str, Head] = OrderedDict()
         self._size = size
 
