@@ -81,6 +81,7 @@ def build_worker(client: Client, settings: Settings, store: EventStore, *,
         activities=activities if activities is not None else activities_for(settings, store),
         workflow_runner=sandbox_runner(settings.strict_sandbox),
         max_cached_workflows=settings.max_cached_workflows,
+        max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
         graceful_shutdown_timeout=timedelta(seconds=settings.worker_shutdown_seconds),
     )
 

@@ -61,6 +61,8 @@ def parser() -> argparse.ArgumentParser:
     a("--store-journeys", type=int, default=160, help="journeys per event-store run")
     a("--store-per-journey", type=int, default=20, help="events per journey in the store run")
     a("--store-rounds", type=int, default=3, help="interleaved rounds of the store run (best kept)")
+    a("--no-eager", action="store_true",
+      help="dev servers without eager activity execution (the server's default)")
     a("--no-postgres", action="store_true", help="skip PostgreSQL (store and reads)")
     a("--list-rows", type=int, default=100_000, help="projection rows for the list query")
     a("--list-samples", type=int, default=200, help="list queries per case")
@@ -92,9 +94,16 @@ async def on_server(kind: str, args: argparse.Namespace, workdir: Path) -> dict[
     extra = ({"dev_server_database_filename": str(workdir / "temporal.db")}
              if kind == "sqlite" else {})
     out: dict[str, Any] = {}
+    # Eager activities: an activity scheduled in a workflow task comes back in the task's
+    # answer when this worker can run it, skipping a trip through matching (every milestone
+    # waits for one: the event store's record). The SDK asks for it by default; the server
+    # grants it only when this dynamic config is on.
+    eager = ([] if args.no_eager else
+             ["--dynamic-config-value", "system.enableActivityEagerExecution=true"])
     async with await WorkflowEnvironment.start_local(
             dev_server_existing_path=dev_server_path(), search_attributes=SEARCH_ATTRIBUTES,
-            dev_server_log_level="error", **extra) as env:  # type: ignore[arg-type]
+            dev_server_log_level="error", dev_server_extra_args=eager,
+            **extra) as env:  # type: ignore[arg-type]
         address = env.client.service_client.config.target_host
         if "throughput" in args.only:
             say(f"[{kind}] throughput: {args.journeys} journeys and baselines")

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import psutil  # type: ignore[import-untyped]
-from temporalio.api.enums.v1 import EventType
+from temporalio.api.enums.v1 import EventType, TimeoutType
 from temporalio.client import Client
 
 from bench.careless_workflow import CarelessWorkflow
@@ -74,7 +74,8 @@ async def task_timeouts(client: Client, journey_ids: list[str],
                         concurrency: int = 32) -> dict[str, int]:
     """Workflow task timeouts and failures in these workflows' histories (each one read)."""
     gate = asyncio.Semaphore(concurrency)
-    counts = {"histories": 0, "workflow_task_timed_out": 0, "workflow_task_failed": 0}
+    counts = {"histories": 0, "workflow_task_timed_out": 0, "workflow_task_failed": 0,
+              "start_to_close": 0, "schedule_to_start": 0}
 
     async def one(wid: str) -> None:
         async with gate:
@@ -83,6 +84,11 @@ async def task_timeouts(client: Client, journey_ids: list[str],
         for e in history.events:
             if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
                 counts["workflow_task_timed_out"] += 1
+                # Start-to-close: the worker held the task 10 s. Schedule-to-start: a task on
+                # this worker's sticky queue waited 10 s, then went to the shared queue.
+                kind = e.workflow_task_timed_out_event_attributes.timeout_type
+                counts["schedule_to_start" if kind == TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START
+                       else "start_to_close"] += 1
             elif e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED:
                 counts["workflow_task_failed"] += 1
 
@@ -90,12 +96,13 @@ async def task_timeouts(client: Client, journey_ids: list[str],
     return counts
 
 
-def _settings(address: str, workdir: Path, cache: int) -> tuple[Settings, dict[str, str]]:
+def _settings(address: str, workdir: Path, cache: int,
+              extra: dict[str, str] | None = None) -> tuple[Settings, dict[str, str]]:
     queue = f"mem-{uuid.uuid4().hex[:6]}"
     db = f"sqlite+aiosqlite:///{workdir}/{queue}.db"
     env = {"JOURNEYS_TEMPORAL_ADDRESS": address, "JOURNEYS_TASK_QUEUE": queue,
            "JOURNEYS_DATABASE_URL": db, "JOURNEYS_MAX_CACHED_WORKFLOWS": str(cache),
-           "JOURNEYS_LOG_LEVEL": "WARNING"}
+           "JOURNEYS_LOG_LEVEL": "WARNING", **(extra or {})}
     return Settings(temporal_address=address, task_queue=queue, database_url=db), env
 
 
@@ -117,9 +124,9 @@ async def _open_journey(journeys: JourneyClient) -> str:
 
 
 async def per_open_journey(address: str, workdir: Path, *, counts: list[int], cache: int,
-                           concurrency: int = 32, warmup: int = 50,
-                           settle_s: float = 3.0) -> dict[str, Any]:
-    settings, env = _settings(address, workdir, cache)
+                           concurrency: int = 32, warmup: int = 50, settle_s: float = 3.0,
+                           env_extra: dict[str, str] | None = None) -> dict[str, Any]:
+    settings, env = _settings(address, workdir, cache, env_extra)
     proc = _spawn(["-m", "starter.cli", "worker"], env, workdir / f"{settings.task_queue}.log")
     try:
         client = await connect(settings)

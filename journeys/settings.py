@@ -125,6 +125,13 @@ class Settings(BaseSettings):
     cookie_secure: bool | None = None
     session_hours: float = 8.0
 
+    # -- Worker capacity (perf, issue 15) -------------------------------------------------------
+    # Workflow tasks one worker runs at once. They all run Python under one GIL, so more in
+    # flight only makes each one wait longer, and a task waiting inside the worker counts
+    # against its 10 s timeout while one waiting in Temporal's queue does not (bench/ measures
+    # the timeouts with 10,000 open journeys). The SDK's default is 100.
+    max_concurrent_workflow_tasks: int = Field(default=100, ge=2)
+
     @field_validator("api_tokens", "centre_urls", mode="before")
     @classmethod
     def _json(cls, v: object) -> object:
