@@ -39,12 +39,17 @@ ENCODERS = ("ops",)
 MAX_PAYLOADS = 1000
 
 
+# Standard base64 with padding, as proto3 JSON writes bytes: the schema says what the server takes.
+B64 = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
+Base64 = Annotated[str, Field(pattern=B64, max_length=4 * 1024 * 1024)]
+
+
 class PayloadIn(BaseModel):
     """One `temporal.api.common.v1.Payload` in proto3 JSON: metadata values and data are base64."""
 
     model_config = ConfigDict(extra="forbid")
-    metadata: dict[str, str] = Field(default_factory=dict, max_length=64)
-    data: str = ""
+    metadata: dict[str, Base64] = Field(default_factory=dict, max_length=64)
+    data: Base64 = ""
 
 
 class PayloadsIn(BaseModel):
