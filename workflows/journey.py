@@ -25,7 +25,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.effects import Book, Compensate, Effect, Notify, SafetyAlert, effects_of, failure_alert, to_cancel
     from domain.errors import JourneyRuleError
     from domain.events import BookingCancelled, BookingMade, Event, EventRecord, to_record
-    from domain.state import Booking, evolve, initial_state
+    from domain.state import Booking, JourneyState, evolve, initial_state
     from domain.view import JourneyView, view
     from journeys.search_attributes import CENTRE, NEXT_DEADLINE, OVERDUE, STAGE
     from workflows.messages import (
@@ -86,6 +86,10 @@ class JourneyWorkflow:
         self._watch: tuple[object, ...] = ()
         self._stopping = False
         self._search: tuple[object, ...] = ()
+        # The next deadline of `_due_for`: wait conditions are checked on every activation,
+        # and working the deadlines out was the workflow's largest own cost (bench.profile).
+        self._due_for: JourneyState | None = None
+        self._due: timers.Deadline | None = None
         if start.carried:
             self.state = start.carried.state
             self._outbox = list(start.carried.outbox)
@@ -107,7 +111,7 @@ class JourneyWorkflow:
         self._upsert_search_attributes()
         while not self.state.ended:
             await self._wait_for_change_or_deadline()
-            due = timers.next_deadline(self.state)
+            due = self._next_deadline()
             if due and workflow.now() >= due.due_at:
                 self._apply(timers.fire(self.state, due, workflow.now()))
             self._upsert_search_attributes()
@@ -196,12 +200,19 @@ class JourneyWorkflow:
         target = self.state.seq
         await workflow.wait_condition(lambda: self._recorded_seq >= target)
 
+    def _next_deadline(self) -> timers.Deadline | None:
+        """`timers.next_deadline` of the current state, worked out once per state (states are
+        immutable: every event makes a new one)."""
+        if self._due_for is not self.state:
+            self._due_for, self._due = self.state, timers.next_deadline(self.state)
+        return self._due
+
     def _watched(self) -> tuple[object, ...]:
-        due = timers.next_deadline(self.state)
+        due = self._next_deadline()
         return (due.key if due else None, self.state.stage, self.state.overdue)
 
     async def _wait_for_change_or_deadline(self) -> None:
-        due = timers.next_deadline(self.state)
+        due = self._next_deadline()
         self._watch = self._watched()
         timeout = None if due is None else (due.due_at - workflow.now()).total_seconds()
         if timeout is not None and timeout <= 0:
@@ -360,7 +371,7 @@ class JourneyWorkflow:
     def _upsert_search_attributes(self) -> None:
         if not self._start.upsert_search_attributes:
             return
-        due = timers.next_deadline(self.state)
+        due = self._next_deadline()
         wanted = (self.state.stage.value, self.state.centre_id, due.due_at if due else None, self.state.overdue)
         if wanted == self._search:
             return
