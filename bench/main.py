@@ -61,6 +61,8 @@ def parser() -> argparse.ArgumentParser:
     a("--store-journeys", type=int, default=160, help="journeys per event-store run")
     a("--store-per-journey", type=int, default=20, help="events per journey in the store run")
     a("--store-rounds", type=int, default=3, help="interleaved rounds of the store run (best kept)")
+    a("--sqlite-only", default="throughput,latency,scaleout",
+      help="sections that run again on the SQLite-file dev server (scale-out runs only there)")
     a("--no-eager", action="store_true",
       help="dev servers without eager activity execution (the server's default)")
     a("--no-postgres", action="store_true", help="skip PostgreSQL (store and reads)")
@@ -84,6 +86,7 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     if unknown:
         p.error(f"unknown sections {sorted(unknown)}; choose from {','.join(SECTIONS)}")
     args.servers = [s for s in args.servers.split(",") if s]
+    args.sqlite_only = [s for s in args.sqlite_only.split(",") if s]
     if set(args.servers) - {"memory", "sqlite"}:
         p.error("--servers takes memory, sqlite or both")
     args.memory_counts = sorted(int(c) for c in str(args.memory_counts).split(","))
@@ -105,12 +108,13 @@ async def on_server(kind: str, args: argparse.Namespace, workdir: Path) -> dict[
             dev_server_log_level="error", dev_server_extra_args=eager,
             **extra) as env:  # type: ignore[arg-type]
         address = env.client.service_client.config.target_host
-        if "throughput" in args.only:
+        wanted = [s for s in args.only if kind != "sqlite" or s in args.sqlite_only]
+        if "throughput" in wanted:
             say(f"[{kind}] throughput: {args.journeys} journeys and baselines")
             out["throughput"] = await throughput.measure(
                 address, workdir, journeys=args.journeys, concurrency=args.concurrency,
                 day_seconds=args.day_seconds, rounds=args.rounds)
-        if "latency" in args.only:
+        if "latency" in wanted:
             say(f"[{kind}] latency: {args.latency_samples} round trips per path")
             timings = await api_bench.measure(address, args.latency_samples, args.latency_journeys)
             out["latency"] = {"load": load(), **{k: summary(v) for k, v in timings.items()}}
@@ -123,7 +127,7 @@ async def on_server(kind: str, args: argparse.Namespace, workdir: Path) -> dict[
                 address, workdir, workflows=args.sandbox_workflows,
                 bad_workflows=args.sandbox_bad_workflows)
         # On the SQLite-file server when it runs (the setting), which comes last.
-        if "scaleout" in args.only and kind == args.servers[-1]:
+        if "scaleout" in wanted and kind == args.servers[-1]:
             say(f"[{kind}] scale-out: {args.scaleout_journeys} journeys on 1 and on 2 workers")
             out["scaleout"] = await scaleout.measure(
                 address, workdir, journeys=args.scaleout_journeys, concurrency=args.concurrency,
