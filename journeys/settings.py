@@ -129,8 +129,9 @@ class Settings(BaseSettings):
     # Workflow tasks one worker runs at once. They all run Python under one GIL, so more in
     # flight only makes each one wait longer, and a task waiting inside the worker counts
     # against its 10 s timeout while one waiting in Temporal's queue does not (bench/ measures
-    # the timeouts with 10,000 open journeys). The SDK's default is 100.
-    max_concurrent_workflow_tasks: int = Field(default=100, ge=2)
+    # the timeouts with 10,000 open journeys: 34 of 2,000 journeys had one at 100, the SDK's
+    # default, 1 at 10, on a loaded 2-core machine).
+    max_concurrent_workflow_tasks: int = Field(default=10, ge=1)
 
     @field_validator("api_tokens", "centre_urls", mode="before")
     @classmethod
