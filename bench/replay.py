@@ -31,8 +31,11 @@ async def _replay(replayer: Replayer, histories: list[WorkflowHistory], repeat: 
 
 async def measure(journeys: list[WorkflowHistory], baselines: list[WorkflowHistory], *,
                   codec: bool = True, repeat: int = 1, rounds: int = 2) -> dict[str, Any]:
+    settings = Settings(codec_enabled=codec)
+    # The codec binds each ciphertext to its namespace and workflow, so the replayer must
+    # replay under the namespace the histories were recorded in.
     ours = Replayer(workflows=WORKFLOWS, workflow_runner=sandbox_runner(),
-                    data_converter=data_converter(Settings(codec_enabled=codec)))
+                    data_converter=data_converter(settings), namespace=settings.temporal_namespace)
     bare = Replayer(workflows=[BaselineWorkflow])
     # One history each first, so imports and sandbox set-up are not counted.
     await _replay(ours, journeys[:1], 1)
