@@ -108,9 +108,13 @@ class Api:
         except httpx.HTTPError as err:
             raise CliError(f"cannot reach the API at {self.endpoint.url}: {err or type(err).__name__}",
                            Exit.UNREACHABLE, "unreachable") from None
-        if r.is_success:
+        if not r.is_success:
+            raise answer_error(r)
+        try:
             return r.json()
-        raise answer_error(r)
+        except ValueError:  # e.g. a proxy's HTML page at the wrong URL
+            raise CliError(f"{self.endpoint.url} answered {r.status_code} without JSON; is --api the journeys API?",
+                           Exit.ERROR, "not_json") from None
 
 
 def answer_error(r: httpx.Response) -> CliError:
