@@ -22,6 +22,7 @@ def dev_certs(
     key_mode: Annotated[str, typer.Option(
         "--key-mode", help="Octal mode of server.key/client.key (compose: readable by the Temporal "
                            "containers' own user)")] = "600",
+    as_json: JsonOpt = False,
 ) -> None:
     """Generate a CA and a server/client certificate pair for mTLS to the Temporal frontend."""
     from journeys.pki import issue
@@ -29,11 +30,14 @@ def dev_certs(
     def main() -> int:
         names = server_name or ["temporal", "localhost", "127.0.0.1"]
         done = issue(out, names, days=days, force=force, key_mode=int(key_mode, 8))
-        print(f"{'wrote' if done.created else 'kept existing'} certificates in {done.directory} "
-              f"(server names: {', '.join(names)})")
+        if as_json:
+            print(json.dumps({"created": done.created, "directory": str(done.directory), "server_names": names}))
+        else:
+            print(f"{'wrote' if done.created else 'kept existing'} certificates in {done.directory} "
+                  f"(server names: {', '.join(names)})")
         return 0
 
-    run(main)
+    run(main, as_json=as_json)
 
 
 def erase_patient(
