@@ -61,7 +61,9 @@ def milestone(kind: str, **fields: Any) -> Milestone:
 async def start(journeys: JourneyClient, day_seconds: float) -> str:
     view = await journeys.start(patient_ref=f"bench-{uuid.uuid4().hex[:12]}", centre_id=CENTRE,
                                 product=None, actor=Actor.ops("bench"),
-                                policy_overrides=policy_overrides(day_seconds))
+                                policy_overrides=policy_overrides(day_seconds),
+                                # The whole pathway at once: first-edition rules (no clinical clock).
+                                rules_edition=1)
     return view.journey_id
 
 

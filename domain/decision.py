@@ -8,12 +8,13 @@ first, so a handler only writes what follows from it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
 from domain import events as ev
 from domain.actors import Actor
+from domain.clock import day_number
 from domain.milestone_base import MilestoneBase
 from domain.policy import PathwayPolicy
 from domain.stages import Outcome, Severity, Stage
@@ -39,18 +40,25 @@ def handles(cls: type[M]) -> Callable[[Callable[[Decision, M], None]], Callable[
 class Decision:
     """The events of one command, in order, numbering alerts as it goes."""
 
-    def __init__(self, state: JourneyState, actor: Actor, now: datetime) -> None:
-        self.state, self.actor, self.now = state, actor, now
+    def __init__(self, state: JourneyState, actor: Actor, now: datetime,
+                 catalogue: Mapping[str, PathwayPolicy] | None = None) -> None:
+        self.state, self.actor, self.now, self.catalogue = state, actor, now, catalogue
         self.events: list[ev.Event] = []
+
+    @property
+    def edition(self) -> int:
+        return self.state.edition
 
     @property
     def policy(self) -> PathwayPolicy:
         return self.state.policy
 
-    def alert(self, severity: Severity, code: str, message: str, **extra: Any) -> ev.AlertRaised:
+    def alert(self, severity: Severity, code: str, message: str, *, clinical: bool = False,
+              **extra: Any) -> ev.AlertRaised:
         ahead = sum(isinstance(e, ev.AlertRaised) for e in self.events)
         alert = ev.AlertRaised(alert_id=self.state.alert_id(ahead), severity=severity, code=code,
-                               message=message, occurred_at=self.now, actor=self.actor, **extra)
+                               message=message, clinical=clinical, occurred_at=self.now, actor=self.actor,
+                               **extra)
         self.events.append(alert)
         return alert
 
@@ -62,6 +70,15 @@ class Decision:
     def end(self, outcome: Outcome, reason: str) -> None:
         self.events.append(ev.JourneyEnded(outcome=outcome, reason=reason, occurred_at=self.now, actor=self.actor))
 
+    def emit(self, event: ev.Event) -> None:
+        self.events.append(event)
+
     def days_since_infusion(self) -> float | None:
+        """First edition: elapsed policy days from the infusion's report to now."""
         infused = self.state.infused_at
         return None if infused is None else self.policy.in_days(self.now - infused)
+
+    def clinical_day(self, at: datetime) -> int | None:
+        """Second edition: the calendar day after infusion on which `at` falls (day 0 = infusion day)."""
+        s = self.state
+        return None if s.infused_at is None else day_number(s.policy, s.time_zone, s.infused_at, at)

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain import events as ev
 from domain.actors import SYSTEM
-from domain.stages import Outcome, Severity, Stage
+from domain.stages import PATHWAY, Outcome, Severity, Stage
 from domain.state import TELECONSULT_SLOT, Booking, JourneyState
 
 TRAVEL_ITEMS: tuple[str, ...] = ("flight", "accommodation", "interpreter")
@@ -86,7 +86,10 @@ class SafetyAlert(_Effect):
 Effect = Annotated[Book | Compensate | Notify | SafetyAlert, Field(discriminator="kind")]
 
 
-def effects_of(event: ev.Event, seq: int) -> list[Effect]:
+def effects_of(event: ev.Event, seq: int, state: JourneyState | None = None) -> list[Effect]:
+    """The calls an event implies; `state` (after the event) selects the journey's rules edition."""
+    if state is not None and state.edition >= 2:
+        return _second_edition(event, seq)
     match event:
         case ev.StageEntered(stage=Stage.TELECONSULT):
             return [Book(seq=seq, item=TELECONSULT_SLOT)]
@@ -117,9 +120,41 @@ def effects_of(event: ev.Event, seq: int) -> list[Effect]:
     return []
 
 
+def _second_edition(event: ev.Event, seq: int) -> list[Effect]:
+    match event:
+        case ev.AlertRaised(code=code) if code in CHANNEL_FAILURES:
+            return []
+        case ev.AlertRaised(code="safety_alert_failed"):
+            return [Notify(seq=seq, audience="ops", message=event.message)]
+        case ev.AlertRaised(severity=Severity.CRITICAL | Severity.HIGH, clinical=True):
+            # Only clinical critical and high alerts page the safety channel; the rest go to ops.
+            return [SafetyAlert(seq=seq, severity=event.severity, code=event.code, message=event.message)]
+        case ev.AlertRaised():
+            return [Notify(seq=seq, audience="ops", message=event.message)]
+        case ev.JourneyEnded(outcome=outcome, reason=reason):
+            # Every ending cancels what is still ahead (to_cancel decides which); the centre is told.
+            told = (f"journey withdrawn: {reason}" if outcome is Outcome.WITHDRAWN
+                    else f"journey ended ({outcome}): {reason}")
+            return [Compensate(seq=seq, message=reason), Notify(seq=seq, audience="centre", message=told)]
+    return effects_of(event, seq)
+
+
+# The stage by which each booking is used: once the journey has moved past it, the booking
+# is spent (the slot was the teleconsult, the patient flew, checked in, met the interpreter).
+USED_BY: dict[str, Stage] = {TELECONSULT_SLOT: Stage.TELECONSULT, **{item: Stage.TRAVEL for item in TRAVEL_ITEMS}}
+
+
 def to_cancel(state: JourneyState) -> list[Booking]:
-    """The bookings a compensation cancels, in the order it cancels them (newest first)."""
-    return list(reversed(state.bookings))
+    """The bookings a compensation cancels, in the order it cancels them (newest first).
+
+    Second edition: only those still ahead of the stage the journey ended (or is) in.
+    """
+    newest_first = list(reversed(state.bookings))
+    if state.edition < 2:
+        return newest_first
+    stage = state.stages[-2].stage if state.ended and len(state.stages) > 1 else state.stage
+    at = PATHWAY.index(stage)
+    return [b for b in newest_first if at <= PATHWAY.index(USED_BY.get(b.item, Stage.FOLLOW_UP))]
 
 
 def failure_alert(state: JourneyState, effect: Effect, cause: str, now: datetime,

@@ -86,6 +86,54 @@ class OccurredAtOutOfRange(JourneyRuleError):
     code = "occurred_at_out_of_range"
 
 
+class LotMismatch(JourneyRuleError):
+    """The bag's lot at the bedside is not the released lot: refused, with a critical alert."""
+
+    code = "lot_mismatch"
+
+
+class BedsideCheckIncomplete(JourneyRuleError):
+    """Infusion reported without the bag's lot or without two different staff verifying it."""
+
+    code = "bedside_check_incomplete"
+
+
+class SignOffRequired(JourneyRuleError):
+    """An out-of-specification product released without a physician's sign-off."""
+
+    code = "sign_off_required"
+
+
+class ToxicityActive(JourneyRuleError):
+    """Discharge while the latest report shows CRS or ICANS at or above the policy's grade."""
+
+    code = "toxicity_active"
+
+
+class MonitoringStale(JourneyRuleError):
+    """Discharge without a monitoring report within the last policy day."""
+
+    code = "monitoring_stale"
+
+
+class VisitOutOfWindow(JourneyRuleError):
+    """A follow-up visit_day that is not within the window of any scheduled visit still open."""
+
+    code = "visit_out_of_window"
+
+
+class VisitDayMismatch(JourneyRuleError):
+    """visit_day disagrees with the day after infusion on which occurred_at falls."""
+
+    code = "visit_day_mismatch"
+
+
+class UnknownProduct(JourneyRuleError):
+    """Eligibility names a product that is not in the catalogue."""
+
+    code = "unknown_product"
+
+
 class NotPermitted(JourneyRuleError):
     code = "not_permitted"
     category = "forbidden"

@@ -41,6 +41,11 @@ class JourneyStarted(Event):
     centre_id: str
     product: str | None
     policy: PathwayPolicy
+    # Which edition of the clinical rules governs this journey (1: the first edition, for
+    # journeys started before the second; see domain.rules.CURRENT_EDITION).
+    edition: int = 1
+    # The centre's calendar: day 0 is the infusion day in this zone.
+    time_zone: str = "UTC"
 
 
 class StageEntered(Event):
@@ -79,6 +84,9 @@ class AlertRaised(Event):
     overdue: bool = False
     # The timer that raised it, if any, so it fires once per stage visit.
     deadline: str | None = None
+    # A clinical alert (toxicity, death, wrong product, a patient kept past the maximum
+    # stay): from the second edition only critical and high clinical alerts page safety.
+    clinical: bool = False
 
 
 class AlertAcknowledged(Event):
@@ -97,6 +105,21 @@ class BookingCancelled(Event):
     kind: ClassVar[str] = "booking_cancelled"
     item: str
     reference: str
+
+
+class FollowUpMissed(Event):
+    """A scheduled follow-up visit whose window passed with nothing recorded."""
+
+    kind: ClassVar[str] = "follow_up_missed"
+    visit_day: int
+
+
+class PolicyResolved(Event):
+    """The product was first named (or changed) at eligibility: its policy now governs the journey."""
+
+    kind: ClassVar[str] = "policy_resolved"
+    product: str
+    policy: PathwayPolicy
 
 
 class JourneyWithdrawn(Event):
@@ -131,6 +154,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         JourneyWithdrawn,
         JourneyEnded,
         PersonalDataErased,
+        FollowUpMissed,
+        PolicyResolved,
     )
 }
 

@@ -52,6 +52,9 @@ class MilestoneBase(BaseModel):
     stages: ClassVar[frozenset[Stage]] = OPEN_STAGES
     # The roles that may report it; a centre only for its own patients.
     reporters: ClassVar[frozenset[Role]] = CENTRE
+    # Whether it orders the pathway's clock: its occurred_at may not predate the previous
+    # such milestone (monitoring and adverse events may be reported late for an earlier day).
+    sequenced: ClassVar[bool] = True
 
     kind: str
     milestone_id: MilestoneId
@@ -61,6 +64,10 @@ class MilestoneBase(BaseModel):
         """Stable fingerprint of the body, to refuse a reused id with different content."""
         body = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(body.encode()).hexdigest()
+
+    def accepted_stages(self, state: JourneyState) -> frozenset[Stage]:
+        """The stages that accept it for this journey (a kind may widen them by rules edition)."""
+        return self.stages
 
     def evolve(self, state: JourneyState, at: datetime) -> Mapping[str, object]:
         """The state fields this accepted fact changes (the fold's part for this kind); none by default."""

@@ -23,8 +23,9 @@ from domain.milestone_base import (
     Lot,
     MilestoneBase,
     ShortText,
+    StaffId,
 )
-from domain.stages import POST_APHERESIS, Stage
+from domain.stages import OPEN_STAGES, POST_APHERESIS, Stage
 
 if TYPE_CHECKING:
     from domain.state import JourneyState
@@ -83,7 +84,7 @@ class ApheresisCompleted(MilestoneBase):
     coi: Coi
 
     def evolve(self, state: JourneyState, at: datetime) -> Mapping[str, object]:
-        return {"coi": self.coi}
+        return {"coi": self.coi, "apheresis_at": at}
 
 
 class ProductReleased(MilestoneBase):
@@ -91,9 +92,12 @@ class ProductReleased(MilestoneBase):
     kind: Literal["product_released"] = "product_released"
     coi: Coi
     lot: Lot
+    # The physician who signed off an out-of-specification product (required after
+    # manufacturing_failed next=out_of_spec, second edition).
+    out_of_spec_approved_by: StaffId | None = None
 
     def evolve(self, state: JourneyState, at: datetime) -> Mapping[str, object]:
-        return {"lot": self.lot}
+        return {"lot": self.lot, "out_of_spec_approved_by": self.out_of_spec_approved_by}
 
 
 class ManufacturingFailed(MilestoneBase):
@@ -104,7 +108,11 @@ class ManufacturingFailed(MilestoneBase):
 
     def evolve(self, state: JourneyState, at: datetime) -> Mapping[str, object]:
         if self.next == "reapheresis":
-            return {"reapheresis_count": state.reapheresis_count + 1}
+            changes: dict[str, object] = {"reapheresis_count": state.reapheresis_count + 1}
+            if state.edition >= 2:
+                # New cells, a new product: the old product's out-of-spec flag no longer applies.
+                changes.update(out_of_spec=False, out_of_spec_approved_by=None)
+            return changes
         if self.next == "out_of_spec":
             return {"out_of_spec": True}
         return {}
@@ -114,6 +122,9 @@ class InfusionCompleted(MilestoneBase):
     stages = frozenset({Stage.INFUSION})
     kind: Literal["infusion_completed"] = "infusion_completed"
     coi: Coi
+    # The bedside check (second edition): the bag's lot, read by two different staff.
+    lot: Lot | None = None
+    verified_by: list[StaffId] = Field(default_factory=list, max_length=4)
 
     def evolve(self, state: JourneyState, at: datetime) -> Mapping[str, object]:
         return {"infused_at": at}
@@ -121,13 +132,31 @@ class InfusionCompleted(MilestoneBase):
 
 class MonitoringReported(MilestoneBase):
     stages = frozenset({Stage.STAY})
+    sequenced = False
     kind: Literal["monitoring_reported"] = "monitoring_reported"
     crs_grade: Grade
     icans_grade: Grade
 
+    def accepted_stages(self, state: JourneyState) -> frozenset[Stage]:
+        # Delayed ICANS, cytopenias and infections are reported after discharge too.
+        return self.stages | {Stage.FOLLOW_UP} if state.edition >= 2 else self.stages
+
     def evolve(self, state: JourneyState, at: datetime) -> Mapping[str, object]:
-        return {"max_crs_grade": max(state.max_crs_grade, self.crs_grade),
-                "max_icans_grade": max(state.max_icans_grade, self.icans_grade)}
+        changes: dict[str, object] = {"max_crs_grade": max(state.max_crs_grade, self.crs_grade),
+                                      "max_icans_grade": max(state.max_icans_grade, self.icans_grade)}
+        if state.edition >= 2:
+            episodes = dict(state.toxicity_episodes)
+            for name, grade in (("crs", self.crs_grade), ("icans", self.icans_grade)):
+                if grade >= state.policy.escalation_grade:
+                    episodes[name] = max(grade, episodes.get(name, 0))
+                else:
+                    episodes.pop(name, None)
+            latest = state.last_monitoring_at
+            if latest is None or at >= latest:
+                changes.update(latest_crs_grade=self.crs_grade, latest_icans_grade=self.icans_grade,
+                               last_monitoring_at=at)
+            changes["toxicity_episodes"] = episodes
+        return changes
 
 
 class Discharged(MilestoneBase):
@@ -152,15 +181,26 @@ class FollowUpRecorded(MilestoneBase):
 class AdverseEventReported(MilestoneBase):
     # Once cells have been collected the patient carries clinical risk.
     stages = POST_APHERESIS
+    sequenced = False
     kind: Literal["adverse_event_reported"] = "adverse_event_reported"
     term: ShortText
     grade: Annotated[int, Field(ge=1, le=5)]
+
+    def accepted_stages(self, state: JourneyState) -> frozenset[Stage]:
+        # Cells collected once means clinical risk, re-apheresis included.
+        if state.edition >= 2 and state.coi is not None:
+            return self.stages | {Stage.APHERESIS}
+        return self.stages
 
 
 class DeathReported(MilestoneBase):
     stages = POST_APHERESIS
     kind: Literal["death_reported"] = "death_reported"
     cause: ShortText
+
+    def accepted_stages(self, state: JourneyState) -> frozenset[Stage]:
+        # A patient can die at any point of the pathway; the record must never be refused.
+        return OPEN_STAGES if state.edition >= 2 else self.stages
 
 
 Milestone = Annotated[

@@ -13,43 +13,60 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+# A duration in (policy) days: never negative.
+Days = Annotated[float, Field(ge=0)]
+
 
 class PathwayPolicy(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     day_seconds: float = Field(86400.0, gt=0)
 
-    records_remind_days: float = 7
-    records_escalate_days: float = 14
-    records_lapse_days: float = 30
-    teleconsult_escalate_days: float = 14
-    estimate_lapse_days: float = 21
-    travel_escalate_days: float = 30
-    apheresis_escalate_days: float = 14
-    manufacturing_expected_days: float = 21
-    manufacturing_warn_days: float = 28
-    manufacturing_escalate_days: float = 35
-    max_reapheresis: int = Field(1, ge=0)
-    infusion_escalate_days: float = 7
-    min_stay_days: float = 14
-    max_stay_days: float = 28
+    records_remind_days: Days = 7
+    records_escalate_days: Days = 14
+    records_lapse_days: Days = 30
+    teleconsult_escalate_days: Days = 14
+    estimate_lapse_days: Days = 21
+    travel_escalate_days: Days = 30
+    apheresis_escalate_days: Days = 14
+    manufacturing_expected_days: Days = 21
+    manufacturing_warn_days: Days = 28
+    manufacturing_escalate_days: Days = 35
+    # Re-apheresis beyond two collections is not a plan a physician signs off.
+    max_reapheresis: int = Field(1, ge=0, le=2)
+    infusion_escalate_days: Days = 7
+    min_stay_days: Days = 14
+    max_stay_days: Days = 28
     # At least one visit: with none, a discharged journey could never end.
     follow_up_visit_days: tuple[Annotated[int, Field(ge=1)], ...] = Field((30, 90, 180, 365), min_length=1)
-    follow_up_remind_before_days: float = 7
-    follow_up_grace_days: float = 14
+    follow_up_remind_before_days: Days = 7
+    follow_up_grace_days: Days = 14
     # Long-term surveillance after a completed journey: yearly checks up to this many years
     # after infusion (gene-modified cell therapies: up to 15); 0 hands over to nobody.
     surveillance_years: int = Field(15, ge=0, le=30)
-    # Grade at or above which CRS / ICANS escalate (ASTCT consensus grading).
-    escalation_grade: int = Field(3, ge=1, le=4)
+    # Grade at or above which CRS / ICANS escalate (ASTCT consensus grading); at most 3,
+    # or a grade 3 toxicity would pass silently.
+    escalation_grade: int = Field(3, ge=1, le=3)
+    # Second edition (DESIGN §1a).
+    # How far back a milestone's occurred_at may lie when it is reported.
+    max_report_delay_days: Days = 7
+    # Screening with no eligibility decision escalates after this.
+    screening_escalate_days: Days = 14
+    # A follow-up visit counts for a scheduled day when within this many days of it; the
+    # visit is missed once the window has passed.
+    follow_up_window_days: Days = 14
+    # Discharge is refused (without override_reason) while CRS or ICANS is at or above this
+    # grade in the latest report, or when the latest report is older than monitoring_fresh_days.
+    discharge_block_grade: int = Field(2, ge=1, le=4)
+    monitoring_fresh_days: Days = 1
     # Typical stage durations: only the manager's planned-vs-actual timeline reads these
     # (manufacturing uses manufacturing_expected_days, the stay min_stay_days); deadlines above decide.
-    records_expected_days: float = 7
-    teleconsult_expected_days: float = 7
-    screening_expected_days: float = 10
-    travel_expected_days: float = 21
-    apheresis_expected_days: float = 3
-    infusion_expected_days: float = 5
+    records_expected_days: Days = 7
+    teleconsult_expected_days: Days = 7
+    screening_expected_days: Days = 10
+    travel_expected_days: Days = 21
+    apheresis_expected_days: Days = 3
+    infusion_expected_days: Days = 5
     # Money (domain/ledger.py). The policy travels in journey_started, so the rate an
     # estimate was converted at is recorded with the journey.
     usd_rmb_rate: Decimal = Field(Decimal("7.20"), gt=0)

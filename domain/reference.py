@@ -20,6 +20,8 @@ class Centre(BaseModel):
     id: str
     name: str
     city: str
+    # IANA zone of the centre's calendar: day 0 is the infusion day in this zone.
+    time_zone: str = "Asia/Shanghai"
 
 
 class CostRange(BaseModel):

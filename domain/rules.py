@@ -7,6 +7,7 @@ A milestone's own checks and consequences are its handler in `domain.pathway`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -31,6 +32,9 @@ from domain.state import JourneyState
 
 # A centre's clock may run slightly ahead of ours; beyond this a report from the future is refused.
 CLOCK_SKEW = timedelta(minutes=10)
+# The edition of the clinical rules new journeys get (DESIGN §1a is the second). A journey
+# keeps the edition it started under, so its history replays under the rules that made it.
+CURRENT_EDITION = 2
 
 # A kind added to the union without a handler fails at import, not at a patient's bedside.
 _missing = [cls.__name__ for cls in MILESTONE_CLASSES if cls not in HANDLERS]
@@ -84,6 +88,8 @@ def start(
     policy: PathwayPolicy,
     actor: Actor,
     now: datetime,
+    edition: int = CURRENT_EDITION,
+    time_zone: str = "UTC",
 ) -> ev.JourneyStarted:
     return ev.JourneyStarted(
         journey_id=journey_id,
@@ -91,6 +97,8 @@ def start(
         centre_id=centre_id,
         product=product,
         policy=policy,
+        edition=edition,
+        time_zone=time_zone,
         occurred_at=now,
         actor=actor,
     )
@@ -109,8 +117,13 @@ def is_repeat(state: JourneyState, milestone: Milestone) -> bool:
     return True
 
 
-def decide(state: JourneyState, milestone: Milestone, actor: Actor, now: datetime) -> list[ev.Event]:
-    """Events for an accepted milestone, or a JourneyRuleError saying why not."""
+def decide(state: JourneyState, milestone: Milestone, actor: Actor, now: datetime,
+           catalogue: Mapping[str, PathwayPolicy] | None = None) -> list[ev.Event]:
+    """Events for an accepted milestone, or a JourneyRuleError saying why not.
+
+    `catalogue`: the policy of every catalogue product for this journey's centre, so a
+    product first named at eligibility is checked and its policy adopted (None: not checked).
+    """
     # Authorise first: a resubmission is answered with the journey's state, which
     # another centre must not be able to read by replaying a milestone it has seen.
     authorise(actor, state.centre_id, type(milestone))
@@ -120,19 +133,35 @@ def decide(state: JourneyState, milestone: Milestone, actor: Actor, now: datetim
         raise JourneyEnded(f"the journey has ended ({state.outcome}); no further milestones are accepted")
     if milestone.occurred_at > now + CLOCK_SKEW:
         raise OccurredAtOutOfRange("occurred_at is in the future; report milestones after they happen")
-    if state.stage not in milestone.stages:
+    if state.edition >= 2:
+        _check_clock(state, milestone, now)
+    if state.stage not in milestone.accepted_stages(state):
         raise WrongStage(_wrong_stage(milestone, state))
-    decision = Decision(state, actor, now)
+    decision = Decision(state, actor, now, catalogue)
     HANDLERS[type(milestone)](decision, milestone)
     accepted = ev.MilestoneAccepted(milestone=milestone, occurred_at=now, actor=actor)
     return [accepted, *decision.events]
 
 
+def _check_clock(state: JourneyState, m: MilestoneBase, now: datetime) -> None:
+    policy = state.policy
+    oldest = now - policy.days(policy.max_report_delay_days)
+    if m.occurred_at < oldest:
+        raise OccurredAtOutOfRange(
+            f"occurred_at is more than {policy.max_report_delay_days:g} days in the past; "
+            "a report this late needs ops to correct the record")
+    if m.sequenced and state.last_clinical_at is not None and m.occurred_at < state.last_clinical_at:
+        raise OccurredAtOutOfRange(
+            f"occurred_at {m.occurred_at.isoformat()} is before the journey's previous clinical milestone "
+            f"({state.last_clinical_at.isoformat()})")
+
+
 def _wrong_stage(m: MilestoneBase, state: JourneyState) -> str:
-    if len(m.stages) == 1:
-        [expected] = m.stages
+    stages = m.accepted_stages(state)
+    if len(stages) == 1:
+        [expected] = stages
         return f"{m.kind} belongs to stage {expected}; the journey is in {state.stage}"
-    accepted = ", ".join(sorted(m.stages))
+    accepted = ", ".join(sorted(stages))
     return f"{m.kind} is accepted in stages {accepted}; the journey is in {state.stage}"
 
 

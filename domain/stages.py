@@ -34,6 +34,7 @@ class Outcome(StrEnum):
     MANUFACTURING_FAILED = "manufacturing_failed"
     RELAPSED = "relapsed"
     DECEASED = "deceased"
+    LOST_TO_FOLLOW_UP = "lost_to_follow_up"
 
 
 class Severity(StrEnum):

@@ -49,6 +49,10 @@ class JourneyState(BaseModel):
     policy: PathwayPolicy
     started_at: datetime
 
+    # Edition of the clinical rules (1: first edition, kept for journeys started under it).
+    edition: int = 1
+    time_zone: str = "UTC"
+
     seq: int = 0
     last_event_at: datetime
     stage: Stage = Stage.RECORDS
@@ -71,6 +75,18 @@ class JourneyState(BaseModel):
     max_crs_grade: int = 0
     max_icans_grade: int = 0
     follow_ups: dict[int, str] = Field(default_factory=dict)
+    # Second edition: the clinical clock and what a physician reads before acting.
+    # occurred_at of the latest milestone that orders the pathway (a report may not predate it).
+    last_clinical_at: datetime | None = None
+    apheresis_at: datetime | None = None
+    out_of_spec_approved_by: str | None = None
+    latest_crs_grade: int | None = None
+    latest_icans_grade: int | None = None
+    last_monitoring_at: datetime | None = None
+    # Open toxicity episodes: "crs"/"icans" -> highest grade alerted in the episode; an
+    # episode closes when the grade falls below the escalation grade.
+    toxicity_episodes: dict[str, int] = Field(default_factory=dict)
+    missed_visits: tuple[int, ...] = ()
 
     open_alerts: tuple[OpenAlert, ...] = ()
     alert_count: int = 0
@@ -100,6 +116,8 @@ class JourneyState(BaseModel):
 
 def initial_state(started: ev.JourneyStarted) -> JourneyState:
     return JourneyState(
+        edition=started.edition,
+        time_zone=started.time_zone,
         journey_id=started.journey_id,
         centre_id=started.centre_id,
         product=started.product,
@@ -130,7 +148,15 @@ def evolve(state: JourneyState, event: ev.Event) -> JourneyState:
             )
         case ev.MilestoneAccepted(milestone=m):
             changes["milestone_digests"] = {**state.milestone_digests, m.milestone_id: m.digest()}
-            changes.update(m.evolve(state, event.occurred_at))
+            # Second edition: day counts run from when the fact happened, not when it was reported.
+            at = m.occurred_at if state.edition >= 2 else event.occurred_at
+            if state.edition >= 2 and m.sequenced:
+                changes["last_clinical_at"] = max(at, state.last_clinical_at or at)
+            changes.update(m.evolve(state, at))
+        case ev.FollowUpMissed(visit_day=day):
+            changes["missed_visits"] = (*state.missed_visits, day)
+        case ev.PolicyResolved(product=product, policy=policy):
+            changes.update(product=product, policy=policy)
         case ev.AlertRaised():
             alert = OpenAlert(
                 alert_id=event.alert_id,

@@ -26,12 +26,19 @@ class Deadline(BaseModel):
     action: Action
     audience: Audience
     message: str
+    # Second edition: the alert's severity and whether it is clinical (None: first-edition mapping).
+    severity: Severity | None = None
+    clinical: bool = False
 
 
 def deadlines(state: JourneyState) -> list[Deadline]:
     """Every deadline of the current stage visit that has not fired yet, earliest first."""
     if state.ended:
         return []
+    if state.edition >= 2:
+        from domain.timers2 import second_edition_deadlines  # builds on Deadline above
+
+        return second_edition_deadlines(state)
     p = state.policy
     entered, visit = state.stage_entered_at, f"{state.stage}.{state.stage_entry_seq}"
     out: list[Deadline] = []
@@ -97,6 +104,10 @@ def fire(state: JourneyState, deadline: Deadline, now: datetime) -> list[ev.Even
     if deadline.action == "remind":
         return [ev.ReminderSent(deadline=deadline.key, audience=deadline.audience,
                                 message=deadline.message, occurred_at=now, actor=ev.SYSTEM)]
+    if state.edition >= 2:
+        from domain.timers2 import fire_second_edition
+
+        return fire_second_edition(state, deadline, now)
     severity = Severity.WARNING if deadline.action == "warn" else Severity.HIGH
     stage, *_, name = deadline.key.split(".")
     alert = ev.AlertRaised(
@@ -108,5 +119,4 @@ def fire(state: JourneyState, deadline: Deadline, now: datetime) -> list[ev.Even
         return [alert, ev.JourneyEnded(outcome=Outcome.LAPSED, reason=deadline.message,
                                        occurred_at=now, actor=ev.SYSTEM)]
     return [alert]
-
 

@@ -43,6 +43,8 @@ NOT_TASKS = frozenset({
     "journey_started", "stage_entered", "reminder_sent", "alert_raised", "alert_acknowledged",
     "booking_made", "booking_cancelled", "journey_ended", "personal_data_erased",
     "surveillance_started", "surveillance_check_missed", "surveillance_ended",
+    # Second-edition bookkeeping: the product's policy adopted, a follow-up visit missed.
+    "policy_resolved", "follow_up_missed",
     # Handled below: a Task from the check itself rather than its stored envelope.
     "surveillance_check_recorded",
 })

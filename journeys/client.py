@@ -87,19 +87,25 @@ class JourneyClient:
         return self.client.get_workflow_handle(workflow_id(journey_id))
 
     async def start(self, *, patient_ref: str, centre_id: str, product: str | None, actor: Actor,
-                    policy_overrides: dict[str, Any] | None = None) -> JourneyView:
+                    policy_overrides: dict[str, Any] | None = None,
+                    rules_edition: int | None = None) -> JourneyView:
         if centre_id not in reference_data.centres():
             raise UnknownReference(f"unknown centre {centre_id!r}; see GET /v1/centres")
         if product is not None and product not in reference_data.products():
             raise UnknownReference(f"unknown product {product!r}; see GET /v1/products")
         policy = self.policies.resolve(product=product, centre=centre_id, overrides=policy_overrides)
+        # Each catalogue product's policy for this centre: eligibility may name the product later.
+        catalogue = {pid: self.policies.resolve(product=pid, centre=centre_id, overrides=policy_overrides)
+                     for pid in reference_data.products()}
+        time_zone = reference_data.centre_time_zone(centre_id)
         search_attributes = self.settings.search_attributes
         # Each patient's n-th journey has its own fixed id, so "start if none is active"
         # is one atomic start per id, never a read-then-write race.
         for ordinal in range(1, MAX_JOURNEYS_PER_PATIENT + 1):
             journey_id = journey_id_for(patient_ref, self.settings.id_key.get_secret_value(), ordinal)
             start = StartJourney(journey_id=journey_id, patient_ref=patient_ref, centre_id=centre_id,
-                                 product=product, policy=policy, actor=actor,
+                                 product=product, policy=policy, actor=actor, time_zone=time_zone,
+                                 catalogue=catalogue, rules_edition=rules_edition,
                                  upsert_search_attributes=search_attributes)
             sa = TypedSearchAttributes([SearchAttributePair(STAGE, Stage.RECORDS.value),
                                         SearchAttributePair(CENTRE, centre_id)])

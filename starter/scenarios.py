@@ -35,18 +35,25 @@ def _front(coi: str) -> list[Step]:
     ]
 
 
+# The bedside check (second edition): the bag's COI and lot, read by two different staff.
+BEDSIDE = {"verified_by": ["nurse-li", "nurse-zhang"]}
+
+
 def _release_and_infuse(coi: str, lot: str = "LOT-1") -> list[Step]:
-    return [Step(18, "product_released", {"coi": coi, "lot": lot}), Step(1, "infusion_completed", {"coi": coi})]
+    return [Step(18, "product_released", {"coi": coi, "lot": lot}),
+            Step(1, "infusion_completed", {"coi": coi, "lot": lot, **BEDSIDE})]
 
 
-def _stay(days: int = 14, grades: dict[int, int] | None = None) -> list[Step]:
+def _stay(days: int = 15, grades: dict[int, int] | None = None) -> list[Step]:
+    # Daily reports until discharge: discharge needs a report from the last day with CRS/ICANS below 2.
     grades = grades or {}
     return [Step(1 if d else 0.2, "monitoring_reported",
                  {"crs_grade": grades.get(d, 1 if d < 4 else 0), "icans_grade": 0}) for d in range(days)]
 
 
-def _follow_up(responses: tuple[str, ...] = ("CR", "CR", "CR", "CR")) -> list[Step]:
-    steps, prev = [], 14.0
+def _follow_up(responses: tuple[str, ...] = ("CR", "CR", "CR", "CR"), since: float = 14.7) -> list[Step]:
+    # `since`: the day after infusion the patient was discharged; each visit falls on its own day.
+    steps, prev = [], since
     for day, response in zip((30, 90, 180, 365), responses, strict=False):
         steps.append(Step(day - prev, "follow_up_recorded", {"visit_day": day, "response": response}))
         prev = day
@@ -54,8 +61,8 @@ def _follow_up(responses: tuple[str, ...] = ("CR", "CR", "CR", "CR")) -> list[St
 
 
 def _full(coi: str, stay: list[Step] | None = None) -> list[Step]:
-    return [*_front(coi), *_release_and_infuse(coi), *(stay or _stay()), Step(1.5, "discharged"),
-            *_follow_up()]
+    return [*_front(coi), *_release_and_infuse(coi), *(stay or _stay()), Step(0.5, "discharged"),
+            *_follow_up(since=14.7 if stay is None else len(stay) - 0.3)]
 
 
 SCENARIOS: dict[str, list[Step]] = {
@@ -69,18 +76,19 @@ SCENARIOS: dict[str, list[Step]] = {
     "re-apheresis": [*_front("COI-REAPH"),
                      Step(12, "manufacturing_failed", {"reason": "low transduction efficiency", "next": "reapheresis"}),
                      Step(3, "apheresis_completed", {"coi": "COI-REAPH"}),
-                     *_release_and_infuse("COI-REAPH", "LOT-2"), *_stay(), Step(1.5, "discharged"), *_follow_up()],
+                     *_release_and_infuse("COI-REAPH", "LOT-2"), *_stay(), Step(0.5, "discharged"), *_follow_up()],
     "early discharge": [*_front("COI-EARLY"), *_release_and_infuse("COI-EARLY"), *_stay(6),
                         Step(0.5, "discharged", expect=409),
                         Step(0.5, "discharged", {"override_reason": "stable, family physician nearby; daily calls"}),
-                        *_follow_up()],
+                        *_follow_up(since=6.2)],
     "grade 3 CRS": _full("COI-CRS", _stay(16, {1: 2, 2: 3, 3: 2})),
-    "relapse": [*_front("COI-PD"), *_release_and_infuse("COI-PD"), *_stay(), Step(1.5, "discharged"),
+    "relapse": [*_front("COI-PD"), *_release_and_infuse("COI-PD"), *_stay(), Step(0.5, "discharged"),
                 *_follow_up(("PR", "PD"))],
     "wrong-patient bag": [*_front("COI-SAFE"), Step(18, "product_released", {"coi": "COI-SAFE", "lot": "LOT-9"}),
-                          Step(1, "infusion_completed", {"coi": "COI-OTHER"}, expect=409),
-                          Step(0.5, "infusion_completed", {"coi": "COI-SAFE"}), *_stay(),
-                          Step(1.5, "discharged"), *_follow_up()],
+                          Step(1, "infusion_completed", {"coi": "COI-OTHER", "lot": "LOT-9", **BEDSIDE},
+                               expect=409),
+                          Step(0.5, "infusion_completed", {"coi": "COI-SAFE", "lot": "LOT-9", **BEDSIDE}), *_stay(),
+                          Step(0.5, "discharged"), *_follow_up()],
     "withdrawal": [*_front("COI-WD"), Step(6, "withdraw", {"reason": "patient chose treatment at home"},
                                             action="withdraw")],
     "records lapse": [],

@@ -25,6 +25,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.effects import Book, Compensate, Effect, Notify, SafetyAlert, effects_of, failure_alert, to_cancel
     from domain.errors import JourneyRuleError
     from domain.events import BookingCancelled, BookingMade, Event, EventRecord, to_record
+    from domain.policy import PathwayPolicy
     from domain.state import Booking, JourneyState, evolve, initial_state
     from domain.view import JourneyView, view
     from journeys.search_attributes import CENTRE, NEXT_DEADLINE, OVERDUE, STAGE
@@ -55,6 +56,9 @@ RECORD_BATCH = 100
 RECORD_AS_ACTIVITY = "record-events-as-activity"
 # Journeys completed before this ended without long-term surveillance.
 SURVEILLANCE_HANDOVER = "surveillance-handover"
+# Journeys started before this keep the first edition of the clinical rules (the edition
+# travels in journey_started, so the rules, the store's fold and every replay agree).
+CLINICAL_RULES_2 = "clinical-rules-second-edition"
 
 
 def _cause(err: ActivityError) -> str:
@@ -96,9 +100,11 @@ class JourneyWorkflow:
             self._effects = list(start.carried.effects)
             self._recorded_seq = start.carried.recorded_seq
         else:
+            edition = start.rules_edition or (rules.CURRENT_EDITION if workflow.patched(CLINICAL_RULES_2) else 1)
             started = rules.start(
                 journey_id=start.journey_id, patient_ref=start.patient_ref, centre_id=start.centre_id,
                 product=start.product, policy=start.policy, actor=start.actor, now=workflow.now(),
+                edition=edition, time_zone=start.time_zone,
             )
             self.state = initial_state(started)
             self._outbox.append(to_record(started, 1))
@@ -138,7 +144,7 @@ class JourneyWorkflow:
     @workflow.update
     async def report_milestone(self, req: MilestoneRequest) -> JourneyView:
         try:
-            events = rules.decide(self.state, req.milestone, req.actor, workflow.now())
+            events = rules.decide(self.state, req.milestone, req.actor, workflow.now(), self._catalogue())
         except JourneyRuleError as err:
             # A refusal that must leave a trace (wrong-patient product) is recorded, then refused.
             self._apply(list(err.events))
@@ -151,7 +157,7 @@ class JourneyWorkflow:
     @report_milestone.validator
     def _validate_milestone(self, req: MilestoneRequest) -> None:
         try:
-            rules.decide(self.state, req.milestone, req.actor, workflow.now())
+            rules.decide(self.state, req.milestone, req.actor, workflow.now(), self._catalogue())
         except JourneyRuleError as err:
             if not err.events:
                 raise _refusal(err) from None
@@ -194,7 +200,10 @@ class JourneyWorkflow:
         for event in events:
             self.state = evolve(self.state, event)
             self._outbox.append(to_record(event, self.state.seq))
-            self._effects.extend(effects_of(event, self.state.seq))
+            self._effects.extend(effects_of(event, self.state.seq, self.state))
+
+    def _catalogue(self) -> dict[str, PathwayPolicy] | None:
+        return self._start.catalogue or None
 
     async def _until_recorded(self) -> None:
         target = self.state.seq

@@ -32,6 +32,14 @@ class StartJourney(_Msg):
     product: str | None = None
     policy: PathwayPolicy = Field(default_factory=PathwayPolicy)
     actor: Actor
+    # The centre's IANA zone (day 0 is the infusion day there) and the policy of every
+    # catalogue product for this centre, so a product first named at eligibility is checked
+    # and its policy adopted without any I/O in the workflow.
+    time_zone: str = "UTC"
+    catalogue: dict[str, PathwayPolicy] = Field(default_factory=dict)
+    # Pin the edition of the clinical rules (tests of first-edition behaviour); None: the
+    # current edition for a new journey.
+    rules_edition: int | None = None
     # Continue as new once history passes this many events (Temporal also suggests it).
     history_limit: int = 10_000
     upsert_search_attributes: bool = True

@@ -30,6 +30,7 @@ OUTCOME_LABELS = {
     "manufacturing_failed": "Manufacturing failed",
     "relapsed": "Relapsed",
     "deceased": "Deceased",
+    "lost_to_follow_up": "Lost to follow-up",
 }
 # Fields worth a glance in the history table; free text is shortened, patient_ref never shown.
 SUMMARY_FIELDS = (

@@ -36,6 +36,7 @@ class SyntheticJourney:
             policy=policy or PathwayPolicy(),
             actor=OPS,
             now=started,
+            edition=1,  # synthetic logs for the read side: the first edition's simpler flow
         )
         self.state: JourneyState = initial_state(event)
         self.records: list[EventRecord] = [to_record(event, 1)]

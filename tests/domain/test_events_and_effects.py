@@ -8,6 +8,7 @@ from domain import events as ev
 from domain import surveillance as sv
 from domain.effects import TRAVEL_ITEMS, Book, Compensate, Effect, Notify, SafetyAlert, effects_of
 from domain.milestones import MILESTONE_KINDS
+from domain.policy import PathwayPolicy
 from domain.stages import Outcome, Severity, Stage
 from domain.state import TELECONSULT_SLOT, fold
 from domain.view import view
@@ -46,13 +47,18 @@ def every_event_type() -> list[ev.Event]:
     ]
     q = Pathway().to_manufacturing()
     q.report("manufacturing_failed", reason="x", next="out_of_spec")
-    q.report("product_released", coi=COI, lot="L")
+    q.report("product_released", coi=COI, lot="L", out_of_spec_approved_by="dr-wu")
     q.report("infusion_completed", coi=COI)
+    # Second-edition events: a missed visit, a product named at eligibility bringing its policy.
+    t = Pathway(edition=2, catalogue={"axi-cel": PathwayPolicy()}).to_stay()
+    t.later(15).report("monitoring_reported", crs_grade=0, icans_grade=0)
+    t.report("discharged")
+    t.later(60)
     r = Pathway().to_screening()
     r.report("eligibility_decided", eligible=False, reasons=["a"])
     s = Pathway().to_teleconsult()
     s.report("teleconsult_completed", outcome="more_records")
-    return p.events + q.events + r.events + s.events + extra
+    return p.events + q.events + r.events + s.events + t.events + extra
 
 
 def test_the_sample_covers_every_event_type_and_every_milestone_kind() -> None:

@@ -39,6 +39,7 @@ def test_stage_names_are_spelled_as_the_api_spells_them() -> None:
         "manufacturing_failed",
         "relapsed",
         "deceased",
+        "lost_to_follow_up",
     }
 
 

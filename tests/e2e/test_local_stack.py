@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -80,7 +80,10 @@ def poll_until(check, *, what: str, timeout: float = 120.0, interval: float = 0.
 @pytest.fixture
 def stack(tmp_path):
     policy = tmp_path / "policy.json"
-    policy.write_text(json.dumps({"defaults": {"day_seconds": 0.02}}))
+    # Compressed days; reports may lag a loaded machine by many compressed days, and visit windows
+    # are wide enough for sleep jitter (the second edition counts visits on their own day).
+    policy.write_text(json.dumps({"defaults": {"day_seconds": 0.02, "max_report_delay_days": 1000,
+                                               "monitoring_fresh_days": 1000}}))
     s = DevStack(tmp_path / "data", policy)
     yield s
     s.kill()
@@ -121,10 +124,18 @@ def test_a_journey_survives_a_stack_restart_and_completes_with_a_verifiable_log(
     stack.start()
     assert get(stack, f"/v1/journeys/{journey}")["stage"] == "manufacturing"
     milestone(stack, journey, "product_released", coi="COI-E2E", lot="LOT-E2E")
-    milestone(stack, journey, "infusion_completed", coi="COI-E2E")
-    time.sleep(14 * 0.02 + 0.2)  # the policy's minimum stay, in compressed days
+    # The bedside check: the bag's lot, read by two different staff.
+    milestone(stack, journey, "infusion_completed", coi="COI-E2E", lot="LOT-E2E", verified_by=["rn-1", "rn-2"])
+    infused = datetime.fromisoformat(get(stack, f"/v1/journeys/{journey}")["infused_at"])
+
+    def on_day(day: float) -> None:  # wait until that compressed day after the infusion has begun
+        time.sleep(max(0.0, (infused + timedelta(seconds=day * 0.02) - datetime.now(UTC)).total_seconds()))
+
+    on_day(14.2)  # the policy's minimum stay, then a monitoring report before discharge
+    milestone(stack, journey, "monitoring_reported", crs_grade=0, icans_grade=0)
     milestone(stack, journey, "discharged")
     for day in (30, 90, 180, 365):
+        on_day(day + 0.2)
         milestone(stack, journey, "follow_up_recorded", visit_day=day, response="CR")
     final = poll_until(lambda: (v := get(stack, f"/v1/journeys/{journey}"))["outcome"] and v,
                        what="the journey to end")

@@ -24,6 +24,9 @@ T = TypeVar("T")
 # Default day length, so no reminder or escalation fires while a fault is on; a zero
 # minimum stay lets the journey be discharged without waiting (nobody waits on timers here).
 NO_TIMERS = {"min_stay_days": 0}
+# These journeys are started with rules_edition=1: they prove the plumbing under faults and walk
+# the whole pathway at once, which the second edition's clinical clock (visits on their own
+# days, bedside check, monitoring before discharge) rightly refuses.
 
 COI = "COI-FAULT-1"
 PATHWAY: list[tuple[str, dict[str, Any]]] = [

@@ -65,7 +65,7 @@ async def test_a_failing_and_hanging_centre_delays_bookings_but_books_each_exact
                 centre_id="pku",
                 product=None,
                 actor="ops:test",
-                policy_overrides=NO_TIMERS,
+                policy_overrides=NO_TIMERS, rules_edition=1,
             )
         ).journey_id
         # Teleconsult slot: refused with 503, then booked but the answer never arrives.
@@ -113,7 +113,7 @@ async def test_a_centre_refusing_a_booking_raises_a_high_alert_and_the_journey_c
                 centre_id="pku",
                 product=None,
                 actor="ops:test",
-                policy_overrides=NO_TIMERS,
+                policy_overrides=NO_TIMERS, rules_edition=1,
             )
         ).journey_id
         centre.fail_next(1, status=409, path="/bookings")

@@ -33,7 +33,7 @@ async def journey(local_env, task_queue) -> AsyncIterator[Journey]:
     jc = JourneyClient(local_env.client, settings)
     async with build_worker(local_env.client, settings, store, activities=activities):
         view = await jc.start(patient_ref=f"conc-{task_queue}", centre_id="pku", product=None,
-                              actor="ops:test", policy_overrides=NO_TIMERS)
+                              actor="ops:test", policy_overrides=NO_TIMERS, rules_edition=1)
         yield Journey(jc, store, view.journey_id)
 
 

@@ -60,7 +60,7 @@ async def test_an_event_store_outage_delays_journeys_but_loses_and_duplicates_no
             async with build_worker(local_env.client, settings, store):
                 ids = [(await jc.start(patient_ref=f"pg-{task_queue}-{i}", centre_id="pku",
                                        product=None, actor="ops:test",
-                                       policy_overrides=NO_TIMERS)).journey_id
+                                       policy_overrides=NO_TIMERS, rules_edition=1)).journey_id
                        for i in range(JOURNEYS)]
                 walkers = Walkers(jc, ids).start()
                 await walkers.until_steps(JOURNEYS * len(PATHWAY) // 3)
@@ -69,7 +69,7 @@ async def test_an_event_store_outage_delays_journeys_but_loses_and_duplicates_no
                 # A journey started mid-outage must get its first event recorded too.
                 late = (await jc.start(patient_ref=f"pg-{task_queue}-late", centre_id="pku",
                                        product=None, actor="ops:test",
-                                       policy_overrides=NO_TIMERS)).journey_id
+                                       policy_overrides=NO_TIMERS, rules_edition=1)).journey_id
                 await until(lambda: _retry_logged(logs), what="an append retry to be logged")
                 await asyncio.sleep(OUTAGE_SECONDS)
                 proxy.restore()

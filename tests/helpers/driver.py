@@ -41,7 +41,10 @@ PATIENCE = 120
 class JourneyDriver:
     def __init__(self, env: WorkflowEnvironment, task_queue: str, *, centre: str = "pku",
                  policy: PathwayPolicy | None = None, history_limit: int = 10_000,
-                 search_attributes: bool = False, surveillance: bool = False) -> None:
+                 search_attributes: bool = False, surveillance: bool = False, edition: int = 1) -> None:
+        # First edition by default: these tests pin the workflow's mechanics under the rules
+        # in-flight journeys still run on; tests/workflows/test_second_edition.py runs edition 2.
+        self.edition = edition
         self.env, self.task_queue, self.centre = env, task_queue, centre
         # A completed journey hands over to long-term surveillance only when a test asks:
         # a child left waiting on the shared time-skipping server outlives the test's worker.
@@ -57,7 +60,8 @@ class JourneyDriver:
             JourneyWorkflow.run,
             StartJourney(journey_id=self.journey_id, patient_ref=patient_ref, centre_id=self.centre,
                          policy=self.policy, actor="ops:test", history_limit=self.history_limit,
-                         upsert_search_attributes=self.search_attributes),
+                         upsert_search_attributes=self.search_attributes, rules_edition=self.edition,
+                         time_zone="Asia/Shanghai" if self.edition >= 2 else "UTC"),
             id=workflow_id(self.journey_id), task_queue=self.task_queue,
         )
         return self.handle
@@ -166,13 +170,14 @@ class JourneyDriver:
         await self.to_manufacturing(coi)
         await self.sleep_days(18)
         await self.report("product_released", coi=coi, lot="LOT-1")
-        await self.report("infusion_completed", coi=coi)
+        # The bedside check: the bag's COI and lot, read by two different staff.
+        await self.report("infusion_completed", coi=coi, lot="LOT-1", verified_by=["nurse-a", "nurse-b"])
 
     async def to_follow_up(self) -> None:
         await self.to_stay()
         for _ in range(14):
-            await self.report("monitoring_reported", crs_grade=1, icans_grade=0)
             await self.sleep_days(1)
+            await self.report("monitoring_reported", crs_grade=1, icans_grade=0)
         await self.report("discharged")
 
     async def visits(self, responses: dict[int, str]) -> JourneyView:

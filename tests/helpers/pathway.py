@@ -31,6 +31,10 @@ class Pathway:
         *,
         centre: str = "pku",
         product: str | None = None,
+        # The first edition by default: those rules still govern every journey started before
+        # the second (tests/domain/test_clinical_rules.py drives the second edition).
+        edition: int = 1,
+        catalogue: dict[str, PathwayPolicy] | None = None,
     ) -> None:
         self.policy = policy or PathwayPolicy()
         self.centre = centre
@@ -43,7 +47,10 @@ class Pathway:
             policy=self.policy,
             actor=OPS,
             now=T0,
+            edition=edition,
+            time_zone="Asia/Shanghai",
         )
+        self.catalogue = catalogue
         self.state: JourneyState = initial_state(self.started)
         self.events: list[ev.Event] = [self.started]
         self._ids = itertools.count(1)
@@ -72,7 +79,7 @@ class Pathway:
 
     def decide(self, milestone: Milestone, actor: str | None = None) -> list[ev.Event]:
         who = self.actor_for(milestone.kind) if actor is None else Actor.parse(actor)
-        return rules.decide(self.state, milestone, who, self.now)
+        return rules.decide(self.state, milestone, who, self.now, self.catalogue)
 
     def report(
         self, kind: str, *, actor: str | None = None, milestone_id: str | None = None, **fields: Any
@@ -136,11 +143,20 @@ class Pathway:
         return self
 
     def to_stay(self, coi: str = COI) -> Pathway:
-        self.to_infusion(coi).report("infusion_completed", coi=coi)
+        self.to_infusion(coi).report("infusion_completed", **self.bedside(coi))
         return self
 
+    def bedside(self, coi: str = COI, lot: str = "LOT-1") -> dict[str, Any]:
+        """An infusion report that passes the bedside check (second edition)."""
+        if self.state.edition < 2:
+            return {"coi": coi}
+        return {"coi": coi, "lot": lot, "verified_by": ["nurse-a", "nurse-b"]}
+
     def to_follow_up(self) -> Pathway:
-        self.to_stay().later(self.policy.min_stay_days).report("discharged")
+        self.to_stay().later(self.policy.min_stay_days)
+        if self.state.edition >= 2:
+            self.report("monitoring_reported", crs_grade=0, icans_grade=0)
+        self.report("discharged")
         return self
 
 

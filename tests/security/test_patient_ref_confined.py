@@ -69,7 +69,7 @@ async def traces(local_env, tmp_path_factory) -> AsyncIterator[Traces]:
             with all_logs() as logs:
                 async with build_worker(secure, settings, store):
                     j = (await jc.start(patient_ref=PATIENT, centre_id="pku", product=None,
-                                        actor="ops:sec", policy_overrides=NO_TIMERS)).journey_id
+                                        actor="ops:sec", policy_overrides=NO_TIMERS, rules_edition=1)).journey_id
                     out.journey_id = j
                     await walk(jc, j, range(0, 9))  # into the stay
                     with pytest.raises(Refused):  # a refusal's reason must not quote the patient
