@@ -67,14 +67,14 @@ class DevStack:
             self.interrupt()
 
 
-def poll_until(check, *, what: str, timeout: float = 120.0, interval: float = 0.3):
+def poll_until(check, *, what: str, timeout: float = 120.0, interval: float = 0.3, show=None):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         result = check()
         if result:
             return result
         time.sleep(interval)
-    raise AssertionError(f"timed out waiting for {what}")
+    raise AssertionError(f"timed out waiting for {what}" + (f": {show()}" if show else ""))
 
 
 @pytest.fixture
@@ -83,7 +83,7 @@ def stack(tmp_path):
     # Compressed days; reports may lag a loaded machine by many compressed days, and visit windows
     # are wide enough for sleep jitter (the second edition counts visits on their own day).
     policy.write_text(json.dumps({"defaults": {"day_seconds": 0.02, "max_report_delay_days": 1000,
-                                               "monitoring_fresh_days": 1000}}))
+                                               "monitoring_fresh_days": 1000, "follow_up_window_days": 10000}}))
     s = DevStack(tmp_path / "data", policy)
     yield s
     s.kill()
@@ -136,9 +136,13 @@ def test_a_journey_survives_a_stack_restart_and_completes_with_a_verifiable_log(
     milestone(stack, journey, "discharged")
     for day in (30, 90, 180, 365):
         on_day(day + 0.2)
-        milestone(stack, journey, "follow_up_recorded", visit_day=day, response="CR")
+        # A compressed day is shorter than an HTTP round trip, so say which day it really is;
+        # the wide policy window maps each visit to the next scheduled one.
+        today = int((datetime.now(UTC) - infused).total_seconds() // 0.02)
+        milestone(stack, journey, "follow_up_recorded", visit_day=today, response="CR",
+                  occurred_at=(infused + timedelta(seconds=(today + 0.5) * 0.02)).isoformat())
     final = poll_until(lambda: (v := get(stack, f"/v1/journeys/{journey}"))["outcome"] and v,
-                       what="the journey to end")
+                       what="the journey to end", show=lambda: get(stack, f"/v1/journeys/{journey}"))
     assert final["stage"] == "ended" and final["outcome"] == "completed"
 
     history = get(stack, f"/v1/journeys/{journey}/history")

@@ -40,7 +40,7 @@ async def test_journeys_in_flight_survive_a_temporal_server_kill_and_restart(tas
         async with build_worker(client, settings, store):
             ids = [(await jc.start(patient_ref=f"srv-{task_queue}-{i}", centre_id="pku",
                                    product=None, actor="ops:test",
-                                   policy_overrides=NO_TIMERS)).journey_id
+                                   policy_overrides=NO_TIMERS, rules_edition=1)).journey_id
                    for i in range(JOURNEYS)]
             walkers = Walkers(jc, ids).start()
             await walkers.until_steps(JOURNEYS * len(PATHWAY) // 3)

@@ -34,7 +34,7 @@ async def test_a_worker_killed_mid_journey_loses_and_duplicates_nothing(local_en
     try:
         worker = await new_worker()
         ids = [(await jc.start(patient_ref=f"kill-{task_queue}-{i}", centre_id="pku", product=None,
-                               actor="ops:test", policy_overrides=NO_TIMERS)).journey_id
+                               actor="ops:test", policy_overrides=NO_TIMERS, rules_edition=1)).journey_id
                for i in range(JOURNEYS)]
         walkers = Walkers(jc, ids).start()
         await walkers.until_steps(JOURNEYS * len(PATHWAY) // 3)

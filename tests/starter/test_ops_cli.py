@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest_asyncio
@@ -69,10 +70,13 @@ async def test_a_journey_driven_from_the_cli_keeps_typed_values_and_acknowledges
         (["teleconsult_completed", "outcome=proceed"], "dev-pku"),
         (["eligibility_decided", "eligible=true", "product=axi-cel", "estimate_usd=98000"], "dev-pku"),
         (["estimate_accepted"], "dev-ops"),
-        (["patient_admitted", "--at", "2026-06-10T09:30+08:00"], "dev-pku"),
+        (["patient_admitted", "--at", "NOW+08:00"], "dev-pku"),
         (["apheresis_completed", "coi=COI-7F3A"], "dev-pku"),
         (["product_released", "coi=COI-7F3A", "lot=12345"], "dev-pku"),
     ]:
+        # An explicit time with an offset, no earlier than the milestone before (the clinical clock).
+        now = datetime.now(UTC).astimezone(timezone(timedelta(hours=8))).isoformat()
+        args = [now if a == "NOW+08:00" else a for a in args]
         view = await ok(api_url, "milestone", journey, *args, token=token)
     assert view["stage"] == "infusion" and view["lot"] == "12345"
 
