@@ -60,7 +60,10 @@ class JourneyDriver:
             JourneyWorkflow.run,
             StartJourney(journey_id=self.journey_id, patient_ref=patient_ref, centre_id=self.centre,
                          policy=self.policy, actor="ops:test", history_limit=self.history_limit,
-                         upsert_search_attributes=self.search_attributes, rules_edition=self.edition,
+                         upsert_search_attributes=self.search_attributes,
+                         # Edition 1 is pinned; the current edition comes as for any new journey
+                         # (workflow.patched), so its histories carry the patch marker.
+                         rules_edition=1 if self.edition == 1 else None,
                          time_zone="Asia/Shanghai" if self.edition >= 2 else "UTC"),
             id=workflow_id(self.journey_id), task_queue=self.task_queue,
         )

@@ -102,6 +102,52 @@ async def death_after_infusion(d: JourneyDriver) -> None:
     await d.report("death_reported", cause="HLH")
 
 
+# Second edition of the clinical rules (DESIGN §1a): new journeys since the patch.
+async def second_edition_toxicity_refused_discharge_then_completed(d: JourneyDriver) -> None:
+    await d.to_stay(COI)
+    for grade in (3, 3, 4, 1, 0):  # one alert for the episode, again when it rose to 4
+        await d.sleep_days(1)
+        await d.report("monitoring_reported", crs_grade=grade, icans_grade=0)
+    await d.sleep_days(9)
+    await d.report("monitoring_reported", crs_grade=2, icans_grade=0)
+    await _refused(d.report("discharged"))  # CRS grade 2 still active
+    await d.sleep_days(1)
+    await d.report("monitoring_reported", crs_grade=0, icans_grade=0)
+    await d.report("discharged")
+    await d.visits({30: "CR", 90: "CR", 180: "CR", 365: "CR"})
+
+
+async def second_edition_missed_visits_then_lost(d: JourneyDriver) -> None:
+    await d.to_follow_up()
+    await d.visits({30: "PR"})
+    await d.sleep_days(400)  # the day 90, 180 and 365 windows pass
+
+
+async def second_edition_death_during_reapheresis(d: JourneyDriver) -> None:
+    await d.to_manufacturing(COI)
+    await d.report("manufacturing_failed", reason="no expansion", next="reapheresis")
+    await d.report("adverse_event_reported", term="cardiac arrest", grade=5)
+
+
+async def second_edition_screening_escalates_then_withdrawn_in_travel(d: JourneyDriver) -> None:
+    await d.report("records_received")
+    await d.report("teleconsult_completed", outcome="proceed")
+    await d.sleep_days(15)  # eligibility not decided: escalates
+    await d.report("eligibility_decided", eligible=True, product="axi-cel", estimate_usd=95000)
+    await d.report("estimate_accepted")
+    await d.sleep_days(1)
+    await d.withdraw("patient chose treatment at home")  # cancels the unused travel bookings
+
+
+SECOND_EDITION: dict[str, Scenario] = {
+    "second_edition_toxicity_refused_discharge_then_completed":
+        second_edition_toxicity_refused_discharge_then_completed,
+    "second_edition_missed_visits_then_lost": second_edition_missed_visits_then_lost,
+    "second_edition_death_during_reapheresis": second_edition_death_during_reapheresis,
+    "second_edition_screening_escalates_then_withdrawn_in_travel":
+        second_edition_screening_escalates_then_withdrawn_in_travel,
+}
+
 SKIPPING: dict[str, Scenario] = {
     "happy_path": happy_path,
     "records_loop_back_then_lapse": records_loop_back_then_lapse,
@@ -130,7 +176,8 @@ async def _refused(call: Awaitable[object]) -> None:
 
 
 async def record_skipping(env: WorkflowEnvironment, name: str, scenario: Scenario) -> None:
-    async with running_journey(env, f"record-{uuid.uuid4()}") as (d, _store, _world):
+    edition = 2 if name in SECOND_EDITION else 1
+    async with running_journey(env, f"record-{uuid.uuid4()}", edition=edition) as (d, _store, _world):
         await scenario(d)
         assert d.handle is not None
         await d.result()
@@ -197,7 +244,7 @@ async def record_continued(env: WorkflowEnvironment) -> None:
 
 async def main(only: list[str]) -> int:
     HISTORIES.mkdir(exist_ok=True)
-    chosen = {n: s for n, s in SKIPPING.items() if not only or n in only}
+    chosen = {n: s for n, s in {**SKIPPING, **SECOND_EDITION}.items() if not only or n in only}
     if chosen:
         async with await WorkflowEnvironment.start_time_skipping(
             data_converter=pydantic_data_converter, test_server_existing_path=test_server_path()
