@@ -94,4 +94,60 @@ SCENARIOS: dict[str, list[Step]] = {
     "records lapse": [],
 }
 
+# -- chain of custody and the waiting list (DESIGN §1b) --------------------------------------
+
+
+def _hand_off(after: float, coi: str, frm: str, to: str, temp: float, condition: str = "intact",
+              **extra: Any) -> Step:
+    return Step(after, "custody_transferred", {"coi": coi, "from_party": frm, "to_party": to,
+                                                "condition": condition, "temperature_c": temp, **extra})
+
+
+def _custody_out(coi: str) -> list[Step]:
+    """Fresh apheresis material to the manufacturing site, cold (2-8 °C)."""
+    return [_hand_off(0.2, coi, "collection site", "courier (cold box)", 4.5, seal_id="SEAL-A1"),
+            _hand_off(1, coi, "courier (cold box)", "manufacturing site", 5.0, seal_id="SEAL-A1")]
+
+
+def _custody_back(coi: str, excursion: bool = False) -> list[Step]:
+    """The cryopreserved product back to the centre's pharmacy, in a liquid-nitrogen dry shipper."""
+    last = (_hand_off(1, coi, "courier (dry shipper)", "centre pharmacy", -118.0, "excursion",
+                      seal_id="SEAL-P1", excursion_minutes=35) if excursion
+            else _hand_off(1, coi, "courier (dry shipper)", "centre pharmacy", -178.0, seal_id="SEAL-P1"))
+    return [_hand_off(0.3, coi, "manufacturing site", "courier (dry shipper)", -185.0, seal_id="SEAL-P1"), last]
+
+
+def _custody_journey(coi: str, excursion: bool = False) -> list[Step]:
+    release = [Step(16, "product_released", {"coi": coi, "lot": "LOT-C1"}), *_custody_back(coi, excursion)]
+    if excursion:
+        release += [Step(0.5, "infusion_completed", {"coi": coi}, expect=409),
+                    Step(0.5, "quality_release", {"coi": coi, "approved_by": "qp-wang", "decision": "release",
+                                                  "reason": "35 min above -150 °C; viability within spec"}),
+                    Step(0.5, "infusion_completed", {"coi": coi})]
+    else:
+        release.append(Step(1, "infusion_completed", {"coi": coi}))
+    return [*_front(coi), *_custody_out(coi), *release, *_stay(), Step(1.5, "discharged"), *_follow_up()]
+
+
+def _waitlisted(accept_after: float, withdraw_after: float) -> list[Step]:
+    """Accepted at a full centre: reserved or waiting; withdrawn later (which promotes the next one)."""
+    return [Step(1, "records_received"), Step(3, "teleconsult_completed", {"outcome": "proceed"}),
+            Step(5, "eligibility_decided", {"eligible": True, "product": "axi-cel", "estimate_usd": 95000}),
+            Step(accept_after, "estimate_accepted"),
+            Step(withdraw_after, "withdraw", {"reason": "patient chose a centre with an earlier slot"},
+                 action="withdraw")]
+
+
+SCENARIOS.update({
+    "chain of custody": _custody_journey("COI-CUST"),
+    "cold-chain excursion": _custody_journey("COI-EXC", excursion=True),
+    # Fuda has one apheresis chair a week in the demo's capacity file: with the grade 3 CRS
+    # journey these fill its two bookable weeks and put the rest on the waiting list.
+    "waiting list A": _waitlisted(5, 16),
+    "waiting list B": _waitlisted(6, 30),
+    "waiting list C": _waitlisted(7, 32),
+})
+
 CENTRE_ROTATION = ("pku", "ludaopei", "fuda", "jiahui")
+# Scenarios that need a particular centre (its capacity); the others rotate.
+CENTRE_OF: dict[str, str] = {"waiting list A": "fuda", "waiting list B": "fuda", "waiting list C": "fuda"}

@@ -18,7 +18,7 @@ from rich.live import Live
 from rich.table import Table
 
 from domain.stages import Stage
-from starter.scenarios import CENTRE_ROTATION, SCENARIOS, Step
+from starter.scenarios import CENTRE_OF, CENTRE_ROTATION, SCENARIOS, Step
 
 
 @dataclass
@@ -33,6 +33,9 @@ class Run:
     surprises: list[str] = field(default_factory=list)
     events: int = 0
     chain_ok: bool | None = None
+    # From the history: hand-offs of the cells, and excursions quality assurance released.
+    hand_offs: int = 0
+    released_by_qa: int = 0
 
 
 class Simulator:
@@ -44,6 +47,8 @@ class Simulator:
         self.console = console or Console()
         self.runs: list[Run] = []
         self.http = httpx.AsyncClient(timeout=30)
+        # Longest waiting list seen per centre while the cohort ran (GET .../capacity).
+        self.waiting_peak: dict[str, int] = {}
 
     def _auth(self, role: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.by_role[role]}"}
@@ -110,17 +115,30 @@ class Simulator:
             run.events = len(events)
             run.chain_ok = all(b["prev_hash"] == a["hash"] for a, b in zip(events, events[1:], strict=False)) \
                 and [e["seq"] for e in events] == list(range(1, len(events) + 1))
+            run.hand_offs = sum(e["kind"] == "custody_transferred" for e in events)
+            run.released_by_qa = sum(e["kind"] == "quality_release" and e["payload"].get("decision") == "release"
+                                     for e in events)
+
+    async def poll_capacity(self) -> None:
+        for centre in sorted({r.centre for r in self.runs}):
+            r = await self.http.get(f"{self.api}/v1/centres/{centre}/capacity?weeks=4",
+                                    headers=self._auth("manager"))
+            if r.status_code == 200:
+                waiting = len(r.json()["waiting_list"])
+                self.waiting_peak[centre] = max(self.waiting_peak.get(centre, 0), waiting)
 
     async def run_cohort(self, scenarios: list[str] | None = None, within: float = 1800) -> bool:
         tag = uuid.uuid4().hex[:6]
         names = scenarios or list(SCENARIOS)
-        self.runs = [Run(n, CENTRE_ROTATION[i % len(CENTRE_ROTATION)], SCENARIOS[n]) for i, n in enumerate(names)]
+        self.runs = [Run(n, CENTRE_OF.get(n) or CENTRE_ROTATION[i % len(CENTRE_ROTATION)], SCENARIOS[n])
+                     for i, n in enumerate(names)]
         drivers = [asyncio.create_task(self.drive(r, tag)) for r in self.runs]
         loop = asyncio.get_running_loop()
         deadline = loop.time() + within
         with Live(self.table(), console=self.console, refresh_per_second=2, transient=False) as live:
             while loop.time() < deadline:
                 await self.poll()
+                await self.poll_capacity()
                 live.update(self.table())
                 if all(d.done() for d in drivers) and all(r.outcome or r.journey_id is None for r in self.runs):
                     break
@@ -130,6 +148,7 @@ class Simulator:
         await self.verify()
         self.console.print()  # a piped Live leaves the cursor at the end of its last line
         self.console.print(self.summary())
+        self.console.print(self.logistics())
         await self.http.aclose()
         return all(r.outcome and not r.surprises and r.chain_ok for r in self.runs)
 
@@ -142,3 +161,12 @@ class Simulator:
             t.add_row(r.scenario, r.centre, r.journey_id or "-", r.outcome or f"[yellow]{r.stage}[/yellow]",
                       str(r.events), chain, "; ".join(r.surprises)[:80])
         return t
+
+    def logistics(self) -> str:
+        """Chain of custody and capacity, in two lines a person reads after the table."""
+        hand_offs = sum(r.hand_offs for r in self.runs)
+        released = sum(r.released_by_qa for r in self.runs)
+        peaks = ", ".join(f"{c} {n}" for c, n in sorted(self.waiting_peak.items()) if n) or "none"
+        return (f"custody: {hand_offs} hand-offs recorded, {released} excursion(s) released by QA "
+                f"before infusion\ncapacity: longest waiting list per centre: {peaks} "
+                "(see /ui/capacity)")
