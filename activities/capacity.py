@@ -20,7 +20,7 @@ from activities.capacity_contracts import (
 )
 from domain import capacity as cap
 from domain.capacity import CentreBook, Change
-from domain.capacity_view import placement
+from domain.capacity_view import placements
 from store.base import StoreUnavailable
 from store.capacity import CapacityStore
 
@@ -53,13 +53,18 @@ class CapacityActivities:
             case Look():
                 op = partial(_unchanged, journey_id=cmd.journey_id)
         try:
+            before = placements(await self._store.book(cmd.centre_id), cmd.at)
             change = await self._store.apply(cmd.centre_id, op)
         except StoreUnavailable as err:
             raise ApplicationError(str(err), type="StoreUnavailable") from None
         log.info("capacity", op=cmd.op, journey_id=cmd.journey_id, centre_id=cmd.centre_id,
                  promoted=len(change.promoted), overbooked=len(change.overbooked))
+        after = placements(change.book, cmd.at)
         return CapacityResult(
-            placement=placement(change.book, cmd.journey_id, cmd.at),
+            placement=after.get(cmd.journey_id),
             promoted=[p.journey_id for p in change.promoted],
+            # Told to look again: a change can move others up the queue or out of it.
+            moved=sorted(j for j in after.keys() | before.keys()
+                         if j != cmd.journey_id and after.get(j) != before.get(j)),
             overbooked=list(change.overbooked),
         )

@@ -61,5 +61,7 @@ class CapacityResult(BaseModel):
     placement: Placement | None
     # Other journeys the command took off the waiting list: they are told to look.
     promoted: list[str] = Field(default_factory=list)
+    # Other journeys whose place (held weeks, queue position, expected weeks) changed.
+    moved: list[str] = Field(default_factory=list)
     # Slots a reported fact pushed past capacity: an alert for ops.
     overbooked: list[Slot] = Field(default_factory=list)

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.custody_models import CustodyOut, ReservationOut
 from domain.stages import Outcome, Severity, Stage
 from domain.view import JourneyView
 from store.base import StoredEvent
@@ -80,6 +81,7 @@ class StageVisitOut(BaseModel):
     left_at: datetime | None = None
 
 
+
 class JourneyOut(BaseModel):
     journey_id: str
     centre_id: str
@@ -103,6 +105,8 @@ class JourneyOut(BaseModel):
     open_alerts: list[AlertOut]
     stages: list[StageVisitOut]
     last_seq: int
+    custody: CustodyOut | None = None
+    reservation: ReservationOut | None = None
     source: Literal["temporal", "event_log"] = Field(
         "temporal",
         description="temporal: live workflow state; event_log: rebuilt from the log "

@@ -19,7 +19,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from domain.errors import CoiMismatch, JourneyRuleError, WrongStage
+from domain.errors import JourneyRuleError
 
 
 class Condition(StrEnum):
@@ -116,14 +116,6 @@ class CustodyChain(BaseModel):
         return total
 
 
-def check_coi(patient_coi: str | None, coi: str, what: str) -> None:
-    if patient_coi is not None and coi != patient_coi:
-        raise CoiMismatch(
-            f"chain-of-identity mismatch: {what} names {coi!r} but the patient's COI is "
-            f"{patient_coi!r}; refused"
-        )
-
-
 def check_hand_off(chain: CustodyChain, hand_off: HandOff) -> None:
     """Refuse a hand-off that would leave a gap (or a loop) in the chain."""
     if hand_off.from_party == hand_off.to_party:
@@ -149,9 +141,15 @@ def hand_over(chain: CustodyChain, hand_off: HandOff) -> CustodyChain:
     })
 
 
+class NothingOnHold(JourneyRuleError):
+    """A quality decision when no excursion or damage awaits one."""
+
+    code = "no_quality_hold"
+
+
 def check_quality_decision(chain: CustodyChain) -> None:
     if not chain.on_hold:
-        raise WrongStage("no excursion or damage awaits a quality decision for this material")
+        raise NothingOnHold("no excursion or damage awaits a quality decision for this material")
 
 
 def decide_quality(chain: CustodyChain, decision: QualityDecision) -> CustodyChain:

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain import events as ev
 from domain.actors import SYSTEM
+from domain.capacity import Need
 from domain.stages import PATHWAY, Outcome, Severity, Stage
 from domain.state import TELECONSULT_SLOT, Booking, JourneyState
 
@@ -83,7 +84,21 @@ class SafetyAlert(_Effect):
         return self.code
 
 
-Effect = Annotated[Book | Compensate | Notify | SafetyAlert, Field(discriminator="kind")]
+class CapacityChange(_Effect):
+    """Reserve, release, rebook or move the journey's slots at its centre (`look`: re-read them
+    after another journey's change); `domain.capacity_effects` says when."""
+
+    kind: Literal["capacity"] = "capacity"
+    op: Literal["reserve", "release", "rebook", "replan", "look"]
+    need: Need | None = None
+    targets: dict[str, datetime] = Field(default_factory=dict)
+    forced: list[str] = Field(default_factory=list)
+
+    def subject(self) -> str:
+        return self.op
+
+
+Effect = Annotated[Book | Compensate | Notify | SafetyAlert | CapacityChange, Field(discriminator="kind")]
 
 
 def effects_of(event: ev.Event, seq: int, state: JourneyState | None = None) -> list[Effect]:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Literal, get_args
 
 from pydantic import Field, TypeAdapter
 
+from domain.custody_milestones import CustodyTransferred, QualityRelease
 from domain.milestone_base import (
     OPS,
     OPS_OR_CENTRE,
@@ -217,7 +218,9 @@ Milestone = Annotated[
     | Discharged
     | FollowUpRecorded
     | AdverseEventReported
-    | DeathReported,
+    | DeathReported
+    | CustodyTransferred
+    | QualityRelease,
     Field(discriminator="kind"),
 ]
 

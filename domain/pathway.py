@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from domain import clinical
 from domain import events as ev
+from domain.custody import check_infusable
+from domain.custody_milestones import current_custody
 from domain.decision import Decision, handles
 from domain.errors import (
     AlreadyDecided,
@@ -170,6 +172,7 @@ def _infused(d: Decision, m: InfusionCompleted) -> None:
     coi_must_match(d, m.kind, m.coi)
     if d.edition >= 2:
         lot_must_match(d, m)
+    check_infusable(current_custody(d.state))
     d.enter(Stage.STAY)
 
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+import domain.custody_rules  # noqa: F401  (registers the custody milestone handlers)
 import domain.pathway  # noqa: F401  (registers the core milestone handlers)
 from domain import events as ev
 from domain.actors import Actor, Role

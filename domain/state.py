@@ -12,6 +12,10 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain import events as ev
+from domain.capacity_events import CapacityEvent
+from domain.capacity_events import journey_changes as capacity_changes
+from domain.capacity_view import Placement
+from domain.custody import CustodyChain
 from domain.milestones import TELECONSULT_SLOT as TELECONSULT_SLOT
 from domain.policy import PathwayPolicy
 from domain.stages import Outcome, Severity, Stage
@@ -97,6 +101,9 @@ class JourneyState(BaseModel):
     stages: tuple[StageVisit, ...] = ()
     # Long-term surveillance, once the completed journey has handed over to it.
     surveillance: SurveillanceState | None = None
+    # Who holds the cells and in what condition (DESIGN §1b), and the centre reservation.
+    custody: CustodyChain = Field(default_factory=CustodyChain)
+    reservation: Placement | None = None
 
     @property
     def ended(self) -> bool:
@@ -183,6 +190,8 @@ def evolve(state: JourneyState, event: ev.Event) -> JourneyState:
             pass
         case SurveillanceEvent():
             changes.update(journey_changes(state.surveillance, event))
+        case CapacityEvent():
+            changes.update(capacity_changes(event))
         case ev.JourneyEnded(outcome=outcome, reason=reason):
             closed = state.stages[:-1] + (
                 state.stages[-1].model_copy(update={"left_at": event.occurred_at}),

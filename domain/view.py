@@ -6,6 +6,9 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
+from domain.capacity_view import Placement
+from domain.custody import CustodyView, custody_view
+from domain.custody_milestones import current_custody
 from domain.stages import Outcome, Stage
 from domain.state import Booking, JourneyState, OpenAlert, StageVisit
 from domain.timers import Deadline, deadlines
@@ -37,6 +40,10 @@ class JourneyView(BaseModel):
     bookings: list[Booking]
     stages: list[StageVisit]
     last_seq: int
+    # Who holds the cells, every hand-off, time out of the cold chain (None before the first).
+    custody: CustodyView | None = None
+    # The centre reservation: held weeks, or the waiting-list place and expected weeks.
+    reservation: Placement | None = None
 
 
 def view(state: JourneyState) -> JourneyView:
@@ -65,4 +72,6 @@ def view(state: JourneyState) -> JourneyView:
         bookings=list(state.bookings),
         stages=list(state.stages),
         last_seq=state.seq,
+        custody=custody_view(current_custody(state)),
+        reservation=state.reservation,
     )

@@ -47,6 +47,8 @@ NOT_TASKS = frozenset({
     "policy_resolved", "follow_up_missed",
     # Handled below: a Task from the check itself rather than its stored envelope.
     "surveillance_check_recorded",
+    # The centre reservation is bookkeeping (the capacity view shows it), not a care step.
+    "reservation_updated", "reservation_released",
 })
 # The stage a booking is used by: before it, the booking is still ahead of the patient.
 BOOKING_STAGE = {TELECONSULT_SLOT: Stage.TELECONSULT}

@@ -19,16 +19,30 @@ from temporalio.exceptions import ActivityError, ApplicationError, FailureError,
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
+    from activities import capacity_contracts as cc
     from activities import contracts as act
     from domain import rules, surveillance_rules, timers
     from domain.actors import SYSTEM
-    from domain.effects import Book, Compensate, Effect, Notify, SafetyAlert, effects_of, failure_alert, to_cancel
+    from domain.capacity_effects import capacity_effects_of
+    from domain.capacity_events import reservation_events
+    from domain.effects import (
+        Book,
+        CapacityChange,
+        Compensate,
+        Effect,
+        Notify,
+        SafetyAlert,
+        effects_of,
+        failure_alert,
+        to_cancel,
+    )
     from domain.errors import JourneyRuleError
     from domain.events import BookingCancelled, BookingMade, Event, EventRecord, to_record
     from domain.policy import PathwayPolicy
     from domain.state import Booking, JourneyState, evolve, initial_state
     from domain.view import JourneyView, view
     from journeys.search_attributes import CENTRE, NEXT_DEADLINE, OVERDUE, STAGE
+    from workflows.capacity_messages import CapacityChanged
     from workflows.messages import (
         AcknowledgeRequest,
         Carried,
@@ -59,6 +73,8 @@ SURVEILLANCE_HANDOVER = "surveillance-handover"
 # Journeys started before this keep the first edition of the clinical rules (the edition
 # travels in journey_started, so the rules, the store's fold and every replay agree).
 CLINICAL_RULES_2 = "clinical-rules-second-edition"
+# Journeys started before this booked no centre capacity (DESIGN §1b).
+BOOK_CAPACITY = "book-centre-capacity"
 
 
 def _cause(err: ActivityError) -> str:
@@ -201,6 +217,8 @@ class JourneyWorkflow:
             self.state = evolve(self.state, event)
             self._outbox.append(to_record(event, self.state.seq))
             self._effects.extend(effects_of(event, self.state.seq, self.state))
+            if workflow.patched(BOOK_CAPACITY):
+                self._effects.extend(capacity_effects_of(self.state, event, self.state.seq))
 
     def _catalogue(self) -> dict[str, PathwayPolicy] | None:
         return self._start.catalogue or None
@@ -286,6 +304,8 @@ class JourneyWorkflow:
                 return await self._notify(effect)
             case SafetyAlert():
                 return await self._page(effect)
+            case CapacityChange():
+                return await self._capacity(effect)
             case _:
                 assert_never(effect)
 
@@ -349,6 +369,49 @@ class JourneyWorkflow:
             retry_policy=DURABLE_RETRY,
         )
         return []
+
+    async def _capacity(self, effect: CapacityChange) -> list[Event]:
+        s, now = self.state, workflow.now()
+        ids = {"journey_id": s.journey_id, "centre_id": s.centre_id, "at": now}
+        command: cc.CapacityCommand
+        match effect.op:
+            case "reserve" | "rebook" if effect.need is None:
+                return []
+            case "reserve":
+                command = cc.Reserve(**ids, need=effect.need)
+            case "rebook":
+                command = cc.Rebook(**ids, need=effect.need)
+            case "replan":
+                command = cc.Replan(**ids, targets=effect.targets, forced=effect.forced)
+            case "release":
+                command = cc.Release(**ids)
+            case "look":
+                command = cc.Look(**ids)
+        result = await workflow.execute_activity(
+            cc.CAPACITY, cc.CapacityInput(command=command), result_type=cc.CapacityResult,
+            start_to_close_timeout=timedelta(seconds=30), retry_policy=DURABLE_RETRY,
+        )
+        await self._tell(result.moved)
+        return reservation_events(self.state, effect.op, result.placement, result.overbooked, workflow.now())
+
+    async def _tell(self, journey_ids: list[str]) -> None:
+        """Signal the journeys whose place at the centre this change moved; each re-reads it."""
+        # Every journey's workflow id is built the same way around its journey id.
+        prefix = workflow.info().workflow_id.removesuffix(self.state.journey_id)
+        for journey_id in journey_ids:
+            handle = workflow.get_external_workflow_handle(prefix + journey_id)
+            try:
+                await handle.signal(JourneyWorkflow.capacity_changed, CapacityChanged(by=self.state.journey_id))
+            except Exception as err:  # a journey that has ended since needs no telling
+                workflow.logger.info("capacity change not delivered",
+                                     extra={"journey_id": journey_id, "cause": str(err)})
+
+    @workflow.signal
+    def capacity_changed(self, note: CapacityChanged) -> None:
+        """Another journey's booking moved this one (promoted, or moved up the waiting list)."""
+        queued = any(isinstance(e, CapacityChange) and e.op == "look" for e in self._effects[1:])
+        if not self.state.ended and not queued and workflow.patched(BOOK_CAPACITY):
+            self._effects.append(CapacityChange(seq=self.state.seq, op="look"))
 
     def _failed(self, effect: Effect, cause: str, booking: Booking | None = None) -> Event:
         workflow.logger.warning("effect failed", extra={"journey_id": self.state.journey_id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -144,6 +145,28 @@ def humanise_kind(kind: str) -> str:
     return kind.replace("_", " ").capitalize()
 
 
+def _hand_off(p: dict[str, Any]) -> str:
+    temp = f" · {p['temperature_c']:g} °C" if p.get("temperature_c") is not None else ""
+    seal = f" · seal {p['seal_id']}" if p.get("seal_id") else ""
+    return f"{p.get('from_party')} → {p.get('to_party')} · {p.get('condition')}{temp}{seal}"
+
+
+def _reservation(p: dict[str, Any]) -> str:
+    placed = p.get("placement") or {}
+    weeks = ", ".join(f"{r} {w}" for r, w in sorted((placed.get("weeks") or {}).items()))
+    where = f"waiting #{placed.get('position')}" if placed.get("status") == "waiting" else "reserved"
+    return f"{where}: {weeks or 'no week in sight'} · {p.get('reason')}"
+
+
+# Chain of custody and capacity (DESIGN §1b): what a person reads first about each.
+LOGISTICS_SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
+    "custody_transferred": _hand_off,
+    "quality_release": lambda p: f"{p.get('decision')} by {p.get('approved_by')}"
+    + (f" · {p['reason']}" if p.get("reason") else ""),
+    "reservation_updated": _reservation,
+}
+
+
 def summary(event: StoredEvent) -> str:
     payload = event.payload
     if event.kind == "journey_started":
@@ -152,6 +175,8 @@ def summary(event: StoredEvent) -> str:
         )
     if event.kind == "stage_entered":
         return f"→ {stage_label(str(payload.get('stage')))}"
+    if event.kind in LOGISTICS_SUMMARIES:
+        return LOGISTICS_SUMMARIES[event.kind](payload)
     parts = []
     for key in SUMMARY_FIELDS:
         value = payload.get(key)

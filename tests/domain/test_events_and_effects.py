@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from domain import capacity_events as ce
 from domain import events as ev
 from domain import surveillance as sv
+from domain.capacity_view import Placement
 from domain.effects import TRAVEL_ITEMS, Book, Compensate, Effect, Notify, SafetyAlert, effects_of
 from domain.milestones import MILESTONE_KINDS
 from domain.policy import PathwayPolicy
@@ -28,6 +30,13 @@ def surveillance_events() -> list[ev.Event]:
     ]
 
 
+def reservation_events() -> list[ev.Event]:
+    placement = Placement(journey_id="J1", status="waiting", ticket=3, position=1,
+                          weeks={"apheresis": "2026-W50"})
+    return [ce.ReservationUpdated(placement=placement, reason="reserved", occurred_at=WHEN, actor="system"),
+            ce.ReservationReleased(reason="released", occurred_at=WHEN, actor="system")]
+
+
 def every_event_type() -> list[ev.Event]:
     """At least one event of every type, and a milestone event of every kind."""
     p = Pathway().to_stay()
@@ -44,8 +53,12 @@ def every_event_type() -> list[ev.Event]:
         ev.JourneyWithdrawn(reason="why", occurred_at=WHEN, actor="ops:a"),
         ev.PersonalDataErased(occurred_at=WHEN, actor="ops:a"),
         *surveillance_events(),
+        *reservation_events(),
     ]
     q = Pathway().to_manufacturing()
+    q.report("custody_transferred", coi=COI, from_party="site", to_party="courier", condition="excursion",
+             temperature_c=-120.0, seal_id="S1", excursion_minutes=20)
+    q.report("quality_release", coi=COI, approved_by="qp-1", decision="release")
     q.report("manufacturing_failed", reason="x", next="out_of_spec")
     q.report("product_released", coi=COI, lot="L", out_of_spec_approved_by="dr-wu")
     q.report("infusion_completed", coi=COI)

@@ -26,6 +26,9 @@ VALID: dict[str, dict[str, Any]] = {
     "follow_up_recorded": {"visit_day": 30, "response": "CR"},
     "adverse_event_reported": {"term": "rash", "grade": 1},
     "death_reported": {"cause": "sepsis"},
+    "custody_transferred": {"coi": "COI-1", "from_party": "collection site", "to_party": "courier",
+                            "condition": "intact", "temperature_c": 4.5, "seal_id": "S-1"},
+    "quality_release": {"coi": "COI-1", "approved_by": "qp-li", "decision": "release"},
 }
 
 

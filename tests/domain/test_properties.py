@@ -23,8 +23,9 @@ NEXT_KIND: dict[Stage, list[str]] = {
     Stage.SCREENING: ["eligibility_decided", "estimate_accepted"],
     Stage.TRAVEL: ["patient_admitted"],
     Stage.APHERESIS: ["apheresis_completed"],
-    Stage.MANUFACTURING: ["product_released", "manufacturing_failed", "adverse_event_reported"],
-    Stage.INFUSION: ["infusion_completed"],
+    Stage.MANUFACTURING: ["product_released", "manufacturing_failed", "adverse_event_reported",
+                          "custody_transferred", "quality_release"],
+    Stage.INFUSION: ["infusion_completed", "custody_transferred", "quality_release"],
     Stage.STAY: ["monitoring_reported", "discharged", "adverse_event_reported"],
     Stage.FOLLOW_UP: ["follow_up_recorded"],
     Stage.ENDED: ["records_received"],
@@ -73,6 +74,13 @@ def fields_for(kind: str) -> st.SearchStrategy[dict[str, Any]]:
             return st.fixed_dictionaries({"term": st.just("rash"), "grade": st.integers(1, 5)})
         case "death_reported":
             return st.fixed_dictionaries({"cause": st.just("x")})
+        case "custody_transferred":
+            parties = st.sampled_from(["site", "courier", "lab"])
+            return st.fixed_dictionaries({"coi": cois, "from_party": parties, "to_party": parties,
+                                          "condition": st.sampled_from(["intact", "intact", "excursion", "damaged"])})
+        case "quality_release":
+            return st.fixed_dictionaries({"coi": cois, "approved_by": st.just("qp-1"),
+                                          "decision": st.sampled_from(["release", "reject"])})
     return st.just({})
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from temporalio import activity
@@ -9,6 +10,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities import contracts as c
 from activities.capacity import CapacityActivities
+from domain.capacity import CentreCapacity
 from journeys import reference_data
 from store.capacity import MemoryCapacityStore
 
@@ -24,13 +26,14 @@ class Calls:
 
 
 class FakeOutsideWorld:
-    def __init__(self, refuse: set[str] | None = None) -> None:
+    def __init__(self, refuse: set[str] | None = None,
+                 capacities: Callable[[str], CentreCapacity] | None = None) -> None:
         self.calls = Calls()
         # Calls answered with a non-retryable refusal, named like the log: "book:flight",
         # "cancel:accommodation", "notify", "safety_alert".
         self.refuse = refuse or set()
         # The real capacity rules on an in-process book (the shipped capacity file).
-        self.book_store = MemoryCapacityStore(reference_data.capacities())
+        self.book_store = MemoryCapacityStore(capacities or reference_data.capacities())
         self.capacity = CapacityActivities(self.book_store)
 
     def _maybe_refuse(self, *names: str) -> None:

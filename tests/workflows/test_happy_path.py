@@ -37,8 +37,9 @@ async def test_a_journey_runs_through_twelve_months_of_follow_up_to_completion(
 
     # The event log is complete, gap-free, chained, and ends with the outcome.
     assert [e.seq for e in log] == list(range(1, result.last_seq + 1))
-    assert (log[0].kind, log[-1].kind) == ("journey_started", "journey_ended")
-    assert log[-1].payload["outcome"] == "completed"
+    # The outcome, then the centre's slots given back (DESIGN §1b).
+    assert [e.kind for e in (log[0], *log[-2:])] == ["journey_started", "journey_ended", "reservation_released"]
+    assert log[-2].payload["outcome"] == "completed"
     assert (await store.verify(d.journey_id)).ok
     entered = [e.payload["stage"] for e in log if e.kind == "stage_entered"]
     assert entered == [s.value for s in PATHWAY[1:-1]]

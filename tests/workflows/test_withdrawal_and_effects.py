@@ -35,6 +35,8 @@ async def test_withdrawal_mid_manufacturing_cancels_bookings_in_reverse_order(
         "booking_cancelled",
         "booking_cancelled",
         "booking_cancelled",
+        # Any ending gives the centre its slots back (DESIGN §1b).
+        "reservation_released",
     ]
     cancelled = [e.payload["item"] for e in log if e.kind == "booking_cancelled"]
     assert cancelled == ["interpreter", "accommodation", "flight"]
@@ -72,7 +74,8 @@ async def test_a_refused_cancellation_leaves_an_alert_and_the_other_cancellation
 
     assert world.calls.named("cancel") == ["interpreter", "accommodation", "flight"]
     assert [b.item for b in result.bookings] == ["accommodation"]
-    tail = [(e.kind, e.payload.get("item") or e.payload.get("code")) for e in log[-3:]]
+    assert log[-1].kind == "reservation_released"
+    tail = [(e.kind, e.payload.get("item") or e.payload.get("code")) for e in log[-4:-1]]
     assert tail == [
         ("booking_cancelled", "interpreter"),
         ("alert_raised", "compensate_failed"),
