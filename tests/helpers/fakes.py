@@ -11,7 +11,6 @@ from temporalio.exceptions import ApplicationError
 from activities import contracts as c
 from activities.capacity import CapacityActivities
 from domain.capacity import CentreCapacity
-from journeys import reference_data
 from store.capacity import MemoryCapacityStore
 
 
@@ -25,6 +24,10 @@ class Calls:
         return [detail for n, detail in self.log if n == name]
 
 
+def unlimited(centre_id: str) -> CentreCapacity:
+    return CentreCapacity(centre_id=centre_id)
+
+
 class FakeOutsideWorld:
     def __init__(self, refuse: set[str] | None = None,
                  capacities: Callable[[str], CentreCapacity] | None = None) -> None:
@@ -32,8 +35,9 @@ class FakeOutsideWorld:
         # Calls answered with a non-retryable refusal, named like the log: "book:flight",
         # "cancel:accommodation", "notify", "safety_alert".
         self.refuse = refuse or set()
-        # The real capacity rules on an in-process book (the shipped capacity file).
-        self.book_store = MemoryCapacityStore(capacities or reference_data.capacities())
+        # The real capacity rules on an in-process book; unlimited unless a test sets capacity
+        # (a session's worth of journeys at one centre would otherwise overbook it and alert).
+        self.book_store = MemoryCapacityStore(capacities or unlimited)
         self.capacity = CapacityActivities(self.book_store)
 
     def _maybe_refuse(self, *names: str) -> None:

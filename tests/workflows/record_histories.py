@@ -148,6 +148,37 @@ SECOND_EDITION: dict[str, Scenario] = {
         second_edition_screening_escalates_then_withdrawn_in_travel,
 }
 
+async def _hand(d: JourneyDriver, frm: str, to: str, condition: str = "intact", **extra: object) -> None:
+    await d.report("custody_transferred", coi=COI, from_party=frm, to_party=to, condition=condition, **extra)
+
+
+async def custody_excursion_released(d: JourneyDriver) -> None:
+    """Reserved on acceptance, moved by the facts; a cold-chain excursion held until QA released it."""
+    await d.to_manufacturing(COI)
+    await _hand(d, "collection site", "courier", temperature_c=4.5, seal_id="S-1")
+    await _hand(d, "courier", "manufacturing site", temperature_c=5.0, seal_id="S-1")
+    await d.sleep_days(17)
+    await d.report("product_released", coi=COI, lot="LOT-1")
+    await _hand(d, "manufacturing site", "courier", temperature_c=-185.0)
+    await _hand(d, "courier", "centre pharmacy", "excursion", temperature_c=-120.0, excursion_minutes=35)
+    await _refused(d.report("infusion_completed", coi=COI))  # quality hold
+    await d.report("quality_release", coi=COI, approved_by="qp-wang", decision="release")
+    await d.report("infusion_completed", coi=COI)
+    await d.report("death_reported", cause="cardiac arrest")  # releases the bed
+
+
+async def custody_rejected_then_reapheresis(d: JourneyDriver) -> None:
+    """Damage in transit, QA rejects: re-apheresis rebooks; a second rejection ends the journey."""
+    await d.to_manufacturing(COI)
+    await _hand(d, "collection site", "courier", "damaged", seal_id="S-1")
+    await _refused(_hand(d, "somebody else", "manufacturing site"))  # a gap in the chain
+    await d.report("quality_release", coi=COI, approved_by="qp-wang", decision="reject")
+    await d.sleep_days(3)
+    await d.report("apheresis_completed", coi=COI)
+    await _hand(d, "collection site", "courier", "excursion", temperature_c=12.0)
+    await d.report("quality_release", coi=COI, approved_by="qp-wang", decision="reject")
+
+
 SKIPPING: dict[str, Scenario] = {
     "happy_path": happy_path,
     "records_loop_back_then_lapse": records_loop_back_then_lapse,
@@ -157,6 +188,8 @@ SKIPPING: dict[str, Scenario] = {
     "out_of_spec_coi_mismatch_then_withdrawn": out_of_spec_coi_mismatch_then_withdrawn,
     "toxicity_early_discharge_then_relapse": toxicity_early_discharge_then_relapse,
     "death_after_infusion": death_after_infusion,
+    "custody_excursion_released": custody_excursion_released,
+    "custody_rejected_then_reapheresis": custody_rejected_then_reapheresis,
 }
 # Continue-as-new needs the real dev server; both runs of the chain are recorded.
 CONTINUED = "continue_as_new"

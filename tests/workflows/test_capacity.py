@@ -84,3 +84,24 @@ async def test_a_death_releases_the_slot(env: WorkflowEnvironment, task_queue: s
     assert result.outcome is Outcome.DECEASED and result.stage is Stage.ENDED
     assert result.reservation is None and book.find(d.journey_id) is None
     assert log[-1].kind == "reservation_released"
+
+
+async def test_a_patient_admitted_while_waiting_is_recorded_and_the_overbooking_alerts_ops(
+    env: WorkflowEnvironment, task_queue: str
+) -> None:
+    world = FakeOutsideWorld(capacities=one_chair)
+    async with running_journey(env, task_queue, world=world, policy=NO_LEAD) as (first, _store, _):
+        second = JourneyDriver(env, task_queue, policy=NO_LEAD)
+        await second.start("patient-ref-2")
+        try:
+            await accepted(first)
+            await accepted(second)
+            view = await second.report("patient_admitted", interpreter=False)
+            assert view.stage is Stage.APHERESIS  # a fact is never refused for want of a slot
+            await second.settle()
+            view = await second.view()
+        finally:
+            await second.close()
+    assert view.reservation is not None and view.reservation.status == "reserved"
+    [alert] = [a for a in view.open_alerts if a.code == "capacity_overbooked"]
+    assert alert.severity.value == "warning" and "apheresis" in alert.message
