@@ -146,6 +146,9 @@ class JourneyDriver:
         if (await self.view()).stage is Stage.ENDED:
             await asyncio.wait_for(self.handle.result(), timeout=30)
         else:
+            # Let effects in flight finish first: an activity cut off by the termination can
+            # stay outstanding on the test server and stall the next test's time skip.
+            await settle(self.handle)
             await self.handle.terminate(reason="test finished")
 
     async def settle(self) -> None:

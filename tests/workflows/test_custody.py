@@ -46,6 +46,7 @@ async def test_a_clean_chain_shows_the_holder_and_every_hand_off_and_infusion_go
         assert view.custody.minutes_out_of_cold_chain == 0
         view = await d.report("infusion_completed", coi=COI)
         assert view.stage is Stage.STAY
+        await d.settle()
         log = await store.read(d.journey_id)
     transfers = [e for e in log if e.kind == "custody_transferred"]
     assert [(e.actor, e.payload["to_party"]) for e in transfers] == [
