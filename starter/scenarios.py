@@ -120,12 +120,12 @@ def _custody_back(coi: str, excursion: bool = False) -> list[Step]:
 def _custody_journey(coi: str, excursion: bool = False) -> list[Step]:
     release = [Step(16, "product_released", {"coi": coi, "lot": "LOT-C1"}), *_custody_back(coi, excursion)]
     if excursion:
-        release += [Step(0.5, "infusion_completed", {"coi": coi}, expect=409),
+        release += [Step(0.5, "infusion_completed", {"coi": coi, "lot": "LOT-C1", **BEDSIDE}, expect=409),
                     Step(0.5, "quality_release", {"coi": coi, "approved_by": "qp-wang", "decision": "release",
                                                   "reason": "35 min above -150 °C; viability within spec"}),
-                    Step(0.5, "infusion_completed", {"coi": coi})]
+                    Step(0.5, "infusion_completed", {"coi": coi, "lot": "LOT-C1", **BEDSIDE})]
     else:
-        release.append(Step(1, "infusion_completed", {"coi": coi}))
+        release.append(Step(1, "infusion_completed", {"coi": coi, "lot": "LOT-C1", **BEDSIDE}))
     return [*_front(coi), *_custody_out(coi), *release, *_stay(), Step(1.5, "discharged"), *_follow_up()]
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from tests.api.conftest import Api
 
 COI = "COI-API-CU"
+BEDSIDE = {"verified_by": ["nurse-li", "nurse-zhang"]}
 
 
 async def hand(api: Api, jid: str, frm: str, to: str, condition: str = "intact", **extra: Any) -> Any:
@@ -27,11 +28,11 @@ async def test_custody_hand_offs_a_quality_hold_and_the_reservation_show_on_the_
     assert body["custody"]["minutes_out_of_cold_chain"] == 40
     assert any(a["code"] == "custody_excursion" and a["severity"] == "critical" for a in body["open_alerts"])
 
-    r = await api.milestone(jid, "infusion_completed", coi=COI)
+    r = await api.milestone(jid, "infusion_completed", coi=COI, lot="LOT-1", **BEDSIDE)
     assert r.status_code == 409 and r.json()["code"] == "quality_hold"
     r = await api.milestone(jid, "quality_release", coi=COI, approved_by="qp-zhang", decision="release")
     assert r.status_code == 200 and r.json()["custody"]["on_hold"] is False
-    r = await api.milestone(jid, "infusion_completed", coi=COI)
+    r = await api.milestone(jid, "infusion_completed", coi=COI, lot="LOT-1", **BEDSIDE)
     assert r.status_code == 200 and r.json()["stage"] == "stay"
     await api.settle(jid)
 
