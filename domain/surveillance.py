@@ -17,11 +17,11 @@ import json
 from datetime import datetime, timedelta
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from domain import events as ev
+from domain.milestone_base import MilestoneId, OccurredAt, ShortText
 
-ShortText = Annotated[str, Field(min_length=1, max_length=500)]
 DiseaseStatus = Literal["remission", "stable", "relapsed", "progression", "unknown"]
 # Statuses that mean the disease came back: recorded and reported to the safety channel.
 RELAPSE: frozenset[str] = frozenset({"relapsed", "progression"})
@@ -58,8 +58,8 @@ class SurveillanceCheck(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     kind: Literal["surveillance_check_recorded"] = "surveillance_check_recorded"
-    milestone_id: Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:\-]+$")]
-    occurred_at: AwareDatetime
+    milestone_id: MilestoneId
+    occurred_at: OccurredAt
     year: Annotated[int, Field(ge=1, le=30)] | None = None
     alive: bool
     disease_status: DiseaseStatus | None = None
