@@ -14,6 +14,7 @@ from domain import events as ev
 from domain import surveillance_rules as sr
 from domain.actors import Actor
 from domain.events import EventRecord, to_record
+from domain.policy import PathwayPolicy
 from domain.stages import Outcome, Stage
 from domain.surveillance import SurveillanceCheck
 from interop.fhir import NotAJourney, journey_bundle
@@ -100,9 +101,18 @@ OUTCOMES: dict[str, Callable[[], Pathway]] = {
     "manufacturing_failed": lambda: _stopped(),
     "relapsed": _relapsed,
     "deceased": lambda: _deceased(),
-    # Used once the pathway has this outcome (the last visit window passing with nothing recorded).
-    "lost_to_follow_up": lambda: Pathway().to_follow_up().later(420),
+    "lost_to_follow_up": lambda: _lost(),
 }
+
+
+def _lost() -> Pathway:
+    """The clinical second edition: the last visit window passes with nothing recorded."""
+    p = Pathway(PathwayPolicy(), edition=2, catalogue={"axi-cel": PathwayPolicy()}).to_stay()
+    assert p.state.infused_at
+    p.later((p.state.infused_at + p.policy.days(14) - p.now) / p.policy.days(1))
+    p.report("monitoring_reported", crs_grade=0, icans_grade=0)
+    p.report("discharged")
+    return p.later(365 + 14 + 2)
 
 
 def _ineligible() -> Pathway:
