@@ -7,8 +7,10 @@ import base64
 import dataclasses
 import os
 import time
+from collections.abc import AsyncIterator
 
 import pytest
+import pytest_asyncio
 from temporalio.api.common.v1 import Payload
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.failure.v1 import Failure
@@ -16,6 +18,7 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import SerializationContext, WorkflowSerializationContext
 from temporalio.exceptions import ApplicationError
+from temporalio.testing import WorkflowEnvironment
 
 from activities.recording import RecordingActivities
 from journeys.codec import EncryptionCodec, PayloadRefused, parse_keyring
@@ -23,6 +26,7 @@ from journeys.settings import Settings
 from journeys.temporal import data_converter
 from store.memory import InMemoryEventStore
 from tests.helpers.fakes import FakeOutsideWorld
+from tests.helpers.servers import dev_server_path
 from worker import build_worker
 from workflows.journey import JourneyWorkflow
 from workflows.messages import StartJourney
@@ -96,8 +100,20 @@ async def first_task_failure(handle: WorkflowHandle, patience: float = 30.0) -> 
     raise AssertionError("the worker accepted the workflow task")
 
 
+@pytest_asyncio.fixture(scope="module")
+async def own_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A server of its own: a workflow task that keeps failing stalls time skipping for everyone
+    else on a shared time-skipping server, so these journeys never meet the other tests'."""
+    async with await WorkflowEnvironment.start_local(
+        data_converter=pydantic_data_converter, dev_server_existing_path=dev_server_path(),
+        dev_server_log_level="error",
+    ) as e:
+        yield e
+
+
 @pytest.mark.parametrize("attacker", ["plain", "replayed"])
-async def test_the_worker_refuses_a_journey_fed_by_anyone_without_our_codec(env, task_queue, attacker) -> None:
+async def test_the_worker_refuses_a_journey_fed_by_anyone_without_our_codec(own_env, task_queue, attacker) -> None:
+    env = own_env
     settings = Settings(environment="development", codec_key="k1:" + base64.b64encode(KEYRING["k1"]).decode())
     secure = Client(env.client.service_client, namespace=env.client.namespace, data_converter=data_converter(settings))
     if attacker == "plain":
