@@ -94,10 +94,12 @@ async def main(settings: Settings, stop: asyncio.Event | None = None) -> int:
     retries them elsewhere), workflow tasks are simply handed back. Raises
     `RuntimeError` when Temporal cannot be reached at start.
     """
+    from journeys import tracing
     from journeys.health import Probe, health_app, serve_health
     from journeys.temporal import connect, metrics_runtime
     from store.factory import open_store
 
+    tracing.configure(settings, "cart-journeys-worker")
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

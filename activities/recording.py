@@ -10,6 +10,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities import contracts as c
 from domain.events import EventRecord
+from journeys.tracing import tracer
 from store.base import ConcurrencyError, EventStore, StoreUnavailable
 
 log = structlog.get_logger(__name__)
@@ -41,7 +42,10 @@ class RecordingActivities:
         # whole chain. Store errors are written to be safe; anything else is named by type.
         try:
             events = await self._seal(inp.journey_id, inp.events) if self._seal else inp.events
-            await self._store.append(inp.journey_id, events)
+            # The last span of a milestone's trace (journeys.tracing).
+            with tracer.start_as_current_span("store.append", attributes={
+                    "journey.id": inp.journey_id, "events.seqs": where["seqs"]}):
+                await self._store.append(inp.journey_id, events)
         except StoreUnavailable as err:
             log.warning("event store unreachable; the append will be retried", **where,
                         error=str(err))

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from api import errors, personal_routes, security_routes
+from api import errors, observability, openapi, personal_routes, security_routes
 from api.access import CentreCache
 from api.codec_routes import add_cors, codec_router
 from api.deps import parse_tokens
@@ -58,6 +58,7 @@ def create_app(
     app.state.clock, app.state.ui_token_query = clock, ui_token_query
 
     errors.install(app)
+    openapi.install(app)
     for router in (
         journey_routes.router,
         commands.router,
@@ -88,4 +89,5 @@ def create_app(
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyGuard, limit=body_limit)
     app.add_middleware(AccessLog)
+    observability.install(app)  # outside the access log, so its line has the request id
     return app

@@ -133,15 +133,25 @@ def install(app: FastAPI) -> None:
         reason = err.detail if isinstance(err.detail, str) else code.replace("_", " ")
         if err.status_code == 404 and reason == "Not Found":
             reason = "no such path; see /docs"
-        return error_response(err.status_code, code, reason, getattr(err, "headers", None))
+        headers = getattr(err, "headers", None)
+        if err.status_code == 405:
+            from api.openapi import allowed_methods
+
+            allowed = allowed_methods(request.app, request.url.path)
+            if allowed:
+                headers = {**(headers or {}), "Allow": ", ".join(allowed)}
+                reason = f"{request.method} is not allowed here; use {' or '.join(allowed)}"
+        return error_response(err.status_code, code, reason, headers)
 
     @app.exception_handler(StoreError)
     async def store_error(request: Request, err: StoreError) -> JSONResponse:
         if isinstance(err, BadCursor):
+            # Any string is a schema-valid cursor, so one that names no page is "not found"
+            # (404), not a malformed request (422).
             return error_response(
-                422,
+                404,
                 "invalid_cursor",
-                "cursor is not one this API handed out; start again without it",
+                "cursor names no page this API handed out; start again without it",
             )
         if isinstance(err, NotInStore):
             return error_response(404, "not_found", "no such journey in the event log")

@@ -6,6 +6,7 @@ import structlog
 import uvicorn
 
 from api.app import create_app
+from journeys import tracing
 from journeys.client import JourneyClient
 from journeys.settings import Settings
 
@@ -16,6 +17,7 @@ async def serve(settings: Settings, host: str, port: int) -> int:
     from journeys.temporal import connect
     from store.factory import open_store
 
+    tracing.configure(settings, "cart-journeys-api")
     # Lazy: the API comes up (503 for writes, reads from the log) while Temporal is down.
     client = await connect(settings, lazy=True)
     store = await open_store(settings.database_url)

@@ -3,6 +3,7 @@ so the public contract changes only on purpose)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -11,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.custody_models import CustodyOut, ReservationOut
 from domain.stages import Outcome, Severity, Stage
 from domain.view import JourneyView
+from journeys import reference_data
 from store.base import StoredEvent
 from store.projection import JourneyRow
 
@@ -26,14 +28,39 @@ PatientRef = Annotated[
 RefId = Annotated[str, Field(min_length=1, max_length=64)]
 
 
+def enumerated(ids: Callable[[], Mapping[str, object]]) -> Callable[[dict[str, Any]], None]:
+    """Publish the ids the reference data holds as the schema's `enum` (read when the schema is
+    built, so a centre added to the data files appears without a code change). The server checks
+    the same data and answers an unknown id with `unknown_reference`."""
+
+    def extra(schema: dict[str, Any]) -> None:
+        strings = [s for s in schema.get("anyOf", [schema]) if s.get("type") == "string"]
+        for s in strings:
+            s["enum"] = sorted(ids())
+
+    return extra
+
+
+CentreId = Annotated[
+    str,
+    Field(min_length=1, max_length=64, description="Centre id from GET /v1/centres",
+          json_schema_extra=enumerated(reference_data.centres)),
+]
+ProductId = Annotated[
+    str,
+    Field(min_length=1, max_length=64, description="Product id from GET /v1/products",
+          json_schema_extra=enumerated(reference_data.products)),
+]
+
+
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class StartJourneyIn(_In):
     patient_ref: PatientRef
-    centre_id: RefId = Field(description="Centre id from GET /v1/centres")
-    product: RefId | None = Field(None, description="Product id from GET /v1/products, if known")
+    centre_id: CentreId
+    product: ProductId | None = Field(None, description="Product id from GET /v1/products, if known")
 
 
 class WithdrawIn(_In):

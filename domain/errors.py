@@ -58,18 +58,26 @@ class ReapheresisLimit(JourneyRuleError):
 
 
 class JourneyEnded(JourneyRuleError):
+    """The journey has ended; no further changes are accepted."""
+
     code = "journey_ended"
 
 
 class CoiMismatch(JourneyRuleError):
+    """Chain-of-identity mismatch: refused, and a critical safety alert recorded."""
+
     code = "coi_mismatch"
 
 
 class MinimumStayNotReached(JourneyRuleError):
+    """Discharge before the minimum stay, or while toxicity is high, without `override_reason`."""
+
     code = "minimum_stay"
 
 
 class DuplicateMilestone(JourneyRuleError):
+    """A `milestone_id` reused with a different body."""
+
     code = "duplicate_milestone"
 
 
@@ -135,11 +143,15 @@ class UnknownProduct(JourneyRuleError):
 
 
 class NotPermitted(JourneyRuleError):
+    """The actor may not give this command (another centre, ops reporting a clinical fact, a centre an ops command)."""
+
     code = "not_permitted"
     category = "forbidden"
 
 
 class InvalidMilestone(JourneyRuleError):
+    """The command itself is malformed (a withdrawal without a reason)."""
+
     code = "invalid_milestone"
     category = "invalid"
 

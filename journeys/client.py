@@ -10,6 +10,7 @@ import hashlib
 import hmac
 from typing import Any
 
+import structlog
 from temporalio.client import (
     Client,
     WorkflowExecutionStatus,
@@ -31,6 +32,7 @@ from domain.milestones import Milestone
 from domain.stages import Stage
 from domain.view import JourneyView
 from journeys import reference_data
+from journeys.metrics import MILESTONE_REFUSALS
 from journeys.search_attributes import CENTRE, STAGE
 from journeys.settings import Settings
 from journeys.temporal import execute_update, journey_id_for, workflow_id
@@ -49,10 +51,14 @@ class ClientError(Exception):
 
 
 class JourneyNotFound(ClientError):
+    """No journey with this id."""
+
     code = "not_found"
 
 
 class ActiveJourneyExists(ClientError):
+    """The patient already has an active journey; `journey_id` names it."""
+
     code = "active_journey_exists"
 
     def __init__(self, journey_id: str) -> None:
@@ -61,6 +67,8 @@ class ActiveJourneyExists(ClientError):
 
 
 class UnknownReference(ClientError):
+    """An unknown centre or product id; see GET /v1/centres and /v1/products."""
+
     code = "unknown_reference"
 
 
@@ -84,6 +92,8 @@ class JourneyClient:
         self.policies = reference_data.policy_book(settings.policy_file)
 
     def handle(self, journey_id: str) -> WorkflowHandle[Any, Any]:
+        # Every log line of the rest of this request (or command) names the journey.
+        structlog.contextvars.bind_contextvars(journey_id=journey_id, workflow_id=workflow_id(journey_id))
         return self.client.get_workflow_handle(workflow_id(journey_id))
 
     async def start(self, *, patient_ref: str, centre_id: str, product: str | None, actor: Actor,
@@ -134,9 +144,13 @@ class JourneyClient:
             raise _translate(err, journey_id) from None
 
     async def report(self, journey_id: str, milestone: Milestone, actor: Actor) -> JourneyView:
-        return await self._update(journey_id, JourneyWorkflow.report_milestone,
-                                  MilestoneRequest(actor=actor, milestone=milestone),
-                                  update_id=milestone_update_id(milestone, self.settings.id_secret()))
+        try:
+            return await self._update(journey_id, JourneyWorkflow.report_milestone,
+                                      MilestoneRequest(actor=actor, milestone=milestone),
+                                      update_id=milestone_update_id(milestone, self.settings.id_secret()))
+        except Refused as refused:
+            MILESTONE_REFUSALS.labels(code=refused.code, kind=milestone.kind).inc()
+            raise
 
     async def withdraw(self, journey_id: str, reason: str, actor: Actor) -> JourneyView:
         return await self._update(journey_id, JourneyWorkflow.withdraw,

@@ -133,6 +133,13 @@ class Settings(BaseSettings):
     # default, 1 at 10, on a loaded 2-core machine).
     max_concurrent_workflow_tasks: int = Field(default=10, ge=1)
 
+    # -- observability (traces, business metrics) --
+    # Where traces go: off, console (stderr) or otlp (OTLP over HTTP to otlp_endpoint).
+    tracing: Literal["off", "console", "otlp"] = "off"
+    otlp_endpoint: str = "http://127.0.0.1:4318/v1/traces"
+    # How long the API's /metrics answer is reused (each one reads the projections).
+    metrics_cache_seconds: float = 15.0
+
     @field_validator("api_tokens", "centre_urls", mode="before")
     @classmethod
     def _json(cls, v: object) -> object:

@@ -15,6 +15,7 @@ from temporalio.envconfig import ClientConfigProfile, ClientConfigTLS, ClientCon
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.service import RPCError
 
+from journeys import tracing
 from journeys.codec import EncryptionCodec, parse_keyring
 from journeys.search_attributes import SEARCH_ATTRIBUTES as SEARCH_ATTRIBUTES
 from journeys.settings import Settings
@@ -107,4 +108,6 @@ async def connect(settings: Settings, runtime: Runtime | None = None, *, lazy: b
         data_converter=data_converter(settings),
         runtime=runtime,
         lazy=lazy,
+        # Traces and the request id travel with every call into the workflow and its activities.
+        interceptors=tracing.interceptors(),
     )

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 from api.access import Journey, current_view
 from api.deps import CurrentPrincipal, Journeys, OpsPrincipal, Reader
 from api.errors import ApiError
-from api.models import JourneyOut, JourneyPageOut, JourneyRowOut, StartJourneyIn
+from api.models import JourneyOut, JourneyPageOut, JourneyRowOut, StartJourneyIn, enumerated
 from api.responses import READ, WRITE
 from domain.stages import Outcome, Stage
 from journeys import reference_data
@@ -38,7 +38,9 @@ async def list_journeys(
     principal: CurrentPrincipal,
     reader: Reader,
     stage: Stage | None = None,
-    centre: Annotated[str | None, Query(max_length=64)] = None,
+    centre: Annotated[
+        str | None, Query(max_length=64, json_schema_extra=enumerated(reference_data.centres))
+    ] = None,
     overdue: bool | None = None,
     outcome: Outcome | None = None,
     surveillance: Annotated[

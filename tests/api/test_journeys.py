@@ -145,11 +145,17 @@ async def test_bad_list_parameters_are_422_with_a_reason(api: Api) -> None:
         "limit=201",
         "outcome=cured",
         "centre=mayo",
-        "cursor=not-a-cursor",
     ):
         r = await api.call("GET", f"/v1/journeys?{query}", "manager")
         assert r.status_code == 422, (query, r.text)
         assert r.json()["reason"]
+
+
+async def test_a_cursor_the_api_never_handed_out_names_no_page(api: Api) -> None:
+    # Any string is a schema-valid cursor, so this is "not found", not a malformed request.
+    r = await api.call("GET", "/v1/journeys?cursor=not-a-cursor", "manager")
+    assert r.status_code == 404, r.text
+    assert r.json()["code"] == "invalid_cursor"
 
 
 async def test_every_request_is_logged_with_actor_route_journey_and_status_but_no_patient_ref(

@@ -21,10 +21,10 @@ from api import create_app
 from journeys.client import JourneyClient
 from journeys.settings import Settings
 from store.memory import InMemoryEventStore
+from tests.api.conftest import free_port
 from tests.api.scenarios import cohort, save
 from tests.api.test_manager_page import FOLLOW_UP, IN_STAY, INELIGIBLE, NOW
 from tests.api.test_outages import dead_address
-from tests.api.test_schemathesis import free_port
 
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
 PNG = b"\x89PNG\r\n\x1a\n"

@@ -16,10 +16,10 @@ from api import create_app
 from journeys.client import JourneyClient
 from journeys.settings import Settings
 from store.factory import open_store
+from tests.api.conftest import free_port
 from tests.api.scenarios import cohort, save
 from tests.api.test_manager_page import FOLLOW_UP, IN_STAY, NOW
 from tests.api.test_outages import dead_address
-from tests.api.test_schemathesis import free_port
 
 
 async def journeys(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
