@@ -8,9 +8,12 @@ itself answers with are named below.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from dataclasses import dataclass
 from typing import TypeVar
 
+import domain
 from api.errors import HTTP_CODES, client_error_status
 from domain.errors import JourneyRuleError
 from journeys.client import ClientError, Refused
@@ -68,7 +71,15 @@ def _meaning(cls: type, code: str) -> str:
     return first[:1].lower() + first[1:]
 
 
+def _import_rules() -> None:
+    """Subclasses are found only once imported: import every domain module, so the list does
+    not depend on what happened to be imported before (a rule module of its own included)."""
+    for module in pkgutil.walk_packages(domain.__path__, "domain."):
+        importlib.import_module(module.name)
+
+
 def error_codes() -> list[ErrorCode]:
+    _import_rules()
     codes: dict[str, ErrorCode] = {
         code: ErrorCode(code, status, meaning, "http") for code, (status, meaning) in HTTP_LAYER.items()
     }
