@@ -21,6 +21,7 @@ import pytest_asyncio
 import uvicorn
 from fastapi import FastAPI
 from temporalio.client import WorkflowExecutionStatus
+from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from activities.recording import RecordingActivities
@@ -32,6 +33,7 @@ from store.base import JourneyNotFound as NotInStore
 from store.base import JourneyStore
 from store.factory import open_store
 from tests.helpers.fakes import FakeOutsideWorld
+from tests.helpers.servers import test_server_path
 from worker import build_worker
 
 TOKENS = {
@@ -201,3 +203,30 @@ async def served(api: Api) -> AsyncIterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     await task
+
+
+@pytest_asyncio.fixture(scope="module")
+async def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tuple[Api, str]]:
+    """A stack of its own (time-skipping server, worker, store, app on a port): the run starts
+    hundreds of journeys, whose timers would slow every later time skip on the shared server."""
+    store = await open_store(f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('fuzzed') / 'events.db'}")
+    settings = api_settings(f"fuzzed-{uuid.uuid4().hex[:8]}")
+    async with await WorkflowEnvironment.start_time_skipping(
+        data_converter=pydantic_data_converter, test_server_existing_path=test_server_path()
+    ) as env:
+        worker = build_worker(env.client, settings, store, task_queue=settings.task_queue,
+                              activities=[RecordingActivities(store).record_events,
+                                          *FakeOutsideWorld().activities()])
+        async with worker:
+            app = create_app(settings, JourneyClient(env.client, settings), store)
+            port = free_port()
+            server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None,
+                                                   access_log=False, lifespan="off"))
+            task = asyncio.create_task(server.serve())
+            while not server.started:  # noqa: ASYNC110 - uvicorn offers no started event
+                await asyncio.sleep(0.02)
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as http:
+                yield Api(app, http, store, env, settings), f"http://127.0.0.1:{port}"
+            server.should_exit = True
+            await task
+    await store.close()

@@ -60,16 +60,19 @@ def fuzz(base_url: str, schema: dict[str, Any], journey_id: str, examples: int) 
     run()
 
 
-async def schema_and_journey(api: Api, base_url: str) -> tuple[dict[str, Any], str]:
+async def schema_and_journey(api: Api) -> tuple[dict[str, Any], str]:
     return api.app.openapi(), await api.start("pku")
 
 
-async def test_generated_requests_never_get_a_server_error(api: Api, served: str) -> None:
-    schema, journey = await schema_and_journey(api, served)
+# On a stack of its own (`fuzzed`): the journeys it starts would slow later time skips.
+async def test_generated_requests_never_get_a_server_error(fuzzed: tuple[Api, str]) -> None:
+    api, served = fuzzed
+    schema, journey = await schema_and_journey(api)
     await asyncio.to_thread(fuzz, served, schema, journey, 150)
 
 
 @pytest.mark.slow
-async def test_a_larger_generated_budget_never_gets_a_server_error(api: Api, served: str) -> None:
-    schema, journey = await schema_and_journey(api, served)
+async def test_a_larger_generated_budget_never_gets_a_server_error(fuzzed: tuple[Api, str]) -> None:
+    api, served = fuzzed
+    schema, journey = await schema_and_journey(api)
     await asyncio.to_thread(fuzz, served, schema, journey, 2000)

@@ -12,57 +12,16 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
 import pytest
-import pytest_asyncio
-import uvicorn
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.testing import WorkflowEnvironment
 
-from activities.recording import RecordingActivities
-from api import create_app
-from journeys.client import JourneyClient
-from store.factory import open_store
-from tests.api.conftest import TOKENS, Api, api_settings, free_port
-from tests.helpers.fakes import FakeOutsideWorld
-from tests.helpers.servers import test_server_path
-from worker import build_worker
+from tests.api.conftest import TOKENS, Api
 
 PHASES = "examples,coverage,fuzzing,stateful"
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 # Per operation and phase; enough to reach every branch of the schema in a few minutes.
 MAX_EXAMPLES = 25
-
-
-@pytest_asyncio.fixture(scope="module")
-async def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tuple[Api, str]]:
-    """A stack of its own (time-skipping server, worker, store, app on a port): the run starts
-    hundreds of journeys, whose timers would slow every later time skip on the shared server."""
-    store = await open_store(f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('fuzzed') / 'events.db'}")
-    settings = api_settings(f"fuzzed-{uuid.uuid4().hex[:8]}")
-    async with await WorkflowEnvironment.start_time_skipping(
-        data_converter=pydantic_data_converter, test_server_existing_path=test_server_path()
-    ) as env:
-        worker = build_worker(env.client, settings, store, task_queue=settings.task_queue,
-                              activities=[RecordingActivities(store).record_events,
-                                          *FakeOutsideWorld().activities()])
-        async with worker:
-            app = create_app(settings, JourneyClient(env.client, settings), store)
-            port = free_port()
-            server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None,
-                                                   access_log=False, lifespan="off"))
-            task = asyncio.create_task(server.serve())
-            while not server.started:  # noqa: ASYNC110 - uvicorn offers no started event
-                await asyncio.sleep(0.02)
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as http:
-                yield Api(app, http, store, env, settings), f"http://127.0.0.1:{port}"
-            server.should_exit = True
-            await task
-    await store.close()
 
 
 async def run_schemathesis(base_url: str, token: str, report: Path, max_examples: int) -> tuple[int, str]:

@@ -20,6 +20,7 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from activities.recording import RecordingActivities
@@ -28,6 +29,7 @@ from journeys import tracing
 from journeys.client import JourneyClient
 from store.base import JourneyStore
 from tests.api.conftest import TOKENS, api_settings, now_iso
+from tests.helpers import servers
 from tests.helpers.fakes import FakeOutsideWorld
 from worker import build_worker
 
@@ -54,17 +56,22 @@ class Traced:
 
 
 @pytest_asyncio.fixture(scope="module")
-async def traced(env: WorkflowEnvironment, api_store: JourneyStore) -> AsyncIterator[Traced]:
+async def traced(api_store: JourneyStore) -> AsyncIterator[Traced]:
+    """A time-skipping server of its own: journeys left open without their worker on the shared
+    one would hold its time skipping (their workflow tasks never complete)."""
     provider()
-    client = Client(**{**env.client.config(), "interceptors": tracing.interceptors()})
-    settings = api_settings(f"traced-{uuid.uuid4().hex[:8]}")
-    worker = build_worker(client, settings, api_store, task_queue=settings.task_queue,
-                          activities=[RecordingActivities(api_store).record_events,
-                                      *FakeOutsideWorld().activities()])
-    async with worker:
-        app = create_app(settings, JourneyClient(client, settings), api_store)
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as http:
-            yield Traced(http)
+    async with await WorkflowEnvironment.start_time_skipping(
+        data_converter=pydantic_data_converter, test_server_existing_path=servers.test_server_path()
+    ) as env:
+        client = Client(**{**env.client.config(), "interceptors": tracing.interceptors()})
+        settings = api_settings(f"traced-{uuid.uuid4().hex[:8]}")
+        worker = build_worker(client, settings, api_store, task_queue=settings.task_queue,
+                              activities=[RecordingActivities(api_store).record_events,
+                                          *FakeOutsideWorld().activities()])
+        async with worker:
+            app = create_app(settings, JourneyClient(client, settings), api_store)
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as http:
+                yield Traced(http)
 
 
 async def spans_of(trace_id: int, wanted: str) -> list[ReadableSpan]:
