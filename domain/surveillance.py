@@ -55,7 +55,14 @@ class SurveillanceCheck(BaseModel):
     """What a centre (or the hub's remote follow-up) reports: one yearly check, or an
     unscheduled report (`year` omitted) of a relapse or a death between checks."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # `_complete`'s two rules in the published schema too (JSON Schema if/then, OpenAPI 3.1),
+    # so a body the schema admits is one the server takes.
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra={"allOf": [
+        {"if": {"properties": {"alive": {"const": True}}, "required": ["alive"]},
+         "then": {"required": ["disease_status"], "properties": {"disease_status": {"type": "string"}}}},
+        {"if": {"properties": {"alive": {"const": False}}, "required": ["alive"]},
+         "then": {"required": ["cause_of_death"], "properties": {"cause_of_death": {"type": "string"}}}},
+    ]})
 
     kind: Literal["surveillance_check_recorded"] = "surveillance_check_recorded"
     milestone_id: MilestoneId

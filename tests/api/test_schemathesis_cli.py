@@ -44,17 +44,12 @@ async def run_schemathesis(base_url: str, token: str, report: Path, max_examples
     return proc.returncode or 0, out.decode(errors="replace")
 
 
-# Until the codec bodies' base64 schema (security) and the surveillance check's if/then (interop) land.
-PENDING = pytest.mark.xfail(reason="schema fixes pending on other branches", strict=False)
-
-
 def failures(output: str) -> str:
     """The CLI's failure report, each line cut short (generated bodies can be kilobytes)."""
     start = output.find("=== FAILURES ===")
     return "\n".join(line[:300] for line in output[max(start - 40, 0):].splitlines())
 
 
-@PENDING
 @pytest.mark.parametrize("role", ["ops", "pku"])
 async def test_schemathesis_with_every_check_finds_nothing(
     fuzzed: tuple[Api, str], role: str, tmp_path: Path
