@@ -66,7 +66,8 @@ def activities_for(settings: Settings, store: EventStore) -> list[Callable[..., 
     http = httpx.AsyncClient(timeout=httpx.Timeout(settings.http_timeout_seconds))
     centres = CentreActivities(settings.centre_urls, http)
     notes = NotificationActivities(settings.notify_url, http, mail_config=mail_config(settings),
-                                   centre_zone=reference_data.centre_time_zone)
+                                   centre_zone=reference_data.centre_time_zone,
+                                   centre_name=reference_data.centre_name)
     capacity = CapacityActivities(capacity_store_for(store, reference_data.capacities(settings.capacity_file)))
     return [recording.record_events, centres.book, centres.cancel_booking,
             notes.notify, notes.raise_safety_alert, capacity.capacity]

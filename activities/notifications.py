@@ -25,6 +25,7 @@ from temporalio import activity
 from activities import contracts as c
 from activities import mail
 from activities.http import post_json
+from domain.messages.params import Param, Text
 from domain.messages.render import Rendered, render
 
 log = structlog.get_logger(__name__)
@@ -40,18 +41,22 @@ def _delivered_before() -> set[str]:
 class NotificationActivities:
     def __init__(self, notify_url: str | None, client: httpx.AsyncClient | None = None, *,
                  mail_config: mail.MailConfig | None = None,
-                 centre_zone: Callable[[str], str] = lambda _centre: "Asia/Shanghai") -> None:
+                 centre_zone: Callable[[str], str] = lambda _centre: "Asia/Shanghai",
+                 centre_name: Callable[[str], str] = lambda centre: centre) -> None:
         self._url = notify_url.rstrip("/") if notify_url else None
         self._client = client or httpx.AsyncClient(timeout=httpx.Timeout(10.0))
         self._mail = mail_config
         self._zone = centre_zone
+        self._centre_name = centre_name
         # Missing translations are logged once per (language, template), not per message.
         self._fallbacks_logged: set[tuple[str, str]] = set()
 
     def _render(self, n: c.Notification) -> Rendered | None:
         if n.template is None:
             return None
-        text = render(n.template, n.params, n.language, self._zone(n.centre_id))
+        # Every template may name the centre; the workflow knows only its id.
+        params: dict[str, Param] = {"centre": Text(value=self._centre_name(n.centre_id)), **n.params}
+        text = render(n.template, params, n.language, self._zone(n.centre_id))
         if text.fell_back and (n.language, n.template) not in self._fallbacks_logged:
             self._fallbacks_logged.add((n.language, n.template))
             log.warning("no translation, sent in English", language=n.language, template=n.template)

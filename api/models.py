@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.custody_models import CustodyOut, ReservationOut
+from domain.messages.params import LanguageTag
 from domain.stages import Outcome, Severity, Stage
 from domain.view import JourneyView
 from journeys import reference_data
@@ -61,6 +62,9 @@ class StartJourneyIn(_In):
     patient_ref: PatientRef
     centre_id: CentreId
     product: ProductId | None = Field(None, description="Product id from GET /v1/products, if known")
+    language: LanguageTag = Field(
+        "en", description="The patient's language (BCP 47, e.g. en, zh-CN, ru, ar): patient messages use it")
+    interpreter_needed: bool = Field(False, description="Book an interpreter for the stay")
 
 
 class WithdrawIn(_In):
@@ -134,6 +138,10 @@ class JourneyOut(BaseModel):
     last_seq: int
     custody: CustodyOut | None = None
     reservation: ReservationOut | None = None
+    language: str | None = Field(None, description="BCP 47; null for journeys started before languages")
+    interpreter_needed: bool = False
+    awaiting_deposit: bool = Field(
+        False, description="in travel, flights and accommodation wait for the deposit (or an ops override)")
     source: Literal["temporal", "event_log"] = Field(
         "temporal",
         description="temporal: live workflow state; event_log: rebuilt from the log "

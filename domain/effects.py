@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from domain import events as ev
 from domain.actors import SYSTEM
 from domain.capacity import Need
+from domain.messages.params import Param
 from domain.stages import PATHWAY, Outcome, Severity, Stage
 from domain.state import TELECONSULT_SLOT, Booking, JourneyState
 
@@ -69,6 +70,10 @@ class Notify(_Effect):
     kind: Literal["notify"] = "notify"
     audience: Audience
     message: str = ""
+    # A patient message's template and typed values (domain/messages); rendered in the
+    # journey's language by the notify activity. `message` stays the English text.
+    template: str | None = None
+    params: dict[str, Param] = Field(default_factory=dict)
 
     def subject(self) -> str:
         return self.audience

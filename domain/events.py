@@ -46,6 +46,9 @@ class JourneyStarted(Event):
     edition: int = 1
     # The centre's calendar: day 0 is the infusion day in this zone.
     time_zone: str = "UTC"
+    # Patient services (issue 13): None for journeys started before them (English, no deposit gate).
+    language: str | None = None
+    interpreter_needed: bool = False
 
 
 class StageEntered(Event):
@@ -141,11 +144,19 @@ class PersonalDataErased(Event):
     fields: tuple[str, ...] = ("patient_ref",)
 
 
+class TravelReleased(Event):
+    """Flights and accommodation may be booked: the deposit is covered, or ops overrode it with a reason."""
+
+    kind: ClassVar[str] = "travel_released"
+    reason: str
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.kind: cls
     for cls in (
         JourneyStarted,
         StageEntered,
+        TravelReleased,
         ReminderSent,
         AlertRaised,
         AlertAcknowledged,

@@ -13,49 +13,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Annotated, Literal
+from decimal import Decimal
+from typing import Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field
 
 from domain import events as ev
 from domain.milestones import EligibilityDecided, EstimateAccepted
+from domain.money import Currency, Shown, cents
+from domain.payments import ChargePosted, PaymentReceived
 from domain.policy import PathwayPolicy
 from domain.reference import CostRange
 from domain.stages import Outcome
-
-CENT = Decimal("0.01")
-Currency = Literal["USD", "CNY"]
-
-
-def cents(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_EVEN)
-
-
-def _decimal_string(value: object) -> object:
-    # Amounts are decimal strings on the wire: a JSON number would already have passed
-    # through a binary float. Decimals (our own models) and ints (whole amounts) pass.
-    if isinstance(value, float | bool):
-        raise ValueError("amounts are decimal strings, e.g. \"1250.00\"")
-    return value
-
-
-# An amount as a decimal string with at most two places; serialised back as a string.
-Amount = Annotated[
-    Decimal,
-    BeforeValidator(_decimal_string),
-    Field(gt=0, le=Decimal("100000000"), max_digits=12, decimal_places=2),
-    PlainSerializer(lambda d: f"{d:.2f}", return_type=str, when_used="json"),
-]
-Shown = Annotated[Decimal, PlainSerializer(lambda d: f"{d:.2f}", return_type=str, when_used="json")]
-
-
-def _currency(value: object) -> object:
-    # RMB is what patients and centres write; CNY is its ISO 4217 code.
-    return "CNY" if isinstance(value, str) and value.upper() == "RMB" else value
-
-
-CurrencyIn = Annotated[Currency, BeforeValidator(_currency)]
 
 
 class _Frozen(BaseModel):
@@ -164,6 +133,12 @@ def evolve(books: Books, event: ev.Event, seq: int, ranges: dict[str, CostRange]
             return books.model_copy(update={"estimate": estimate, "warnings": tuple(warnings)})
         case ev.MilestoneAccepted(milestone=EstimateAccepted()) if books.estimate:
             return books.model_copy(update={"estimate": books.estimate.model_copy(update={"accepted": True})})
+        case ev.MilestoneAccepted(milestone=ChargePosted(item=item, amount=amount, currency=currency)):
+            return charge(books, seq=seq, occurred_at=event.occurred_at, actor=str(event.actor), item=item,
+                          amount=amount, currency=currency)
+        case ev.MilestoneAccepted(milestone=PaymentReceived(amount=amount, currency=currency, reference=ref)):
+            return payment(books, seq=seq, occurred_at=event.occurred_at, actor=str(event.actor), amount=amount,
+                           currency=currency, reference=ref)
         case ev.JourneyEnded(outcome=Outcome.WITHDRAWN):
             return _refund(books, event, seq)
     return books

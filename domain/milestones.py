@@ -26,6 +26,7 @@ from domain.milestone_base import (
     ShortText,
     StaffId,
 )
+from domain.payments import ChargePosted, DepositOverridden, PaymentReceived
 from domain.stages import OPEN_STAGES, POST_APHERESIS, Stage
 
 if TYPE_CHECKING:
@@ -220,7 +221,10 @@ Milestone = Annotated[
     | AdverseEventReported
     | DeathReported
     | CustodyTransferred
-    | QualityRelease,
+    | QualityRelease
+    | ChargePosted
+    | PaymentReceived
+    | DepositOverridden,
     Field(discriminator="kind"),
 ]
 

@@ -74,6 +74,9 @@ class PathwayPolicy(BaseModel):
     deposit_fraction: Decimal = Field(Decimal("0.30"), ge=0, le=1)
     # Share of paid-but-unspent money refunded on withdrawal.
     withdrawal_refund_fraction: Decimal = Field(Decimal("1"), ge=0, le=1)
+    # While the deposit is unpaid in travel: remind the patient, then tell ops (domain/deposit.py).
+    deposit_remind_days: float = Field(3, ge=0)
+    deposit_escalate_days: float = Field(7, ge=0)
 
     @model_validator(mode="after")
     def _ordered(self) -> PathwayPolicy:

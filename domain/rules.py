@@ -13,6 +13,7 @@ from enum import StrEnum
 
 import domain.custody_rules  # noqa: F401  (registers the custody milestone handlers)
 import domain.pathway  # noqa: F401  (registers the core milestone handlers)
+from domain import deposit  # registers the money milestones' handlers; the deposit gate
 from domain import events as ev
 from domain.actors import Actor, Role
 from domain.decision import HANDLERS, Decision
@@ -91,8 +92,12 @@ def start(
     now: datetime,
     edition: int = CURRENT_EDITION,
     time_zone: str = "UTC",
+    language: str | None = None,
+    interpreter_needed: bool = False,
 ) -> ev.JourneyStarted:
     return ev.JourneyStarted(
+        language=language,
+        interpreter_needed=interpreter_needed,
         journey_id=journey_id,
         patient_ref=patient_ref,
         centre_id=centre_id,
@@ -140,6 +145,7 @@ def decide(state: JourneyState, milestone: Milestone, actor: Actor, now: datetim
         raise WrongStage(_wrong_stage(milestone, state))
     decision = Decision(state, actor, now, catalogue)
     HANDLERS[type(milestone)](decision, milestone)
+    deposit.consequences(decision, milestone)
     accepted = ev.MilestoneAccepted(milestone=milestone, occurred_at=now, actor=actor)
     return [accepted, *decision.events]
 

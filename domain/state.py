@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -104,6 +105,13 @@ class JourneyState(BaseModel):
     # Who holds the cells and in what condition (DESIGN §1b), and the centre reservation.
     custody: CustodyChain = Field(default_factory=CustodyChain)
     reservation: Placement | None = None
+    # Patient services (issue 13; domain/deposit.py). `language` None: a journey started
+    # before them, which keeps its first-edition behaviour (English, no deposit gate).
+    language: str | None = None
+    interpreter_needed: bool = False
+    paid_usd: Decimal = Decimal(0)
+    deposit_override: str | None = None
+    travel_released: bool = False
 
     @property
     def ended(self) -> bool:
@@ -135,6 +143,8 @@ def initial_state(started: ev.JourneyStarted) -> JourneyState:
         seq=1,
         stage_entry_seq=1,
         stages=(StageVisit(stage=Stage.RECORDS, entered_at=started.occurred_at),),
+        language=started.language,
+        interpreter_needed=started.interpreter_needed,
     )
 
 
@@ -188,6 +198,8 @@ def evolve(state: JourneyState, event: ev.Event) -> JourneyState:
             changes["bookings"] = tuple(b for b in state.bookings if b.reference != ref)
         case ev.JourneyWithdrawn():
             pass
+        case ev.TravelReleased():
+            changes["travel_released"] = True
         case SurveillanceEvent():
             changes.update(journey_changes(state.surveillance, event))
         case CapacityEvent():

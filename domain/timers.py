@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from domain import events as ev
+from domain.payments import awaiting_deposit
 from domain.stages import Outcome, Severity, Stage
 from domain.state import JourneyState
 
@@ -67,6 +68,12 @@ def deadlines(state: JourneyState) -> list[Deadline]:
         case Stage.TRAVEL:
             add("escalate", entered, p.travel_escalate_days, "escalate", "ops",
                 f"patient not admitted {p.travel_escalate_days:g} days after the estimate was accepted")
+            if awaiting_deposit(state):
+                add("deposit_remind", entered, p.deposit_remind_days, "remind", "patient",
+                    "deposit not yet received; flights and accommodation are on hold")
+                add("deposit_escalate", entered, p.deposit_escalate_days, "warn", "ops",
+                    f"deposit not received {p.deposit_escalate_days:g} days after the estimate was accepted; "
+                    "flights and accommodation are on hold (deposit_overridden releases them)")
         case Stage.APHERESIS:
             add("escalate", entered, p.apheresis_escalate_days, "escalate", "ops",
                 f"apheresis not reported {p.apheresis_escalate_days:g} days after admission")

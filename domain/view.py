@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict
 from domain.capacity_view import Placement
 from domain.custody import CustodyView, custody_view
 from domain.custody_milestones import current_custody
+from domain.payments import awaiting_deposit
 from domain.stages import Outcome, Stage
 from domain.state import Booking, JourneyState, OpenAlert, StageVisit
 from domain.timers import Deadline, deadlines
@@ -44,6 +45,11 @@ class JourneyView(BaseModel):
     custody: CustodyView | None = None
     # The centre reservation: held weeks, or the waiting-list place and expected weeks.
     reservation: Placement | None = None
+    # Patient services (issue 13): the patient's language (None: journey predates it),
+    # whether an interpreter is booked, and the deposit gate holding flights and accommodation.
+    language: str | None = None
+    interpreter_needed: bool = False
+    awaiting_deposit: bool = False
 
 
 def view(state: JourneyState) -> JourneyView:
@@ -74,4 +80,7 @@ def view(state: JourneyState) -> JourneyView:
         last_seq=state.seq,
         custody=custody_view(current_custody(state)),
         reservation=state.reservation,
+        language=state.language,
+        interpreter_needed=state.interpreter_needed,
+        awaiting_deposit=awaiting_deposit(state),
     )

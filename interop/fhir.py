@@ -41,7 +41,7 @@ from interop import fhir_surveillance
 # CarePlan and Appointments instead of becoming Tasks. Anything else is a Task.
 NOT_TASKS = frozenset({
     "journey_started", "stage_entered", "reminder_sent", "alert_raised", "alert_acknowledged",
-    "booking_made", "booking_cancelled", "journey_ended", "personal_data_erased",
+    "booking_made", "booking_cancelled", "journey_ended", "personal_data_erased", "travel_released",
     "surveillance_started", "surveillance_check_missed", "surveillance_ended",
     # Second-edition bookkeeping: the product's policy adopted, a follow-up visit missed.
     "policy_resolved", "follow_up_missed",

@@ -98,7 +98,8 @@ class JourneyClient:
 
     async def start(self, *, patient_ref: str, centre_id: str, product: str | None, actor: Actor,
                     policy_overrides: dict[str, Any] | None = None,
-                    rules_edition: int | None = None) -> JourneyView:
+                    rules_edition: int | None = None, language: str = "en",
+                    interpreter_needed: bool = False) -> JourneyView:
         if centre_id not in reference_data.centres():
             raise UnknownReference(f"unknown centre {centre_id!r}; see GET /v1/centres")
         if product is not None and product not in reference_data.products():
@@ -116,7 +117,8 @@ class JourneyClient:
             start = StartJourney(journey_id=journey_id, patient_ref=patient_ref, centre_id=centre_id,
                                  product=product, policy=policy, actor=actor, time_zone=time_zone,
                                  catalogue=catalogue, rules_edition=rules_edition,
-                                 upsert_search_attributes=search_attributes)
+                                 upsert_search_attributes=search_attributes, language=language,
+                                 interpreter_needed=interpreter_needed)
             sa = TypedSearchAttributes([SearchAttributePair(STAGE, Stage.RECORDS.value),
                                         SearchAttributePair(CENTRE, centre_id)])
             try:

@@ -69,6 +69,11 @@ def centre_time_zone(centre_id: str) -> str:
     return str(getattr(centre, "time_zone", None) or DEFAULT_TIME_ZONE)
 
 
+def centre_name(centre_id: str) -> str:
+    centre = centres().get(centre_id)
+    return centre.name if centre else centre_id
+
+
 def cost_ranges() -> dict[str, CostRange]:
     """The range an estimate is checked against: every catalogue product is approved in China."""
     table = costs()

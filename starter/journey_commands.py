@@ -61,6 +61,8 @@ def start(
     patient_ref: Annotated[str, typer.Argument(help="Opaque patient reference (never a name)")],
     centre: Annotated[str, typer.Option(help="Centre id: pku, ludaopei, fuda, jiahui")],
     product: Annotated[str | None, typer.Option(help="Product id, if already known")] = None,
+    language: Annotated[str, typer.Option(help="The patient's language, BCP 47 (en, zh-CN, ru, ar)")] = "en",
+    interpreter: Annotated[bool, typer.Option("--interpreter", help="Book an interpreter for the stay")] = False,
     api: ApiOpt = None, token: TokenOpt = None, profile: ProfileOpt = None, as_json: JsonOpt = False,
     actor: ActorGone = None,
 ) -> None:
@@ -68,7 +70,8 @@ def start(
 
     def main() -> int:
         _no_actor(actor)
-        body = {"patient_ref": patient_ref, "centre_id": centre, "product": product}
+        body = {"patient_ref": patient_ref, "centre_id": centre, "product": product, "language": language,
+                "interpreter_needed": interpreter}
         emit(api_client(api, token, profile).call("POST", "/v1/journeys", json=body), as_json)
         return 0
 

@@ -10,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+# Milestones the hub's ops desk reports (the rest come from the treating centre).
+OPS_KINDS = frozenset({"estimate_accepted", "payment_received", "deposit_overridden"})
+
 
 @dataclass(frozen=True)
 class Step:
@@ -21,7 +24,7 @@ class Step:
 
     @property
     def by_ops(self) -> bool:
-        return self.action == "withdraw" or self.kind == "estimate_accepted"
+        return self.action == "withdraw" or self.kind in OPS_KINDS
 
 
 def _front(coi: str) -> list[Step]:
@@ -30,6 +33,9 @@ def _front(coi: str) -> list[Step]:
         Step(3, "teleconsult_completed", {"outcome": "proceed"}),
         Step(5, "eligibility_decided", {"eligible": True, "product": "axi-cel", "estimate_usd": 98000}),
         Step(2, "estimate_accepted"),
+        # The deposit (0.30 of the estimate, USD 29,400) in RMB at the policy's 7.20: flights and
+        # accommodation are booked once it is in.
+        Step(1, "payment_received", {"amount": "211680.00", "currency": "RMB", "reference": "WIRE-DEPOSIT"}),
         Step(7, "patient_admitted", {"interpreter": True, "accommodation": "partner apartment"}),
         Step(2, "apheresis_completed", {"coi": coi}),
     ]
@@ -65,8 +71,23 @@ def _full(coi: str, stay: list[Step] | None = None) -> list[Step]:
             *_follow_up(since=14.7 if stay is None else len(stay) - 0.3)]
 
 
+def _happy(coi: str) -> list[Step]:
+    """The whole pathway with its money: the centre's charges and the balance paid (USD 90,000 in all)."""
+    front, rest = _front(coi), [*_release_and_infuse(coi), *_stay(), Step(1.5, "discharged")]
+    return [
+        *front,
+        Step(0.2, "charge_posted", {"item": "apheresis and cell collection", "amount": "86400.00", "currency": "CNY"}),
+        *rest[:2],
+        Step(0.2, "charge_posted", {"item": "CAR-T product (axi-cel)", "amount": "58000.00", "currency": "USD"}),
+        *rest[2:],
+        Step(0.2, "charge_posted", {"item": "inpatient stay, 14 days", "amount": "144000.00", "currency": "CNY"}),
+        Step(0.5, "payment_received", {"amount": "60600.00", "currency": "USD", "reference": "WIRE-BALANCE"}),
+        *_follow_up(),
+    ]
+
+
 SCENARIOS: dict[str, list[Step]] = {
-    "happy path": _full("COI-HAPPY"),
+    "happy path": _happy("COI-HAPPY"),
     "more records": [Step(1, "records_received"), Step(2, "teleconsult_completed", {"outcome": "more_records"}),
                      *_full("COI-MORE")],
     "not a candidate": [Step(1, "records_received"),
@@ -151,3 +172,12 @@ SCENARIOS.update({
 CENTRE_ROTATION = ("pku", "ludaopei", "fuda", "jiahui")
 # Scenarios that need a particular centre (its capacity); the others rotate.
 CENTRE_OF: dict[str, str] = {"waiting list A": "fuda", "waiting list B": "fuda", "waiting list C": "fuda"}
+
+# Patients' languages (BCP 47): the happy path reads Simplified Chinese, the others rotate,
+# so the demo mailbox shows English, Chinese, Russian and Arabic (right to left).
+LANGUAGES = {"happy path": "zh-CN"}
+LANGUAGE_ROTATION = ("en", "ru", "ar", "zh-CN")
+
+
+def language_of(scenario: str, index: int) -> str:
+    return LANGUAGES.get(scenario, LANGUAGE_ROTATION[index % len(LANGUAGE_ROTATION)])

@@ -18,7 +18,7 @@ from rich.live import Live
 from rich.table import Table
 
 from domain.stages import Stage
-from starter.scenarios import CENTRE_OF, CENTRE_ROTATION, SCENARIOS, Step
+from starter.scenarios import CENTRE_OF, CENTRE_ROTATION, SCENARIOS, Step, language_of
 
 
 @dataclass
@@ -31,6 +31,7 @@ class Run:
     outcome: str | None = None
     done_steps: int = 0
     surprises: list[str] = field(default_factory=list)
+    language: str = "en"
     events: int = 0
     chain_ok: bool | None = None
     # From the history: hand-offs of the cells, and excursions quality assurance released.
@@ -59,7 +60,8 @@ class Simulator:
     async def drive(self, run: Run, tag: str) -> None:
         r = await self.http.post(f"{self.api}/v1/journeys", headers=self._auth("ops"),
                                  json={"patient_ref": f"DEMO-{tag}-{run.scenario.replace(' ', '-')}",
-                                       "centre_id": run.centre})
+                                       "centre_id": run.centre, "language": run.language,
+                                       "interpreter_needed": run.language != "en"})
         if r.status_code != 201:
             run.surprises.append(f"start: {r.status_code} {r.text[:120]}")
             return
@@ -95,10 +97,10 @@ class Simulator:
             counts.add_column(stage.value, justify="center")
         counts.add_row(*[str(sum(r.stage == s.value for r in self.runs)) for s in Stage])
         detail = Table(show_lines=False)
-        for col in ("scenario", "centre", "journey", "stage", "outcome", "steps"):
+        for col in ("scenario", "centre", "language", "journey", "stage", "outcome", "steps"):
             detail.add_column(col)
         for r in self.runs:
-            detail.add_row(r.scenario, r.centre, r.journey_id or "-", r.stage, r.outcome or "",
+            detail.add_row(r.scenario, r.centre, r.language, r.journey_id or "-", r.stage, r.outcome or "",
                            f"{r.done_steps}/{len(r.steps)}" + (" [red]![/red]" if r.surprises else ""))
         return Group(counts, detail)
 
@@ -130,7 +132,8 @@ class Simulator:
     async def run_cohort(self, scenarios: list[str] | None = None, within: float = 1800) -> bool:
         tag = uuid.uuid4().hex[:6]
         names = scenarios or list(SCENARIOS)
-        self.runs = [Run(n, CENTRE_OF.get(n) or CENTRE_ROTATION[i % len(CENTRE_ROTATION)], SCENARIOS[n])
+        self.runs = [Run(n, CENTRE_OF.get(n) or CENTRE_ROTATION[i % len(CENTRE_ROTATION)], SCENARIOS[n],
+                         language=language_of(n, i))
                      for i, n in enumerate(names)]
         drivers = [asyncio.create_task(self.drive(r, tag)) for r in self.runs]
         loop = asyncio.get_running_loop()

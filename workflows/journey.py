@@ -21,7 +21,7 @@ from temporalio.workflow import ParentClosePolicy
 with workflow.unsafe.imports_passed_through():
     from activities import capacity_contracts as cc
     from activities import contracts as act
-    from domain import rules, surveillance_rules, timers
+    from domain import deposit, rules, surveillance_rules, timers
     from domain.actors import SYSTEM
     from domain.capacity_effects import capacity_effects_of
     from domain.capacity_events import reservation_events
@@ -75,6 +75,8 @@ SURVEILLANCE_HANDOVER = "surveillance-handover"
 CLINICAL_RULES_2 = "clinical-rules-second-edition"
 # Journeys started before this booked no centre capacity (DESIGN §1b).
 BOOK_CAPACITY = "book-centre-capacity"
+# Journeys started from here on carry the patient's language and the deposit gate.
+PATIENT_SERVICES = "patient-services"
 
 
 def _cause(err: ActivityError) -> str:
@@ -117,10 +119,16 @@ class JourneyWorkflow:
             self._recorded_seq = start.carried.recorded_seq
         else:
             edition = start.rules_edition or (rules.CURRENT_EDITION if workflow.patched(CLINICAL_RULES_2) else 1)
+            # Journeys started before patient services carry no language: the deposit gate,
+            # the interpreter rule and templated patient messages (domain/deposit.py) stay off
+            # for them, so their histories replay as they were written.
+            services = workflow.patched(PATIENT_SERVICES)
             started = rules.start(
                 journey_id=start.journey_id, patient_ref=start.patient_ref, centre_id=start.centre_id,
                 product=start.product, policy=start.policy, actor=start.actor, now=workflow.now(),
                 edition=edition, time_zone=start.time_zone,
+                language=start.language if services else None,
+                interpreter_needed=start.interpreter_needed if services else False,
             )
             self.state = initial_state(started)
             self._outbox.append(to_record(started, 1))
@@ -216,7 +224,8 @@ class JourneyWorkflow:
         for event in events:
             self.state = evolve(self.state, event)
             self._outbox.append(to_record(event, self.state.seq))
-            self._effects.extend(effects_of(event, self.state.seq, self.state))
+            self._effects.extend(deposit.effects(self.state, event, self.state.seq,
+                                                 effects_of(event, self.state.seq, self.state)))
             if workflow.patched(BOOK_CAPACITY):
                 self._effects.extend(capacity_effects_of(self.state, event, self.state.seq))
 
@@ -350,7 +359,8 @@ class JourneyWorkflow:
         await workflow.execute_activity(
             act.NOTIFY,
             act.Notification(journey_id=s.journey_id, centre_id=s.centre_id, audience=effect.audience,
-                             message=effect.message, idempotency_key=effect.idempotency_key(s.journey_id)),
+                             message=effect.message, idempotency_key=effect.idempotency_key(s.journey_id),
+                             template=effect.template, params=effect.params, language=s.language or "en"),
             result_type=act.Done,
             start_to_close_timeout=timedelta(seconds=15),
             retry_policy=NOTIFY_RETRY,

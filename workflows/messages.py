@@ -30,6 +30,10 @@ class StartJourney(_Msg):
     patient_ref: str
     centre_id: str
     product: str | None = None
+    # BCP 47; patient messages are sent in it, and its presence turns on the deposit gate and
+    # the interpreter rule (domain/deposit.py). The API always sends one (default "en").
+    language: str | None = None
+    interpreter_needed: bool = False
     policy: PathwayPolicy = Field(default_factory=PathwayPolicy)
     actor: Actor
     # The centre's IANA zone (day 0 is the infusion day there) and the policy of every

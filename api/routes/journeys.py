@@ -28,6 +28,8 @@ async def start_journey(
         centre_id=body.centre_id,
         product=body.product,
         actor=ops.actor,
+        language=body.language,
+        interpreter_needed=body.interpreter_needed,
     )
     response.headers["Location"] = f"/v1/journeys/{view.journey_id}"
     return JourneyOut.of(view)

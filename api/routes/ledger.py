@@ -8,7 +8,6 @@ from api.access import Journey
 from api.deps import Reader, ReaderPrincipal
 from api.responses import READ
 from domain import ledger as money
-from domain.events import EventRecord
 from journeys import reference_data
 from store.base import JourneyNotFound as NotInStore
 from store.base import StoredEvent
@@ -17,9 +16,7 @@ router = APIRouter(prefix="/v1/journeys/{journey_id}", tags=["ledger"])
 
 
 def ledger_of(journey_id: str, events: list[StoredEvent]) -> money.Ledger:
-    records = (EventRecord(seq=e.seq, kind=e.kind, actor=e.actor, occurred_at=e.occurred_at, payload=e.payload)
-               for e in events)
-    books = money.fold(((r.seq, r.to_event()) for r in records), reference_data.cost_ranges())
+    books = money.fold(((e.seq, e.to_event()) for e in events), reference_data.cost_ranges())
     return money.ledger(books.model_copy(update={"journey_id": journey_id}))
 
 

@@ -4,7 +4,8 @@ Keys are catalogue languages (`en`, `zh_Hans`, `ru`, `ar`); placeholders are the
 names of typed parameters (params.py), formatted for the reader's locale by
 Babel. English is complete by definition; a language may lack a template, and
 then the English one is used (render.py says so, once per language and template).
-Kept as Python data, not files, so domain/ reads nothing at run time.
+Kept as Python data, not files, so domain/ reads nothing at run time. A long date
+may end in its own full stop (Russian "г."), so no template puts one right after a date.
 """
 
 from __future__ import annotations
@@ -82,12 +83,12 @@ ZH_HANS: dict[str, Template] = {
 RU: dict[str, Template] = {
     "records_reminder": Template(
         "Ваши медицинские документы",
-        "Мы всё ещё ждём ваши медицинские документы (патоморфология, снимки и предшествующее лечение). "
-        "Мы запросили их {since}. Пожалуйста, пришлите их, чтобы мы могли оценить возможность лечения.",
+        "Мы всё ещё ждём ваши медицинские документы (патоморфология, снимки и предшествующее лечение), "
+        "запрошенные {since}: пришлите их, пожалуйста, чтобы мы могли оценить возможность лечения.",
     ),
     "follow_up_reminder": Template(
         "Контрольный визит",
-        "Ваш контрольный визит (день {visit_day} после инфузии) назначен на {due_on}. "
+        "{due_on} — ваш контрольный визит (день {visit_day} после инфузии). "
         "Пожалуйста, приходите в клинику, как запланировано.",
     ),
     "teleconsult_booked": Template(

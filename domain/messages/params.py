@@ -11,6 +11,14 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+# A BCP 47 tag as people write them: language, optional script, region, variants
+# (`en`, `zh-CN`, `zh-Hans`, `ar-EG`, `sr-Latn-RS`). Whether a catalogue covers it is render's business.
+LanguageTag = Annotated[
+    str,
+    Field(min_length=2, max_length=35,
+          pattern=r"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-(?:[A-Za-z]{2}|[0-9]{3}))?(-(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*$"),
+]
+
 
 class _Param(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")

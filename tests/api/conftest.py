@@ -117,6 +117,8 @@ class Api:
             estimate_usd=90000,
         )
         await self.ok(journey_id, "estimate_accepted", "ops")
+        # The deposit (0.30 of the estimate) before admission, as the hub's policy asks.
+        await self.ok(journey_id, "payment_received", "ops", amount="27000.00", currency="USD")
         await self.ok(journey_id, "patient_admitted", centre)
         await self.ok(journey_id, "apheresis_completed", centre, coi=coi)
         await self.ok(journey_id, "product_released", centre, coi=coi, lot="LOT-1")

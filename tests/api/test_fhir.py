@@ -18,7 +18,8 @@ async def test_ops_managers_and_its_centre_get_a_valid_bundle_other_centres_403(
         assert r.headers["content-type"].startswith("application/fhir+json")
         bundle = Bundle.model_validate_json(r.text)
         counts = Counter(e.resource.get_resource_type() for e in bundle.entry or [] if e.resource is not None)
-        assert counts["CarePlan"] == 1 and counts["Task"] == 7
+        # Seven pathway milestones and the deposit payment (tests/api/conftest.py to_infusion).
+        assert counts["CarePlan"] == 1 and counts["Task"] == 8
         assert counts["Appointment"] >= 1  # the teleconsult slot and travel bookings
     other = await api.call("GET", f"/v1/journeys/{journey_id}/fhir", "fuda")
     assert other.status_code == 403 and other.json()["code"] == "forbidden"

@@ -42,3 +42,25 @@ async def test_the_journey_page_has_a_ledger_panel(api: Api) -> None:
     r = await api.call("GET", f"/ui/journeys/{journey}")
     assert r.status_code == 200
     assert "Ledger" in r.text and "98,000.00" in r.text and "awaiting deposit" in r.text
+
+
+async def test_a_journey_awaiting_its_deposit_says_so_and_a_payment_releases_travel(api: Api) -> None:
+    journey = await screened(api, 98000)
+    body = await api.ok(journey, "estimate_accepted", "ops")
+    assert body["awaiting_deposit"] is True and body["language"] == "en"
+    assert "Awaiting deposit" in (await api.call("GET", f"/ui/journeys/{journey}")).text
+    refused = await api.milestone(journey, "payment_received", "pku", amount="29400.00", currency="USD")
+    assert refused.status_code == 403  # payments are recorded by ops
+    bad = await api.milestone(journey, "payment_received", "ops", amount=29400.5, currency="USD")
+    assert bad.status_code == 422  # amounts are decimal strings
+    body = await api.ok(journey, "payment_received", "ops", amount="29400.00", currency="USD", reference="W-1")
+    assert body["awaiting_deposit"] is False
+    ledger = (await api.call("GET", f"/v1/journeys/{journey}/ledger")).json()
+    assert ledger["deposit"]["status"] == "paid" and ledger["balance"]["usd"] == "-29400.00"
+    assert ledger["lines"][0]["reference"] == "W-1" and ledger["lines"][0]["amount"] == "29400.00"
+
+
+async def test_a_start_body_with_a_malformed_language_is_422(api: Api) -> None:
+    r = await api.call("POST", "/v1/journeys", json={"patient_ref": "p-lang-1", "centre_id": "pku",
+                                                     "language": "english please"})
+    assert r.status_code == 422

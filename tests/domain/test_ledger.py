@@ -8,6 +8,7 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 
 from domain import ledger as money
+from domain.money import Amount, CurrencyIn
 from domain.policy import PathwayPolicy
 from domain.reference import CostRange
 from tests.helpers.pathway import Pathway
@@ -81,9 +82,24 @@ def test_withdrawal_refunds_what_was_paid_and_not_spent_by_policy() -> None:
 @pytest.mark.parametrize("bad", [1250.5, True, "12.345", "-5", "0", "1e3x"])
 def test_amounts_are_positive_decimal_strings_with_at_most_two_places(bad: object) -> None:
     with pytest.raises(ValidationError):
-        TypeAdapter(money.Amount).validate_python(bad)
+        TypeAdapter(Amount).validate_python(bad)
 
 
 def test_rmb_is_accepted_as_the_iso_code_cny() -> None:
-    assert TypeAdapter(money.CurrencyIn).validate_python("RMB") == "CNY"
-    assert TypeAdapter(money.Amount).validate_python("1250.50") == Decimal("1250.50")
+    assert TypeAdapter(CurrencyIn).validate_python("RMB") == "CNY"
+    assert TypeAdapter(Amount).validate_python("1250.50") == Decimal("1250.50")
+
+
+def test_charges_and_payments_reported_as_milestones_fold_into_the_ledger() -> None:
+    p = estimated(100000)
+    p.report("payment_received", amount="30000.00", currency="USD", reference="WIRE-1")
+    p.report("estimate_accepted")
+    p.report("charge_posted", item="teleconsult", amount="7200.00", currency="RMB")
+    ledger = money.ledger(books_of(p))
+    assert [(line.kind, line.converted.usd) for line in ledger.lines] == [
+        ("payment", Decimal("30000.00")), ("charge", Decimal("1000.00"))]
+    assert ledger.deposit and ledger.deposit.status == "paid"
+    assert ledger.balance == money.Both(usd=Decimal("-29000.00"), rmb=Decimal("-208800.00"))
+    p.withdraw("patient chose treatment at home")
+    refunded = money.ledger(books_of(p))
+    assert refunded.refunded.usd == Decimal("29000.00") and refunded.balance.usd == Decimal("0.00")

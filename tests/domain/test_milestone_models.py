@@ -29,6 +29,9 @@ VALID: dict[str, dict[str, Any]] = {
     "custody_transferred": {"coi": "COI-1", "from_party": "collection site", "to_party": "courier",
                             "condition": "intact", "temperature_c": 4.5, "seal_id": "S-1"},
     "quality_release": {"coi": "COI-1", "approved_by": "qp-li", "decision": "release"},
+    "charge_posted": {"item": "apheresis", "amount": "86400.00", "currency": "CNY"},
+    "payment_received": {"amount": "29400.00", "currency": "USD", "reference": "WIRE-1"},
+    "deposit_overridden": {"reason": "charity guarantee letter"},
 }
 
 
@@ -56,7 +59,7 @@ def test_every_kind_says_who_reports_it_where_and_has_one_handler() -> None:
         assert cls.stages, cls
         assert cls in HANDLERS, cls
     ops_only = {k for k, c in zip(MILESTONE_KINDS, MILESTONE_CLASSES, strict=True) if c.reporters == {"ops"}}
-    assert ops_only == {"estimate_accepted"}
+    assert ops_only == {"estimate_accepted", "payment_received", "deposit_overridden"}
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,7 @@ NEXT_KIND: dict[Stage, list[str]] = {
     Stage.RECORDS: ["records_received"],
     Stage.TELECONSULT: ["teleconsult_completed"],
     Stage.SCREENING: ["eligibility_decided", "estimate_accepted"],
-    Stage.TRAVEL: ["patient_admitted"],
+    Stage.TRAVEL: ["patient_admitted", "payment_received", "deposit_overridden"],
     Stage.APHERESIS: ["apheresis_completed"],
     Stage.MANUFACTURING: ["product_released", "manufacturing_failed", "adverse_event_reported",
                           "custody_transferred", "quality_release"],
@@ -81,6 +81,14 @@ def fields_for(kind: str) -> st.SearchStrategy[dict[str, Any]]:
         case "quality_release":
             return st.fixed_dictionaries({"coi": cois, "approved_by": st.just("qp-1"),
                                           "decision": st.sampled_from(["release", "reject"])})
+        case "charge_posted":
+            return st.fixed_dictionaries({"item": st.just("stay"), "amount": st.just("7200.00"),
+                                          "currency": st.sampled_from(["USD", "CNY"])})
+        case "payment_received":
+            return st.fixed_dictionaries({"amount": st.sampled_from(["1000.00", "30000.00"]),
+                                          "currency": st.sampled_from(["USD", "RMB"])})
+        case "deposit_overridden":
+            return st.fixed_dictionaries({"reason": st.just("guarantee")})
     return st.just({})
 
 
@@ -179,7 +187,8 @@ def check_invariants(p: Pathway) -> None:
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_random_walks_keep_the_state_machine_consistent(data: st.DataObject) -> None:
-    p = Pathway()
+    # Journeys with a language run the deposit gate (domain/deposit.py); those without, the first edition.
+    p = Pathway(language=data.draw(st.sampled_from([None, "en", "zh-CN"])))
     data.draw(STARTS)(p)
     for _ in range(data.draw(st.integers(1, 60))):
         seq_before = p.state.seq

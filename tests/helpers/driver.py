@@ -29,7 +29,7 @@ from worker import build_worker
 from workflows.journey import JourneyWorkflow
 from workflows.messages import AcknowledgeRequest, MilestoneRequest, StartJourney, WithdrawRequest
 
-CENTRE_KINDS_BY_OPS = {"estimate_accepted"}
+CENTRE_KINDS_BY_OPS = {"estimate_accepted", "payment_received", "deposit_overridden"}
 # A skip never lands this close before a timer (see tests/helpers/history.py for why).
 TIMER_GUARD = timedelta(seconds=10)
 MAX_GUARD_SKIPS = 10
@@ -41,11 +41,14 @@ PATIENCE = 120
 class JourneyDriver:
     def __init__(self, env: WorkflowEnvironment, task_queue: str, *, centre: str = "pku",
                  policy: PathwayPolicy | None = None, history_limit: int = 10_000,
-                 search_attributes: bool = False, surveillance: bool = False, edition: int = 1) -> None:
+                 search_attributes: bool = False, surveillance: bool = False, edition: int = 1,
+                 language: str | None = None, interpreter_needed: bool = False) -> None:
         # First edition by default: these tests pin the workflow's mechanics under the rules
         # in-flight journeys still run on; tests/workflows/test_second_edition.py runs edition 2.
         self.edition = edition
+        self.language, self.interpreter_needed = language, interpreter_needed
         self.env, self.task_queue, self.centre = env, task_queue, centre
+        self.language, self.interpreter_needed = language, interpreter_needed
         # A completed journey hands over to long-term surveillance only when a test asks:
         # a child left waiting on the shared time-skipping server outlives the test's worker.
         self.policy = (policy or PathwayPolicy()).model_copy(
@@ -64,7 +67,8 @@ class JourneyDriver:
                          # Edition 1 is pinned; the current edition comes as for any new journey
                          # (workflow.patched), so its histories carry the patch marker.
                          rules_edition=1 if self.edition == 1 else None,
-                         time_zone="Asia/Shanghai" if self.edition >= 2 else "UTC"),
+                         time_zone="Asia/Shanghai" if self.edition >= 2 else "UTC",
+                         language=self.language, interpreter_needed=self.interpreter_needed),
             id=workflow_id(self.journey_id), task_queue=self.task_queue,
         )
         return self.handle

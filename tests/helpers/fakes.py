@@ -19,6 +19,8 @@ class Calls:
     log: list[tuple[str, str]] = field(default_factory=list)
     keys: list[str] = field(default_factory=list)
     cancel_keys: list[str] = field(default_factory=list)
+    # Every notification as sent (template, params and language included).
+    notifications: list[c.Notification] = field(default_factory=list)
 
     def named(self, name: str) -> list[str]:
         return [detail for n, detail in self.log if n == name]
@@ -62,6 +64,7 @@ class FakeOutsideWorld:
     @activity.defn(name=c.NOTIFY)
     async def notify(self, n: c.Notification) -> c.Done:
         self.calls.log.append(("notify", f"{n.audience}: {n.message}"))
+        self.calls.notifications.append(n)
         self._maybe_refuse("notify", f"notify:{n.audience}")
         return c.Done()
 

@@ -21,7 +21,7 @@ from domain.state import JourneyState, evolve, initial_state
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 COI = "COI-0001"
 OPS = Actor.ops("alice")
-OPS_KINDS = {"estimate_accepted"}
+OPS_KINDS = {"estimate_accepted", "payment_received", "deposit_overridden"}
 
 
 class Pathway:
@@ -35,6 +35,8 @@ class Pathway:
         # the second (tests/domain/test_clinical_rules.py drives the second edition).
         edition: int = 1,
         catalogue: dict[str, PathwayPolicy] | None = None,
+        language: str | None = None,
+        interpreter_needed: bool = False,
     ) -> None:
         self.policy = policy or PathwayPolicy()
         self.centre = centre
@@ -49,6 +51,8 @@ class Pathway:
             now=T0,
             edition=edition,
             time_zone="Asia/Shanghai",
+            language=language,
+            interpreter_needed=interpreter_needed,
         )
         self.catalogue = catalogue
         self.state: JourneyState = initial_state(self.started)

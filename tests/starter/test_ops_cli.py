@@ -70,6 +70,8 @@ async def test_a_journey_driven_from_the_cli_keeps_typed_values_and_acknowledges
         (["teleconsult_completed", "outcome=proceed"], "dev-pku"),
         (["eligibility_decided", "eligible=true", "product=axi-cel", "estimate_usd=98000"], "dev-pku"),
         (["estimate_accepted"], "dev-ops"),
+        # The deposit before admission (else the admission is recorded with a warning alert).
+        (["payment_received", "amount=29400.00", "currency=USD", "reference=WIRE-1"], "dev-ops"),
         (["patient_admitted", "--at", "NOW+08:00"], "dev-pku"),
         (["apheresis_completed", "coi=COI-7F3A"], "dev-pku"),
         (["product_released", "coi=COI-7F3A", "lot=12345"], "dev-pku"),
@@ -124,3 +126,9 @@ async def test_a_profile_names_the_api_and_the_token_file(api_url: str, tmp_path
     assert json.loads(ran.out)["journey_id"] == journey
     missing = await journeys("status", journey, "--profile", "nope", env={"JOURNEYS_CONFIG": str(config)})
     assert missing.code == Exit.MISCONFIGURED and "no profile 'nope'" in missing.err
+
+
+async def test_start_takes_the_patients_language_and_whether_an_interpreter_is_needed(api_url: str) -> None:
+    view = await ok(api_url, "start", f"cli-{uuid.uuid4().hex[:10]}", "--centre", "pku", "--language", "zh-CN",
+                    "--interpreter", token="dev-ops")
+    assert view["language"] == "zh-CN" and view["interpreter_needed"] is True

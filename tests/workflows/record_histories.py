@@ -179,6 +179,19 @@ async def custody_rejected_then_reapheresis(d: JourneyDriver) -> None:
     await d.report("quality_release", coi=COI, approved_by="qp-wang", decision="reject")
 
 
+async def patient_services_deposit(d: JourneyDriver) -> None:
+    """A journey with a language: travel waits for the deposit (reminded, escalated), paid in RMB,
+    flights and accommodation follow; charges are posted; the interpreter is booked as needed."""
+    await d.to_screening()
+    await d.report("eligibility_decided", eligible=True, product="axi-cel", estimate_usd=98000)
+    await d.report("estimate_accepted")
+    await d.sleep_days(8)
+    await d.report("payment_received", amount="211680.00", currency="RMB", reference="WIRE-1")
+    await d.report("patient_admitted")
+    await d.report("charge_posted", item="apheresis", amount="86400.00", currency="CNY")
+    await d.withdraw("patient chose treatment at home")
+
+
 SKIPPING: dict[str, Scenario] = {
     "happy_path": happy_path,
     "records_loop_back_then_lapse": records_loop_back_then_lapse,
@@ -190,7 +203,10 @@ SKIPPING: dict[str, Scenario] = {
     "death_after_infusion": death_after_infusion,
     "custody_excursion_released": custody_excursion_released,
     "custody_rejected_then_reapheresis": custody_rejected_then_reapheresis,
+    "patient_services_deposit": patient_services_deposit,
 }
+# Journeys started with more than the defaults (patient services: language, interpreter).
+STARTS: dict[str, dict[str, object]] = {"patient_services_deposit": {"language": "zh-CN", "interpreter_needed": True}}
 # Continue-as-new needs the real dev server; both runs of the chain are recorded.
 CONTINUED = "continue_as_new"
 # The journey that hands over to long-term surveillance, and the surveillance child's own
@@ -210,7 +226,8 @@ async def _refused(call: Awaitable[object]) -> None:
 
 async def record_skipping(env: WorkflowEnvironment, name: str, scenario: Scenario) -> None:
     edition = 2 if name in SECOND_EDITION else 1
-    async with running_journey(env, f"record-{uuid.uuid4()}", edition=edition) as (d, _store, _world):
+    async with running_journey(env, f"record-{uuid.uuid4()}", edition=edition,
+                               **STARTS.get(name, {})) as (d, _store, _world):  # type: ignore[arg-type]
         await scenario(d)
         assert d.handle is not None
         await d.result()
