@@ -66,7 +66,7 @@ DEFAULT_TIME_ZONE = "Asia/Shanghai"
 def centre_time_zone(centre_id: str) -> str:
     """The IANA zone a centre's appointments are in (the four partner centres: Asia/Shanghai)."""
     centre = centres().get(centre_id)
-    return str(getattr(centre, "time_zone", None) or DEFAULT_TIME_ZONE)
+    return centre.time_zone if centre else DEFAULT_TIME_ZONE
 
 
 def centre_name(centre_id: str) -> str:

@@ -71,12 +71,12 @@ def every_event_type() -> list[ev.Event]:
     r.report("eligibility_decided", eligible=False, reasons=["a"])
     s = Pathway().to_teleconsult()
     s.report("teleconsult_completed", outcome="more_records")
-    t = Pathway(language="en").to_estimate()  # patient services: the money milestones, the deposit gate
-    t.report("deposit_overridden", reason="guarantee letter")
-    t.report("payment_received", amount="1000.00", currency="USD")
-    t.report("estimate_accepted")
-    t.report("charge_posted", item="apheresis", amount="7200.00", currency="CNY")
-    return p.events + q.events + r.events + s.events + t.events + extra
+    u = Pathway(language="en").to_estimate()  # patient services: the money milestones, the deposit gate
+    u.report("deposit_overridden", reason="guarantee letter")
+    u.report("payment_received", amount="1000.00", currency="USD")
+    u.report("estimate_accepted")
+    u.report("charge_posted", item="apheresis", amount="7200.00", currency="CNY")
+    return p.events + q.events + r.events + s.events + t.events + u.events + extra
 
 
 def test_the_sample_covers_every_event_type_and_every_milestone_kind() -> None:
