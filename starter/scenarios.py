@@ -72,16 +72,17 @@ def _full(coi: str, stay: list[Step] | None = None) -> list[Step]:
 
 
 def _happy(coi: str) -> list[Step]:
-    """The whole pathway with its money: the centre's charges and the balance paid (USD 90,000 in all)."""
+    """The whole pathway with its money: the centre's charges and the balance paid (USD 90,000 in all).
+    Money steps take no pathway time (after=0), so the clinical timing stays the cohort's."""
     front, rest = _front(coi), [*_release_and_infuse(coi), *_stay(), Step(1.5, "discharged")]
     return [
         *front,
-        Step(0.2, "charge_posted", {"item": "apheresis and cell collection", "amount": "86400.00", "currency": "CNY"}),
+        Step(0, "charge_posted", {"item": "apheresis and cell collection", "amount": "86400.00", "currency": "CNY"}),
         *rest[:2],
-        Step(0.2, "charge_posted", {"item": "CAR-T product (axi-cel)", "amount": "58000.00", "currency": "USD"}),
+        Step(0, "charge_posted", {"item": "CAR-T product (axi-cel)", "amount": "58000.00", "currency": "USD"}),
         *rest[2:],
-        Step(0.2, "charge_posted", {"item": "inpatient stay, 14 days", "amount": "144000.00", "currency": "CNY"}),
-        Step(0.5, "payment_received", {"amount": "60600.00", "currency": "USD", "reference": "WIRE-BALANCE"}),
+        Step(0, "charge_posted", {"item": "inpatient stay, 14 days", "amount": "144000.00", "currency": "CNY"}),
+        Step(0, "payment_received", {"amount": "60600.00", "currency": "USD", "reference": "WIRE-BALANCE"}),
         *_follow_up(),
     ]
 
