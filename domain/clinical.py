@@ -33,20 +33,15 @@ def death(d: Decision, cause: str) -> None:
     d.end(Outcome.DECEASED, cause)
 
 
-def open_visits(d: Decision) -> list[int]:
-    s = d.state
-    return [day for day in s.policy.follow_up_visit_days if day not in s.follow_ups and day not in s.missed_visits]
-
-
 def visit_for(d: Decision, visit_day: int, occurred_day: int | None) -> int:
     """The scheduled day a reported visit counts for, or a refusal saying why none."""
     if occurred_day is not None and abs(visit_day - occurred_day) > VISIT_DAY_TOLERANCE:
         raise VisitDayMismatch(
             f"visit_day {visit_day} but occurred_at falls on day {occurred_day} after infusion")
     window = d.policy.follow_up_window_days
-    for day in open_visits(d):
-        if abs(visit_day - day) <= window:
-            return day
-    still = ", ".join(f"day {day}" for day in open_visits(d)) or "none"
+    day = d.state.scheduled_visit(visit_day)
+    if day is not None:
+        return day
+    still = ", ".join(f"day {day}" for day in d.state.open_visits()) or "none"
     raise VisitOutOfWindow(
         f"visit_day {visit_day} is not within {window:g} days of a scheduled visit still open ({still})")

@@ -177,7 +177,9 @@ class FollowUpRecorded(MilestoneBase):
     response: Literal["CR", "PR", "SD", "PD"]
 
     def evolve(self, state: JourneyState, at: datetime) -> Mapping[str, object]:
-        return {"follow_ups": {**state.follow_ups, self.visit_day: self.response}, "overdue": False}
+        # Second edition: recorded under the scheduled visit it counts for (a day-33 visit is the day-30 visit).
+        day = (state.scheduled_visit(self.visit_day) or self.visit_day) if state.edition >= 2 else self.visit_day
+        return {"follow_ups": {**state.follow_ups, day: self.response}, "overdue": False}
 
 
 class AdverseEventReported(MilestoneBase):

@@ -124,6 +124,15 @@ class JourneyState(BaseModel):
         """
         return f"A{self.alert_count + ahead + 1}"
 
+    def open_visits(self) -> list[int]:
+        """Scheduled follow-up days neither recorded nor missed yet (second edition)."""
+        return [d for d in self.policy.follow_up_visit_days if d not in self.follow_ups and d not in self.missed_visits]
+
+    def scheduled_visit(self, visit_day: int) -> int | None:
+        """The open scheduled visit a reported `visit_day` counts for: the first whose window holds it."""
+        window = self.policy.follow_up_window_days
+        return next((d for d in self.open_visits() if abs(visit_day - d) <= window), None)
+
     def next_visit_day(self) -> int | None:
         pending = [d for d in self.policy.follow_up_visit_days if d not in self.follow_ups]
         return pending[0] if pending else None

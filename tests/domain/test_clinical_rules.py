@@ -322,3 +322,12 @@ def test_a_product_first_named_at_eligibility_must_be_in_the_catalogue_and_bring
     events = p.report("eligibility_decided", eligible=True, product="eque-cel", estimate_usd=90_000)
     assert "policy_resolved" in kinds(events)
     assert p.state.product == "eque-cel" and p.state.policy.min_stay_days == 10
+
+
+def test_a_visit_a_few_days_off_schedule_counts_for_its_scheduled_visit() -> None:
+    p = discharge_ready(infused())
+    p.report("discharged")
+    to_day(p, 33).report("follow_up_recorded", visit_day=33, response="CR")
+    assert p.state.follow_ups == {30: "CR"}
+    to_day(p, 50)
+    assert p.state.missed_visits == ()  # the day-30 visit happened, three days late: not missed
