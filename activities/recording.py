@@ -44,7 +44,7 @@ class RecordingActivities:
             events = await self._seal(inp.journey_id, inp.events) if self._seal else inp.events
             # The last span of a milestone's trace (journeys.tracing).
             with tracer.start_as_current_span("store.append", attributes={
-                    "journey.id": inp.journey_id, "events.seqs": where["seqs"]}):
+                    "journey.id": inp.journey_id, "events.seqs": str(where["seqs"])}):
                 await self._store.append(inp.journey_id, events)
         except StoreUnavailable as err:
             log.warning("event store unreachable; the append will be retried", **where,

@@ -175,7 +175,8 @@ class JourneyClient:
 
     async def _update(self, journey_id: str, update: Any, arg: Any, update_id: str | None = None) -> JourneyView:
         try:
-            return await execute_update(self.handle(journey_id), update, arg, id=update_id)
+            view: JourneyView = await execute_update(self.handle(journey_id), update, arg, id=update_id)
+            return view
         except WorkflowUpdateFailedError as err:
             cause = err.cause
             if isinstance(cause, ApplicationError):
