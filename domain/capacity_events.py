@@ -50,6 +50,7 @@ def journey_changes(event: CapacityEvent) -> dict[str, Any]:
     return {}
 
 
+OVERBOOKED = "capacity_overbooked"
 REASONS = {"reserve": "reserved on estimate acceptance", "rebook": "rebooked for the re-apheresis",
            "replan": "moved with what the centre reported", "look": "changed by the centre's waiting list",
            "release": "released"}
@@ -67,8 +68,10 @@ def reservation_events(state: JourneyState, op: str, placement: Placement | None
                    else ReservationReleased(reason=REASONS.get(op, op), occurred_at=now, actor=SYSTEM))
     if overbooked:
         slots = ", ".join(f"{s.resource} {week_label(s.week)}" for s in overbooked)
-        out.append(ev.AlertRaised(
-            alert_id=state.alert_id(), severity=Severity.WARNING, code="capacity_overbooked",
-            message=f"reported facts put {slots} over the centre's capacity; the journey is recorded "
-                    "there anyway: rebalance the week with the centre", occurred_at=now, actor=SYSTEM))
+        message = (f"reported facts put {slots} over the centre's capacity; the journey is recorded "
+                   "there anyway: rebalance the week with the centre")
+        # Admission and collection in the same full week are one problem for ops, not two.
+        if not any(a.code == OVERBOOKED and a.message == message for a in state.open_alerts):
+            out.append(ev.AlertRaised(alert_id=state.alert_id(), severity=Severity.WARNING, code=OVERBOOKED,
+                                      message=message, occurred_at=now, actor=SYSTEM))
     return out

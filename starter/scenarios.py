@@ -148,7 +148,7 @@ def _custody_journey(coi: str, excursion: bool = False) -> list[Step]:
                     Step(0.5, "infusion_completed", {"coi": coi, "lot": "LOT-C1", **BEDSIDE})]
     else:
         release.append(Step(1, "infusion_completed", {"coi": coi, "lot": "LOT-C1", **BEDSIDE}))
-    return [*_front(coi), *_custody_out(coi), *release, *_stay(), Step(1.5, "discharged"), *_follow_up()]
+    return [*_front(coi), *_custody_out(coi), *release, *_stay(), Step(0.5, "discharged"), *_follow_up()]
 
 
 def _waitlisted(accept_after: float, withdraw_after: float) -> list[Step]:
