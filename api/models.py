@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from api.custody_models import CustodyOut, ReservationOut
 from domain.messages.params import LanguageTag
@@ -64,7 +64,7 @@ class StartJourneyIn(_In):
     product: ProductId | None = Field(None, description="Product id from GET /v1/products, if known")
     language: LanguageTag = Field(
         "en", description="The patient's language (BCP 47, e.g. en, zh-CN, ru, ar): patient messages use it")
-    interpreter_needed: bool = Field(False, description="Book an interpreter for the stay")
+    interpreter_needed: StrictBool = Field(False, description="Book an interpreter for the stay")
 
 
 class WithdrawIn(_In):

@@ -98,7 +98,7 @@ class JourneyClient:
 
     async def start(self, *, patient_ref: str, centre_id: str, product: str | None, actor: Actor,
                     policy_overrides: dict[str, Any] | None = None,
-                    rules_edition: int | None = None, language: str = "en",
+                    rules_edition: int | None = None, language: str | None = None,
                     interpreter_needed: bool = False) -> JourneyView:
         if centre_id not in reference_data.centres():
             raise UnknownReference(f"unknown centre {centre_id!r}; see GET /v1/centres")
