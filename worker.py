@@ -39,8 +39,20 @@ activity.logger.activity_info_on_message = False
 
 # Loaded once, shared by every workflow: re-importing these per workflow costs
 # tens of MB each, and asyncpg >= 0.31 crashes when imported twice (DESIGN §8).
-PASSTHROUGH = ("pydantic", "pydantic_core", "domain", "activities", "journeys", "store",
-               "sqlalchemy", "asyncpg", "aiosqlite", "structlog", "httpx", "cryptography")
+PASSTHROUGH = (
+    "pydantic",
+    "pydantic_core",
+    "domain",
+    "activities",
+    "journeys",
+    "store",
+    "sqlalchemy",
+    "asyncpg",
+    "aiosqlite",
+    "structlog",
+    "httpx",
+    "cryptography",
+)
 
 
 def sandbox_runner(strict: bool | None = None) -> SandboxedWorkflowRunner:
@@ -56,25 +68,39 @@ def sandbox_runner(strict: bool | None = None) -> SandboxedWorkflowRunner:
     if strict is None:
         strict = get_settings().strict_sandbox
     modules = PASSTHROUGH if strict else (*PASSTHROUGH, "workflows")
-    return SandboxedWorkflowRunner(
-        restrictions=SandboxRestrictions.default.with_passthrough_modules(*modules)
-    )
+    return SandboxedWorkflowRunner(restrictions=SandboxRestrictions.default.with_passthrough_modules(*modules))
 
 
 def activities_for(settings: Settings, store: EventStore) -> list[Callable[..., Any]]:
     recording = RecordingActivities(store, patient_data_vault(settings, store).seal)
     http = httpx.AsyncClient(timeout=httpx.Timeout(settings.http_timeout_seconds))
     centres = CentreActivities(settings.centre_urls, http)
-    notes = NotificationActivities(settings.notify_url, http, mail_config=mail_config(settings),
-                                   centre_zone=reference_data.centre_time_zone,
-                                   centre_name=reference_data.centre_name)
+    notes = NotificationActivities(
+        settings.notify_url,
+        http,
+        mail_config=mail_config(settings),
+        centre_zone=reference_data.centre_time_zone,
+        centre_name=reference_data.centre_name,
+    )
     capacity = CapacityActivities(capacity_store_for(store, reference_data.capacities(settings.capacity_file)))
-    return [recording.record_events, centres.book, centres.cancel_booking,
-            notes.notify, notes.raise_safety_alert, capacity.capacity]
+    return [
+        recording.record_events,
+        centres.book,
+        centres.cancel_booking,
+        notes.notify,
+        notes.raise_safety_alert,
+        capacity.capacity,
+    ]
 
 
-def build_worker(client: Client, settings: Settings, store: EventStore, *,
-                 task_queue: str | None = None, activities: Sequence[Callable[..., Any]] | None = None) -> Worker:
+def build_worker(
+    client: Client,
+    settings: Settings,
+    store: EventStore,
+    *,
+    task_queue: str | None = None,
+    activities: Sequence[Callable[..., Any]] | None = None,
+) -> Worker:
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
@@ -108,17 +134,27 @@ async def main(settings: Settings, stop: asyncio.Event | None = None) -> int:
     client = await connect(settings, runtime=metrics_runtime(settings))
     store = await open_store(settings.database_url)
     probe = Probe(client, store)
-    health = (asyncio.create_task(serve_health(health_app(probe), settings.health_host, settings.health_port, stop))
-              if settings.health_port else None)
+    health = (
+        asyncio.create_task(serve_health(health_app(probe), settings.health_host, settings.health_port, stop))
+        if settings.health_port
+        else None
+    )
     try:
         async with build_worker(client, settings, store):
             probe.polling = True
-            log.info("worker started", task_queue=settings.task_queue, address=settings.temporal_address,
-                     metrics_port=settings.metrics_port, health_port=settings.health_port)
+            log.info(
+                "worker started",
+                task_queue=settings.task_queue,
+                address=settings.temporal_address,
+                metrics_port=settings.metrics_port,
+                health_port=settings.health_port,
+            )
             await stop.wait()
             probe.polling = False
-            log.info("worker stopping: polling stopped, waiting for in-flight activities",
-                     grace_seconds=settings.worker_shutdown_seconds)
+            log.info(
+                "worker stopping: polling stopped, waiting for in-flight activities",
+                grace_seconds=settings.worker_shutdown_seconds,
+            )
     finally:
         stop.set()
         if health:

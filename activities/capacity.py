@@ -48,8 +48,9 @@ class CapacityActivities:
             case Rebook(need=need):
                 op = partial(cap.rebook, journey_id=cmd.journey_id, need=need, now=cmd.at)
             case Replan(targets=targets, forced=forced):
-                op = partial(cap.replan, journey_id=cmd.journey_id, targets=targets, now=cmd.at,
-                             forced=frozenset(forced))
+                op = partial(
+                    cap.replan, journey_id=cmd.journey_id, targets=targets, now=cmd.at, forced=frozenset(forced)
+                )
             case Look():
                 op = partial(_unchanged, journey_id=cmd.journey_id)
         try:
@@ -57,14 +58,21 @@ class CapacityActivities:
             change = await self._store.apply(cmd.centre_id, op)
         except StoreUnavailable as err:
             raise ApplicationError(str(err), type="StoreUnavailable") from None
-        log.info("capacity", op=cmd.op, journey_id=cmd.journey_id, centre_id=cmd.centre_id,
-                 promoted=len(change.promoted), overbooked=len(change.overbooked))
+        log.info(
+            "capacity",
+            op=cmd.op,
+            journey_id=cmd.journey_id,
+            centre_id=cmd.centre_id,
+            promoted=len(change.promoted),
+            overbooked=len(change.overbooked),
+        )
         after = placements(change.book, cmd.at)
         return CapacityResult(
             placement=after.get(cmd.journey_id),
             promoted=[p.journey_id for p in change.promoted],
             # Told to look again: a change can move others up the queue or out of it.
-            moved=sorted(j for j in after.keys() | before.keys()
-                         if j != cmd.journey_id and after.get(j) != before.get(j)),
+            moved=sorted(
+                j for j in after.keys() | before.keys() if j != cmd.journey_id and after.get(j) != before.get(j)
+            ),
             overbooked=list(change.overbooked),
         )

@@ -34,8 +34,12 @@ class CentreActivities:
             ref = "SIM-" + hashlib.sha256(req.idempotency_key.encode()).hexdigest()[:10].upper()
             log.info("booking simulated", journey_id=req.journey_id, item=req.item, reference=ref)
             return c.BookingConfirmation(item=req.item, reference=ref)
-        body = await post_json(self._client, f"{base.rstrip('/')}/bookings",
-                               {"journey_id": req.journey_id, "item": req.item}, req.idempotency_key)
+        body = await post_json(
+            self._client,
+            f"{base.rstrip('/')}/bookings",
+            {"journey_id": req.journey_id, "item": req.item},
+            req.idempotency_key,
+        )
         log.info("booked", journey_id=req.journey_id, item=req.item, reference=body["reference"])
         return c.BookingConfirmation(item=req.item, reference=str(body["reference"]))
 
@@ -43,7 +47,11 @@ class CentreActivities:
     async def cancel_booking(self, req: c.CancelRequest) -> c.Done:
         base = self._base(req.centre_id)
         if base is not None:
-            await post_json(self._client, f"{base.rstrip('/')}/bookings/{req.reference}/cancel",
-                            {"journey_id": req.journey_id, "item": req.item}, req.idempotency_key)
+            await post_json(
+                self._client,
+                f"{base.rstrip('/')}/bookings/{req.reference}/cancel",
+                {"journey_id": req.journey_id, "item": req.item},
+                req.idempotency_key,
+            )
         log.info("booking cancelled", journey_id=req.journey_id, item=req.item, reference=req.reference)
         return c.Done()

@@ -20,7 +20,8 @@ async def post_json(client: httpx.AsyncClient, url: str, body: dict[str, Any], i
     if 400 <= response.status_code < 500 and response.status_code not in RETRYABLE_4XX:
         raise ApplicationError(
             f"{url} refused the request ({response.status_code}): {response.text[:200]}",
-            type="Rejected", non_retryable=True,
+            type="Rejected",
+            non_retryable=True,
         )
     if response.status_code >= 400:
         activity.logger.warning("call failed, will retry: %s %s", url, response.status_code)

@@ -48,12 +48,18 @@ class MailConfig:
 def mail_config(settings: Settings) -> MailConfig | None:
     if not settings.smtp_host:
         return None
-    return MailConfig(host=settings.smtp_host, port=settings.smtp_port, sender=settings.mail_from,
-                      patient_to=settings.mail_patient_to, ops_to=settings.mail_ops_to,
-                      centre_to=settings.mail_centre_to, username=settings.smtp_username,
-                      password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
-                      start_tls=settings.smtp_start_tls,
-                      timeout_seconds=settings.http_timeout_seconds)
+    return MailConfig(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        sender=settings.mail_from,
+        patient_to=settings.mail_patient_to,
+        ops_to=settings.mail_ops_to,
+        centre_to=settings.mail_centre_to,
+        username=settings.smtp_username,
+        password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+        start_tls=settings.smtp_start_tls,
+        timeout_seconds=settings.http_timeout_seconds,
+    )
 
 
 def compose(n: c.Notification, text: Rendered | None, sender: str, to: str) -> EmailMessage:
@@ -83,13 +89,23 @@ def compose(n: c.Notification, text: Rendered | None, sender: str, to: str) -> E
 
 async def send(cfg: MailConfig, msg: EmailMessage) -> None:
     try:
-        await aiosmtplib.send(msg, hostname=cfg.host, port=cfg.port, username=cfg.username,
-                              password=cfg.password, start_tls=cfg.start_tls, timeout=cfg.timeout_seconds)
+        await aiosmtplib.send(
+            msg,
+            hostname=cfg.host,
+            port=cfg.port,
+            username=cfg.username,
+            password=cfg.password,
+            start_tls=cfg.start_tls,
+            timeout=cfg.timeout_seconds,
+        )
     except aiosmtplib.SMTPResponseException as err:
         # A permanent (5xx) answer will not change on retry; 4xx is "try later".
         if 500 <= err.code < 600:
-            raise ApplicationError(f"SMTP server refused the message ({err.code}): {err.message[:200]}",
-                                   type="Rejected", non_retryable=True) from None
+            raise ApplicationError(
+                f"SMTP server refused the message ({err.code}): {err.message[:200]}",
+                type="Rejected",
+                non_retryable=True,
+            ) from None
         activity.logger.warning("SMTP send failed, will retry: %s", err.code)
         raise
     except (aiosmtplib.SMTPException, OSError) as err:

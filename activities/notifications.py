@@ -39,10 +39,15 @@ def _delivered_before() -> set[str]:
 
 
 class NotificationActivities:
-    def __init__(self, notify_url: str | None, client: httpx.AsyncClient | None = None, *,
-                 mail_config: mail.MailConfig | None = None,
-                 centre_zone: Callable[[str], str] = lambda _centre: "Asia/Shanghai",
-                 centre_name: Callable[[str], str] = lambda centre: centre) -> None:
+    def __init__(
+        self,
+        notify_url: str | None,
+        client: httpx.AsyncClient | None = None,
+        *,
+        mail_config: mail.MailConfig | None = None,
+        centre_zone: Callable[[str], str] = lambda _centre: "Asia/Shanghai",
+        centre_name: Callable[[str], str] = lambda centre: centre,
+    ) -> None:
         self._url = notify_url.rstrip("/") if notify_url else None
         self._client = client or httpx.AsyncClient(timeout=httpx.Timeout(10.0))
         self._mail = mail_config
@@ -75,18 +80,24 @@ class NotificationActivities:
             await mail.send(self._mail, mail.compose(n, text, self._mail.sender, recipient))
             done.add(EMAIL)
             activity.heartbeat(sorted(done))
-        log.info("notification sent", journey_id=n.journey_id, audience=n.audience,
-                 template=n.template, language=text.catalogue if text else "en",
-                 channels=sorted(done) or ["log"], message=n.message)
+        log.info(
+            "notification sent",
+            journey_id=n.journey_id,
+            audience=n.audience,
+            template=n.template,
+            language=text.catalogue if text else "en",
+            channels=sorted(done) or ["log"],
+            message=n.message,
+        )
         return c.Done()
 
     @activity.defn(name=c.RAISE_SAFETY_ALERT)
     async def raise_safety_alert(self, a: c.SafetyAlert) -> c.Done:
         if self._url:
-            await post_json(self._client, f"{self._url}/safety-alerts", a.model_dump(mode="json"),
-                            a.idempotency_key)
-        log.warning("safety alert raised", journey_id=a.journey_id, severity=str(a.severity),
-                    code=a.code, message=a.message)
+            await post_json(self._client, f"{self._url}/safety-alerts", a.model_dump(mode="json"), a.idempotency_key)
+        log.warning(
+            "safety alert raised", journey_id=a.journey_id, severity=str(a.severity), code=a.code, message=a.message
+        )
         return c.Done()
 
 
@@ -94,6 +105,7 @@ def _webhook_body(n: c.Notification, text: Rendered | None) -> dict[str, Any]:
     body = n.model_dump(mode="json", exclude={"params"})
     if text is not None:
         # The webhook's consumer (the patient app, an SMS gateway) gets the text as the patient reads it.
-        body.update(subject=text.subject, message=text.body, language=text.locale.replace("_", "-"),
-                    direction=text.direction)
+        body.update(
+            subject=text.subject, message=text.body, language=text.locale.replace("_", "-"), direction=text.direction
+        )
     return body

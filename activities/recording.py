@@ -31,11 +31,13 @@ class RecordingActivities:
         # so the journey waits for the system of record instead of failing. Replays of
         # a batch that was written before the worker died are answered idempotently.
         if not inp.events:
-            raise ApplicationError("record_events needs at least one event", type="EmptyBatch",
-                                   non_retryable=True)
+            raise ApplicationError("record_events needs at least one event", type="EmptyBatch", non_retryable=True)
         info = activity.info()
-        where = {"journey_id": inp.journey_id, "seqs": f"{inp.events[0].seq}-{inp.events[-1].seq}",
-                 "attempt": info.attempt}
+        where = {
+            "journey_id": inp.journey_id,
+            "seqs": f"{inp.events[0].seq}-{inp.events[-1].seq}",
+            "attempt": info.attempt,
+        }
         # Errors leave here without their cause (`from None`): a database error's text
         # carries the SQL parameters, i.e. the events (journey_started holds the patient
         # reference), and Temporal keeps failure messages unencrypted and the SDK logs the
@@ -43,24 +45,27 @@ class RecordingActivities:
         try:
             events = await self._seal(inp.journey_id, inp.events) if self._seal else inp.events
             # The last span of a milestone's trace (journeys.tracing).
-            with tracer.start_as_current_span("store.append", attributes={
-                    "journey.id": inp.journey_id, "events.seqs": str(where["seqs"])}):
+            with tracer.start_as_current_span(
+                "store.append", attributes={"journey.id": inp.journey_id, "events.seqs": str(where["seqs"])}
+            ):
                 await self._store.append(inp.journey_id, events)
         except StoreUnavailable as err:
-            log.warning("event store unreachable; the append will be retried", **where,
-                        error=str(err))
+            log.warning("event store unreachable; the append will be retried", **where, error=str(err))
             raise ApplicationError(str(err), type="StoreUnavailable", non_retryable=False) from None
         except ConcurrencyError as err:
             # The log holds a different history for this journey: a person must look.
-            log.error("event log refused the append (conflicting history); it will be retried "
-                      "until resolved", **where, error=str(err))
+            log.error(
+                "event log refused the append (conflicting history); it will be retried until resolved",
+                **where,
+                error=str(err),
+            )
             raise ApplicationError(str(err), type="ConcurrencyError", non_retryable=False) from None
         except Exception as err:
             kind = _error_kind(err)
-            log.warning("event store append failed; the append will be retried", **where,
-                        error=kind)
-            raise ApplicationError(f"event store append failed: {kind}", type=type(err).__name__,
-                                   non_retryable=False) from None
+            log.warning("event store append failed; the append will be retried", **where, error=kind)
+            raise ApplicationError(
+                f"event store append failed: {kind}", type=type(err).__name__, non_retryable=False
+            ) from None
         return c.RecordEventsResult(last_seq=inp.events[-1].seq)
 
 

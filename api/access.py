@@ -116,9 +116,7 @@ async def logged_state(reader: JourneyReader, journey_id: str) -> JourneyState |
     return fold_records(events) if events else None
 
 
-async def current_view(
-    located: Located, journeys: JourneyClient, reader: JourneyReader
-) -> tuple[JourneyView, bool]:
+async def current_view(located: Located, journeys: JourneyClient, reader: JourneyReader) -> tuple[JourneyView, bool]:
     """(view, live): the workflow's own state, or the event log's when Temporal cannot give it."""
     if located.view is not None:
         return located.view, True

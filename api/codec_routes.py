@@ -70,18 +70,24 @@ def _b64(value: str, where: str) -> bytes:
 
 def to_proto(body: PayloadsIn) -> list[Payload]:
     return [
-        Payload(metadata={k: _b64(v, f"payloads.{i}.metadata.{k}") for k, v in p.metadata.items()},
-                data=_b64(p.data, f"payloads.{i}.data"))
+        Payload(
+            metadata={k: _b64(v, f"payloads.{i}.metadata.{k}") for k, v in p.metadata.items()},
+            data=_b64(p.data, f"payloads.{i}.data"),
+        )
         for i, p in enumerate(body.payloads)
     ]
 
 
 def to_json(payloads: list[Payload]) -> PayloadsOut:
-    return PayloadsOut(payloads=[
-        PayloadIn(metadata={k: base64.b64encode(v).decode() for k, v in p.metadata.items()},
-                  data=base64.b64encode(p.data).decode())
-        for p in payloads
-    ])
+    return PayloadsOut(
+        payloads=[
+            PayloadIn(
+                metadata={k: base64.b64encode(v).decode() for k, v in p.metadata.items()},
+                data=base64.b64encode(p.data).decode(),
+            )
+            for p in payloads
+        ]
+    )
 
 
 def _loopback(request: Request) -> bool:
@@ -103,12 +109,17 @@ def codec_router(settings: Settings) -> APIRouter:
         scheme, _, token = (authorization or "").partition(" ")
         if authorization is not None:
             if scheme.lower() != "bearer" or not token.strip():
-                raise ApiError(401, "unauthenticated", "send Authorization: Bearer <token>",
-                               headers={"WWW-Authenticate": "Bearer"})
+                raise ApiError(
+                    401, "unauthenticated", "send Authorization: Bearer <token>", headers={"WWW-Authenticate": "Bearer"}
+                )
             principal = lookup(principals, token.strip())
             if principal is None:
-                raise ApiError(401, "unauthenticated", "unknown or revoked token",
-                               headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+                raise ApiError(
+                    401,
+                    "unauthenticated",
+                    "unknown or revoked token",
+                    headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+                )
         else:
             from api.ui.session import cookie_principal
 
@@ -117,27 +128,37 @@ def codec_router(settings: Settings) -> APIRouter:
             if settings.development and _loopback(request) and roles == READERS:
                 request.state.actor = "dev:loopback"
                 return "dev:loopback"
-            raise ApiError(401, "unauthenticated",
-                           "sign in to the manager page (/ui/login) as ops or manager, or send a bearer token",
-                           headers={"WWW-Authenticate": "Bearer"})
+            raise ApiError(
+                401,
+                "unauthenticated",
+                "sign in to the manager page (/ui/login) as ops or manager, or send a bearer token",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         request.state.actor = str(principal.actor)
         if principal.role not in roles:
-            raise ApiError(403, "forbidden", f"only {' and '.join(roles)} may use /codec/"
-                           f"{'decode' if roles == READERS else 'encode'}")
+            raise ApiError(
+                403,
+                "forbidden",
+                f"only {' and '.join(roles)} may use /codec/{'decode' if roles == READERS else 'encode'}",
+            )
         return str(principal.actor)
 
     @router.post("/encode", response_model=PayloadsOut)
-    async def encode(request: Request, body: PayloadsIn,
-                     authorization: Annotated[str | None, Header()] = None) -> PayloadsOut:
+    async def encode(
+        request: Request, body: PayloadsIn, authorization: Annotated[str | None, Header()] = None
+    ) -> PayloadsOut:
         """Encrypt payloads (ops only; the Temporal UI's write actions are off)."""
         actor = caller(request, authorization, ENCODERS)
         log.info("codec encode", actor=actor, payloads=len(body.payloads))
         return to_json(await codec.encode(to_proto(body)))
 
     @router.post("/decode", response_model=PayloadsOut)
-    async def decode(request: Request, body: PayloadsIn,
-                     authorization: Annotated[str | None, Header()] = None,
-                     x_namespace: Annotated[str | None, Header(max_length=200)] = None) -> PayloadsOut:
+    async def decode(
+        request: Request,
+        body: PayloadsIn,
+        authorization: Annotated[str | None, Header()] = None,
+        x_namespace: Annotated[str | None, Header(max_length=200)] = None,
+    ) -> PayloadsOut:
         """Decrypt payloads for display to a signed-in ops or manager user (each decode is logged)."""
         actor = caller(request, authorization, READERS)
         try:

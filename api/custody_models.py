@@ -40,5 +40,5 @@ class ReservationOut(BaseModel):
     ticket: int = Field(description="first-come order at the centre")
     position: int | None = Field(description="place on the waiting list (1 = next); null when reserved")
     weeks: dict[str, str] = Field(
-        description="ISO week per resource (apheresis, manufacturing:<product>, bed): held, or expected "
-        "while waiting")
+        description="ISO week per resource (apheresis, manufacturing:<product>, bed): held, or expected while waiting"
+    )

@@ -56,15 +56,12 @@ def parse_tokens(tokens: dict[str, str], key: bytes) -> dict[str, Principal]:
         tag = actor_tag(token, key)
         if role in ("ops", "manager"):
             out[token] = Principal(role, None, Actor(role=role, user=f"tok-{tag}"), tag)  # type: ignore[arg-type]
-        elif (
-            role.startswith("centre:") and role.removeprefix("centre:") in reference_data.centres()
-        ):
+        elif role.startswith("centre:") and role.removeprefix("centre:") in reference_data.centres():
             centre = role.removeprefix("centre:")
             out[token] = Principal("centre", centre, Actor.of_centre(centre), tag)
         else:
             raise ValueError(
-                f"JOURNEYS_API_TOKENS: unknown role {role!r} "
-                "(expected ops, manager or centre:<centre id>)"
+                f"JOURNEYS_API_TOKENS: unknown role {role!r} (expected ops, manager or centre:<centre id>)"
             )
     return out
 

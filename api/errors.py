@@ -112,9 +112,7 @@ def summarise(items: list[dict[str, Any]]) -> str:
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def api_error(request: Request, err: ApiError) -> JSONResponse:
-        return error_response(
-            err.status, err.code, err.reason, err.headers, journey_id=err.journey_id
-        )
+        return error_response(err.status, err.code, err.reason, err.headers, journey_id=err.journey_id)
 
     @app.exception_handler(ClientError)
     async def client_error(request: Request, err: ClientError) -> JSONResponse:

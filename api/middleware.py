@@ -74,8 +74,7 @@ class BodyGuard:
                 send,
                 422,
                 "invalid_encoding",
-                f"the body is not valid UTF-8 (first bad byte at offset {err.start}); "
-                "send JSON encoded as UTF-8",
+                f"the body is not valid UTF-8 (first bad byte at offset {err.start}); send JSON encoded as UTF-8",
             )
             return
         await self.app(scope, _replay(body, receive), send)
@@ -132,8 +131,10 @@ class AccessLog:
 
 
 # The manager page needs nothing but its own stylesheet; JSON needs nothing at all.
-UI_CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
-          "frame-ancestors 'none'; base-uri 'none'")
+UI_CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
 # Swagger UI (/docs, /redoc) loads its own scripts; it gets the other headers but no CSP.
 NO_CSP = ("/docs", "/redoc", "/openapi.json")

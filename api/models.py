@@ -44,13 +44,21 @@ def enumerated(ids: Callable[[], Mapping[str, object]]) -> Callable[[dict[str, A
 
 CentreId = Annotated[
     str,
-    Field(min_length=1, max_length=64, description="Centre id from GET /v1/centres",
-          json_schema_extra=enumerated(reference_data.centres)),
+    Field(
+        min_length=1,
+        max_length=64,
+        description="Centre id from GET /v1/centres",
+        json_schema_extra=enumerated(reference_data.centres),
+    ),
 ]
 ProductId = Annotated[
     str,
-    Field(min_length=1, max_length=64, description="Product id from GET /v1/products",
-          json_schema_extra=enumerated(reference_data.products)),
+    Field(
+        min_length=1,
+        max_length=64,
+        description="Product id from GET /v1/products",
+        json_schema_extra=enumerated(reference_data.products),
+    ),
 ]
 
 
@@ -63,7 +71,8 @@ class StartJourneyIn(_In):
     centre_id: CentreId
     product: ProductId | None = Field(None, description="Product id from GET /v1/products, if known")
     language: LanguageTag = Field(
-        "en", description="The patient's language (BCP 47, e.g. en, zh-CN, ru, ar): patient messages use it")
+        "en", description="The patient's language (BCP 47, e.g. en, zh-CN, ru, ar): patient messages use it"
+    )
     interpreter_needed: StrictBool = Field(False, description="Book an interpreter for the stay")
 
 
@@ -112,7 +121,6 @@ class StageVisitOut(BaseModel):
     left_at: datetime | None = None
 
 
-
 class JourneyOut(BaseModel):
     journey_id: str
     centre_id: str
@@ -141,7 +149,8 @@ class JourneyOut(BaseModel):
     language: str | None = Field(None, description="BCP 47; null for journeys started before languages")
     interpreter_needed: bool = False
     awaiting_deposit: bool = Field(
-        False, description="in travel, flights and accommodation wait for the deposit (or an ops override)")
+        False, description="in travel, flights and accommodation wait for the deposit (or an ops override)"
+    )
     source: Literal["temporal", "event_log"] = Field(
         "temporal",
         description="temporal: live workflow state; event_log: rebuilt from the log "
@@ -149,9 +158,7 @@ class JourneyOut(BaseModel):
     )
 
     @classmethod
-    def of(
-        cls, view: JourneyView, source: Literal["temporal", "event_log"] = "temporal"
-    ) -> JourneyOut:
+    def of(cls, view: JourneyView, source: Literal["temporal", "event_log"] = "temporal") -> JourneyOut:
         return cls.model_validate({**view.model_dump(exclude={"bookings"}), "source": source})
 
 
@@ -170,7 +177,8 @@ class JourneyRowOut(BaseModel):
     last_seq: int
     updated_at: datetime
     surveillance: Literal["active", "ended"] | None = Field(
-        None, description="Long-term surveillance after a completed journey (null: never under it)")
+        None, description="Long-term surveillance after a completed journey (null: never under it)"
+    )
     surveillance_due: datetime | None = Field(None, description="When the next yearly check is due")
 
     @classmethod
@@ -180,9 +188,7 @@ class JourneyRowOut(BaseModel):
 
 class JourneyPageOut(BaseModel):
     journeys: list[JourneyRowOut]
-    next_cursor: str | None = Field(
-        None, description="Pass as ?cursor= for the next page; null on the last"
-    )
+    next_cursor: str | None = Field(None, description="Pass as ?cursor= for the next page; null on the last")
 
 
 class HistoryEntryOut(BaseModel):

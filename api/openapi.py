@@ -132,8 +132,7 @@ def add_union_examples(schema: Schema, now: datetime) -> None:
                 if not isinstance(disc, dict):
                     continue
                 media["examples"] = {
-                    tag: {"summary": tag.replace("_", " "),
-                          "value": example_of(schema, _resolve(schema, ref), now)}
+                    tag: {"summary": tag.replace("_", " "), "value": example_of(schema, _resolve(schema, ref), now)}
                     for tag, ref in disc.get("mapping", {}).items()
                 }
 
@@ -177,14 +176,17 @@ def example_of(root: Schema, node: Schema, now: datetime, name: str = "") -> Any
 def _fits(node: Schema, value: Any) -> bool:
     if isinstance(value, str):
         pattern = node.get("pattern")
-        return (node.get("type") in (None, "string")
-                and node.get("minLength", 0) <= len(value) <= node.get("maxLength", 10**6)
-                and (pattern is None or re.search(pattern, value) is not None))
+        return (
+            node.get("type") in (None, "string")
+            and node.get("minLength", 0) <= len(value) <= node.get("maxLength", 10**6)
+            and (pattern is None or re.search(pattern, value) is not None)
+        )
     if isinstance(value, bool):
         return node.get("type") == "boolean"
     if isinstance(value, int):
-        return (node.get("type") in ("integer", "number")
-                and node.get("minimum", value) <= value <= node.get("maximum", value))
+        return node.get("type") in ("integer", "number") and node.get("minimum", value) <= value <= node.get(
+            "maximum", value
+        )
     if isinstance(value, list):
         return node.get("type") == "array" and len(value) <= node.get("maxItems", len(value))
     return False

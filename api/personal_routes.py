@@ -54,8 +54,9 @@ def vault(request: Request) -> PatientDataVault:
     return state.vault  # type: ignore[no-any-return]
 
 
-async def erase(v: PatientDataVault, journeys: JourneyClient, reader: JourneyReader, journey_id: str,
-                ops: Principal) -> ErasureOut:
+async def erase(
+    v: PatientDataVault, journeys: JourneyClient, reader: JourneyReader, journey_id: str, ops: Principal
+) -> ErasureOut:
     await v.erase(journey_id, str(ops.actor))
     log.info("personal data erased", journey_id=journey_id, actor=str(ops.actor))
     try:
@@ -77,16 +78,18 @@ async def erase(v: PatientDataVault, journeys: JourneyClient, reader: JourneyRea
 
 
 @router.delete("/v1/journeys/{journey_id}/personal-data", response_model=ErasureOut, responses=WRITE)
-async def erase_journey(request: Request, ops: OpsPrincipal, journey: Journey, journeys: Journeys,
-                        reader: Reader) -> ErasureOut:
+async def erase_journey(
+    request: Request, ops: OpsPrincipal, journey: Journey, journeys: Journeys, reader: Reader
+) -> ErasureOut:
     """Erase the patient's personal data in this journey (ops): its data key is destroyed, the
     clinical history stays (pseudonymous) and its hash chain still verifies."""
     return await erase(vault(request), journeys, reader, journey.journey_id, ops)
 
 
 @router.post("/v1/personal-data/erasures", response_model=PatientErasureOut, responses=WRITE)
-async def erase_patient(request: Request, body: PatientErasureIn, ops: OpsPrincipal, journeys: Journeys,
-                        reader: Reader) -> PatientErasureOut:
+async def erase_patient(
+    request: Request, body: PatientErasureIn, ops: OpsPrincipal, journeys: Journeys, reader: Reader
+) -> PatientErasureOut:
     """Erase a patient's personal data in every one of their journeys (ops): `journeys erase-patient`."""
     found: list[str] = []
     key = request.app.state.settings.id_key.get_secret_value()

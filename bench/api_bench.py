@@ -109,14 +109,14 @@ async def measure(address: str, samples: int, journeys_n: int) -> dict[str, list
     tmp = Path(tempfile.mkdtemp(prefix="api-bench-"))
     db = f"sqlite+aiosqlite:///{tmp}/events.db"
     # Production settings: payload codec on, SQLite event store; one task queue for this run.
-    settings = Settings(
-        temporal_address=address, database_url=db, task_queue=f"bench-{uuid.uuid4().hex[:6]}"
-    )
+    settings = Settings(temporal_address=address, database_url=db, task_queue=f"bench-{uuid.uuid4().hex[:6]}")
     client: Client = await connect(settings)
     store = await open_store(db)
     journey_worker = build_worker(client, settings, store)
     bare_worker = Worker(
-        client, task_queue=settings.task_queue + "-bare", workflows=[BareWorkflow],
+        client,
+        task_queue=settings.task_queue + "-bare",
+        workflows=[BareWorkflow],
         activities=[bare_noop],
     )
     port = free_port()
@@ -145,8 +145,7 @@ async def measure(address: str, samples: int, journeys_n: int) -> dict[str, list
                 id=f"bare-{uuid.uuid4().hex[:8]}",
                 task_queue=settings.task_queue + "-bare",
             )
-            timings: dict[str, list[float]] = {"api": [], "temporal": [], "bare": [],
-                                               "bare_activity": []}
+            timings: dict[str, list[float]] = {"api": [], "temporal": [], "bare": [], "bare_activity": []}
             async with httpx.AsyncClient(
                 base_url=base, headers={"Authorization": "Bearer dev-pku"}, timeout=30
             ) as http:
@@ -159,9 +158,7 @@ async def measure(address: str, samples: int, journeys_n: int) -> dict[str, list
                     assert r.status_code == 200, r.text
 
                 async def via_temporal(journey: str) -> None:
-                    m = parse_milestone(
-                        milestone("monitoring_reported", crs_grade=1, icans_grade=0)
-                    )
+                    m = parse_milestone(milestone("monitoring_reported", crs_grade=1, icans_grade=0))
                     await client.get_workflow_handle(workflow_id(journey)).execute_update(
                         JourneyWorkflow.report_milestone,
                         MilestoneRequest(actor="centre:pku", milestone=m),
@@ -174,9 +171,7 @@ async def measure(address: str, samples: int, journeys_n: int) -> dict[str, list
                 async def via_bare_activity(i: int) -> None:
                     assert await bare.execute_update(BareWorkflow.ping_recorded, i) == i
 
-                for i in range(
-                    samples + 20
-                ):  # the first 20 of each warm up connections and caches
+                for i in range(samples + 20):  # the first 20 of each warm up connections and caches
                     journey = ids[i % len(ids)]
                     for name, call in (
                         ("api", via_api(journey)),
@@ -213,12 +208,8 @@ def report(timings: dict[str, list[float]], samples: int, journeys_n: int) -> di
         "params": {"samples": samples, "journeys": journeys_n, "store": "sqlite", "codec": True},
         "results": result,
         "ratios": {
-            "api_over_temporal_p50": round(
-                result["api"]["p50_ms"] / result["temporal"]["p50_ms"], 2
-            ),
-            "api_over_temporal_p99": round(
-                result["api"]["p99_ms"] / result["temporal"]["p99_ms"], 2
-            ),
+            "api_over_temporal_p50": round(result["api"]["p50_ms"] / result["temporal"]["p50_ms"], 2),
+            "api_over_temporal_p99": round(result["api"]["p99_ms"] / result["temporal"]["p99_ms"], 2),
         },
     }
 
@@ -241,14 +232,9 @@ def main() -> None:
         "bare_activity": "bare update + 1 no-op activity",
     }
     for name, r in out["results"].items():
-        print(
-            f"{labels[name]:<38}{r['p50_ms']:>9}{r['p95_ms']:>9}{r['p99_ms']:>9}{r['mean_ms']:>9}"
-        )
+        print(f"{labels[name]:<38}{r['p50_ms']:>9}{r['p95_ms']:>9}{r['p99_ms']:>9}{r['mean_ms']:>9}")
     ratios = out["ratios"]
-    print(
-        f"API / Temporal: p50 x{ratios['api_over_temporal_p50']}, "
-        f"p99 x{ratios['api_over_temporal_p99']}"
-    )
+    print(f"API / Temporal: p50 x{ratios['api_over_temporal_p50']}, p99 x{ratios['api_over_temporal_p99']}")
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "api_bench.json").write_text(json.dumps(out, indent=2))
     print(f"written to {RESULTS / 'api_bench.json'}")

@@ -31,8 +31,7 @@ class BareWorkflow:
 
     @workflow.update
     async def ping_recorded(self, n: int) -> int:
-        return await workflow.execute_activity(bare_noop, n,
-                                               start_to_close_timeout=timedelta(seconds=15))
+        return await workflow.execute_activity(bare_noop, n, start_to_close_timeout=timedelta(seconds=15))
 
     @workflow.signal
     def finish(self) -> None:

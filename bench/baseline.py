@@ -40,10 +40,12 @@ def shape_of(history: WorkflowHistory) -> Shape:
         updates=kinds["workflow_execution_update_accepted_event_attributes"],
         timers=kinds["timer_started_event_attributes"],
         activities=kinds["activity_task_scheduled_event_attributes"],
-        local_activities=sum(1 for e in history.events
-                             if e.HasField("marker_recorded_event_attributes")
-                             and e.marker_recorded_event_attributes.marker_name
-                             == "core_local_activity"),
+        local_activities=sum(
+            1
+            for e in history.events
+            if e.HasField("marker_recorded_event_attributes")
+            and e.marker_recorded_event_attributes.marker_name == "core_local_activity"
+        ),
         upserts=kinds["upsert_workflow_search_attributes_event_attributes"],
     )
 
@@ -74,20 +76,20 @@ class BaselineWorkflow:
         while self.received < shape.updates:
             if upserts:
                 upserts -= 1
-                workflow.upsert_search_attributes([
-                    STAGE.value_set(f"s{self.received}"), CENTRE.value_set("pku"),
-                    OVERDUE.value_set(False)])
+                workflow.upsert_search_attributes(
+                    [STAGE.value_set(f"s{self.received}"), CENTRE.value_set("pku"), OVERDUE.value_set(False)]
+                )
             self.seen = self.received
             try:
                 # Like the journey's wait for "a milestone or the next deadline".
-                await workflow.wait_condition(lambda: self.received != self.seen,
-                                              timeout=TIMER if timers else None)
+                await workflow.wait_condition(lambda: self.received != self.seen, timeout=TIMER if timers else None)
             except TimeoutError:
                 pass
             timers = max(0, timers - 1)
         self.activities_due = shape.activities
         await workflow.wait_condition(
-            lambda: self.activities_done >= shape.activities and workflow.all_handlers_finished())
+            lambda: self.activities_done >= shape.activities and workflow.all_handlers_finished()
+        )
         await pump
         while self.local_left > 0:
             await self._local()
@@ -99,8 +101,10 @@ class BaselineWorkflow:
     async def step(self, n: int) -> int:
         self.received += 1
         # Spread the activities over the updates, as effects follow milestones.
-        if self.shape.activities and self.received * self.shape.activities >= (
-                self.activities_due + 1) * self.shape.updates:
+        if (
+            self.shape.activities
+            and self.received * self.shape.activities >= (self.activities_due + 1) * self.shape.updates
+        ):
             self.activities_due += 1
         await self._local()
         return n
@@ -112,13 +116,11 @@ class BaselineWorkflow:
     async def _local(self) -> None:
         if self.local_left > 0:
             self.local_left -= 1
-            await workflow.execute_local_activity(noop, self.received,
-                                                  start_to_close_timeout=timedelta(seconds=15))
+            await workflow.execute_local_activity(noop, self.received, start_to_close_timeout=timedelta(seconds=15))
 
     async def _activities(self) -> None:
         while self.activities_done < self.shape.activities:
             await workflow.wait_condition(lambda: self.activities_due > self.activities_done)
-            await workflow.execute_activity(noop, self.activities_done,
-                                            start_to_close_timeout=timedelta(seconds=30))
+            await workflow.execute_activity(noop, self.activities_done, start_to_close_timeout=timedelta(seconds=30))
             self.activities_done += 1
             await self._local()  # the journey records what an activity brought back

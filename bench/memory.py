@@ -37,9 +37,12 @@ MIB = 2**20
 
 def _spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     out = open(log, "wb")  # noqa: SIM115 - handed to the child, closed with it
-    return subprocess.Popen([sys.executable, *args],
-                            env={**os.environ, **env, "PYTHONUNBUFFERED": "1"},
-                            stdout=out, stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        [sys.executable, *args],
+        env={**os.environ, **env, "PYTHONUNBUFFERED": "1"},
+        stdout=out,
+        stderr=subprocess.STDOUT,
+    )
 
 
 async def _settled_rss(proc: psutil.Process, settle_s: float) -> int:
@@ -55,8 +58,9 @@ async def _settled_rss(proc: psutil.Process, settle_s: float) -> int:
     return last
 
 
-async def _start_many(n: int, concurrency: int, one: Callable[[], Awaitable[object]],
-                      ids: list[Any] | None = None) -> float:
+async def _start_many(
+    n: int, concurrency: int, one: Callable[[], Awaitable[object]], ids: list[Any] | None = None
+) -> float:
     gate = asyncio.Semaphore(concurrency)
 
     async def gated() -> None:
@@ -70,12 +74,16 @@ async def _start_many(n: int, concurrency: int, one: Callable[[], Awaitable[obje
     return time.perf_counter() - started
 
 
-async def task_timeouts(client: Client, journey_ids: list[str],
-                        concurrency: int = 32) -> dict[str, int]:
+async def task_timeouts(client: Client, journey_ids: list[str], concurrency: int = 32) -> dict[str, int]:
     """Workflow task timeouts and failures in these workflows' histories (each one read)."""
     gate = asyncio.Semaphore(concurrency)
-    counts = {"histories": 0, "workflow_task_timed_out": 0, "workflow_task_failed": 0,
-              "start_to_close": 0, "schedule_to_start": 0}
+    counts = {
+        "histories": 0,
+        "workflow_task_timed_out": 0,
+        "workflow_task_failed": 0,
+        "start_to_close": 0,
+        "schedule_to_start": 0,
+    }
 
     async def one(wid: str) -> None:
         async with gate:
@@ -87,8 +95,9 @@ async def task_timeouts(client: Client, journey_ids: list[str],
                 # Start-to-close: the worker held the task 10 s. Schedule-to-start: a task on
                 # this worker's sticky queue waited 10 s, then went to the shared queue.
                 kind = e.workflow_task_timed_out_event_attributes.timeout_type
-                counts["schedule_to_start" if kind == TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START
-                       else "start_to_close"] += 1
+                counts[
+                    "schedule_to_start" if kind == TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START else "start_to_close"
+                ] += 1
             elif e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED:
                 counts["workflow_task_failed"] += 1
 
@@ -96,13 +105,19 @@ async def task_timeouts(client: Client, journey_ids: list[str],
     return counts
 
 
-def _settings(address: str, workdir: Path, cache: int,
-              extra: dict[str, str] | None = None) -> tuple[Settings, dict[str, str]]:
+def _settings(
+    address: str, workdir: Path, cache: int, extra: dict[str, str] | None = None
+) -> tuple[Settings, dict[str, str]]:
     queue = f"mem-{uuid.uuid4().hex[:6]}"
     db = f"sqlite+aiosqlite:///{workdir}/{queue}.db"
-    env = {"JOURNEYS_TEMPORAL_ADDRESS": address, "JOURNEYS_TASK_QUEUE": queue,
-           "JOURNEYS_DATABASE_URL": db, "JOURNEYS_MAX_CACHED_WORKFLOWS": str(cache),
-           "JOURNEYS_LOG_LEVEL": "WARNING", **(extra or {})}
+    env = {
+        "JOURNEYS_TEMPORAL_ADDRESS": address,
+        "JOURNEYS_TASK_QUEUE": queue,
+        "JOURNEYS_DATABASE_URL": db,
+        "JOURNEYS_MAX_CACHED_WORKFLOWS": str(cache),
+        "JOURNEYS_LOG_LEVEL": "WARNING",
+        **(extra or {}),
+    }
     return Settings(temporal_address=address, task_queue=queue, database_url=db), env
 
 
@@ -118,14 +133,23 @@ async def _wait_ready(proc: subprocess.Popen[bytes], journeys: JourneyClient) ->
 
 
 async def _open_journey(journeys: JourneyClient) -> str:
-    view = await journeys.start(patient_ref=f"mem-{uuid.uuid4().hex}", centre_id="pku",
-                                product=None, actor=Actor.ops("bench"))
+    view = await journeys.start(
+        patient_ref=f"mem-{uuid.uuid4().hex}", centre_id="pku", product=None, actor=Actor.ops("bench")
+    )
     return view.journey_id
 
 
-async def per_open_journey(address: str, workdir: Path, *, counts: list[int], cache: int,
-                           concurrency: int = 32, warmup: int = 50, settle_s: float = 3.0,
-                           env_extra: dict[str, str] | None = None) -> dict[str, Any]:
+async def per_open_journey(
+    address: str,
+    workdir: Path,
+    *,
+    counts: list[int],
+    cache: int,
+    concurrency: int = 32,
+    warmup: int = 50,
+    settle_s: float = 3.0,
+    env_extra: dict[str, str] | None = None,
+) -> dict[str, Any]:
     settings, env = _settings(address, workdir, cache, env_extra)
     proc = _spawn(["-m", "starter.cli", "worker"], env, workdir / f"{settings.task_queue}.log")
     try:
@@ -138,21 +162,26 @@ async def per_open_journey(address: str, workdir: Path, *, counts: list[int], ca
         rows, opened = [], 0
         ids: list[str] = []
         for count in sorted(counts):
-            took = await _start_many(count - opened, concurrency, lambda: _open_journey(journeys),
-                                     ids)
+            took = await _start_many(count - opened, concurrency, lambda: _open_journey(journeys), ids)
             started, opened = count - opened, count
             rss = await _settled_rss(ps, settle_s)
             growth = rss - base
-            rows.append({"open_journeys": count, "cached": min(count + warmup, cache),
-                         "rss_mib": round(rss / MIB, 1), "growth_mib": round(growth / MIB, 1),
-                         "kib_per_open_journey": round(growth / count / 1024, 1),
-                         "kib_per_cached_workflow": round(growth / min(count, cache) / 1024, 1),
-                         "starts_per_s": round(started / took, 1)})
+            rows.append(
+                {
+                    "open_journeys": count,
+                    "cached": min(count + warmup, cache),
+                    "rss_mib": round(rss / MIB, 1),
+                    "growth_mib": round(growth / MIB, 1),
+                    "kib_per_open_journey": round(growth / count / 1024, 1),
+                    "kib_per_cached_workflow": round(growth / min(count, cache) / 1024, 1),
+                    "starts_per_s": round(started / took, 1),
+                }
+            )
         # Held, not just started: every open journey's history is read for a workflow
         # task that timed out (the worker too busy to answer within 10 s) or failed, and
         # a sample of journeys long evicted from the cache is asked for its view (a
         # replay of its history on the worker).
-        evicted = ids[:min(200, max(0, len(ids) - cache))]
+        evicted = ids[: min(200, max(0, len(ids) - cache))]
         gate = asyncio.Semaphore(concurrency)
 
         async def view(journey_id: str) -> None:
@@ -161,18 +190,25 @@ async def per_open_journey(address: str, workdir: Path, *, counts: list[int], ca
 
         with stopwatch() as took_q:
             await asyncio.gather(*(view(j) for j in evicted))
-        return {"max_cached_workflows": cache, "warmup_journeys": warmup,
-                "baseline_rss_mib": round(base / MIB, 1), "points": rows,
-                "held": {**await task_timeouts(client, ids),
-                         "evicted_views_read": len(evicted),
-                         "evicted_view_ms": round(took_q[0] / max(1, len(evicted)) * 1000, 1)}}
+        return {
+            "max_cached_workflows": cache,
+            "warmup_journeys": warmup,
+            "baseline_rss_mib": round(base / MIB, 1),
+            "points": rows,
+            "held": {
+                **await task_timeouts(client, ids),
+                "evicted_views_read": len(evicted),
+                "evicted_view_ms": round(took_q[0] / max(1, len(evicted)) * 1000, 1),
+            },
+        }
     finally:
         proc.terminate()
         proc.wait(30)
 
 
-async def sandbox_passthrough(address: str, workdir: Path, *, workflows: int,
-                              bad_workflows: int, settle_s: float = 3.0) -> dict[str, Any]:
+async def sandbox_passthrough(
+    address: str, workdir: Path, *, workflows: int, bad_workflows: int, settle_s: float = 3.0
+) -> dict[str, Any]:
     """RSS per cached workflow under the worker's sandbox, the tests' strict one and a bad one.
 
     Under the bad list every careless workflow re-imports SQLAlchemy in its sandbox,
@@ -184,11 +220,9 @@ async def sandbox_passthrough(address: str, workdir: Path, *, workflows: int,
     return out
 
 
-async def _sandbox_run(address: str, workdir: Path, runner: str, n: int,
-                       settle_s: float) -> dict[str, Any]:
+async def _sandbox_run(address: str, workdir: Path, runner: str, n: int, settle_s: float) -> dict[str, Any]:
     settings, env = _settings(address, workdir, max(1000, 2 * n + 100))
-    proc = _spawn(["-m", "bench.sandbox_worker", runner], env,
-                  workdir / f"{settings.task_queue}.log")
+    proc = _spawn(["-m", "bench.sandbox_worker", runner], env, workdir / f"{settings.task_queue}.log")
     try:
         client = await connect(settings)
         journeys = JourneyClient(client, settings)
@@ -196,9 +230,9 @@ async def _sandbox_run(address: str, workdir: Path, runner: str, n: int,
         ps = psutil.Process(proc.pid)
 
         async def careless() -> None:
-            handle = await client.start_workflow(CarelessWorkflow.run,
-                                                 id=f"careless-{uuid.uuid4().hex}",
-                                                 task_queue=settings.task_queue)
+            handle = await client.start_workflow(
+                CarelessWorkflow.run, id=f"careless-{uuid.uuid4().hex}", task_queue=settings.task_queue
+            )
             await handle.query(CarelessWorkflow.waiting, rpc_timeout=timedelta(minutes=5))
 
         await _start_many(5, 5, lambda: _open_journey(journeys))

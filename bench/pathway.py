@@ -54,16 +54,19 @@ def actor_for(kind: str) -> Actor:
 
 
 def milestone(kind: str, **fields: Any) -> Milestone:
-    return parse_milestone({"kind": kind, "milestone_id": uuid.uuid4().hex,
-                            "occurred_at": datetime.now(UTC), **fields})
+    return parse_milestone({"kind": kind, "milestone_id": uuid.uuid4().hex, "occurred_at": datetime.now(UTC), **fields})
 
 
 async def start(journeys: JourneyClient, day_seconds: float) -> str:
-    view = await journeys.start(patient_ref=f"bench-{uuid.uuid4().hex[:12]}", centre_id=CENTRE,
-                                product=None, actor=Actor.ops("bench"),
-                                policy_overrides=policy_overrides(day_seconds),
-                                # The whole pathway at once: first-edition rules (no clinical clock).
-                                rules_edition=1)
+    view = await journeys.start(
+        patient_ref=f"bench-{uuid.uuid4().hex[:12]}",
+        centre_id=CENTRE,
+        product=None,
+        actor=Actor.ops("bench"),
+        policy_overrides=policy_overrides(day_seconds),
+        # The whole pathway at once: first-edition rules (no clinical clock).
+        rules_edition=1,
+    )
     return view.journey_id
 
 

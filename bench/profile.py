@@ -64,13 +64,16 @@ def by_package(profiler: Profiler) -> dict[str, float]:
         if "site-packages/" in path:
             key = path.split("site-packages/", 1)[1].split("/", 1)[0].removesuffix(".py")
         elif path.startswith(str(ROOT)):
-            key = path[len(str(ROOT)) + 1:].split("/", 1)[0].removesuffix(".py")
+            key = path[len(str(ROOT)) + 1 :].split("/", 1)[0].removesuffix(".py")
         elif path.startswith("<"):
             key = "(builtins)"
         else:
             key = "(stdlib) " + Path(path).stem
-        totals[key] = totals.get(key, 0.0) + frame.absorbed_time + (
-            frame.time if not frame.children else frame.time - sum(c.time for c in frame.children))
+        totals[key] = (
+            totals.get(key, 0.0)
+            + frame.absorbed_time
+            + (frame.time if not frame.children else frame.time - sum(c.time for c in frame.children))
+        )
     return dict(sorted(totals.items(), key=lambda kv: -kv[1]))
 
 
@@ -89,17 +92,24 @@ async def run(journeys: int, concurrency: int, day_seconds: float) -> None:
     configure("WARNING")
     workdir = Path(tempfile.mkdtemp(prefix="bench-profile-"))
     async with await WorkflowEnvironment.start_local(
-            dev_server_existing_path=dev_server_path(), search_attributes=SEARCH_ATTRIBUTES,
-            dev_server_log_level="error") as env:
-        settings = Settings(temporal_address=env.client.service_client.config.target_host,
-                            task_queue=f"profile-{uuid.uuid4().hex[:6]}",
-                            database_url=f"sqlite+aiosqlite:///{workdir}/events.db")
+        dev_server_existing_path=dev_server_path(), search_attributes=SEARCH_ATTRIBUTES, dev_server_log_level="error"
+    ) as env:
+        settings = Settings(
+            temporal_address=env.client.service_client.config.target_host,
+            task_queue=f"profile-{uuid.uuid4().hex[:6]}",
+            database_url=f"sqlite+aiosqlite:///{workdir}/events.db",
+        )
         client = await connect(settings)
         store = await open_store(settings.database_url)
         executor = ThreadPoolExecutor(1, initializer=_start_thread_profiler)
-        worker = Worker(client, task_queue=settings.task_queue, workflows=WORKFLOWS,
-                        activities=activities_for(settings, store),
-                        workflow_runner=sandbox_runner(), workflow_task_executor=executor)
+        worker = Worker(
+            client,
+            task_queue=settings.task_queue,
+            workflows=WORKFLOWS,
+            activities=activities_for(settings, store),
+            workflow_runner=sandbox_runner(),
+            workflow_task_executor=executor,
+        )
         jc = JourneyClient(client, settings)
         async with worker:
             await pathway.complete(jc, day_seconds)  # warm-up, not profiled
@@ -114,8 +124,7 @@ async def run(journeys: int, concurrency: int, day_seconds: float) -> None:
             with stopwatch() as took:
                 await asyncio.gather(*(one() for _ in range(journeys)))
             loop_profiler.stop()
-            wf_profiler = await asyncio.get_running_loop().run_in_executor(
-                executor, _stop_thread_profiler)
+            wf_profiler = await asyncio.get_running_loop().run_in_executor(executor, _stop_thread_profiler)
         await store.close()
     print(f"{journeys} journeys in {took[0]:.1f} s ({journeys / took[0]:.2f}/s), load {load()}")
     for name, profiler in (("event-loop", loop_profiler), ("workflow-thread", wf_profiler)):

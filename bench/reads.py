@@ -70,8 +70,7 @@ async def _explain(store: SqlEventStore, kw: dict[str, Any]) -> dict[str, Any]:
         "indexes": sorted({n["Index Name"] for n in nodes if "Index Name" in n}),
         "seq_scan": any(n["Node Type"] == "Seq Scan" for n in nodes),
         "sort": any(n["Node Type"] == "Sort" for n in nodes),
-        "rows_scanned": max(n.get("Actual Rows", 0) + n.get("Rows Removed by Filter", 0)
-                            for n in nodes),
+        "rows_scanned": max(n.get("Actual Rows", 0) + n.get("Rows Removed by Filter", 0) for n in nodes),
         "execution_ms": round(plan["Execution Time"], 3),
     }
 
@@ -88,13 +87,14 @@ async def measure(rows: int, samples: int) -> dict[str, Any]:
                 await fill_journeys(conn, rows, realistic_snapshot())
             filled_s = time.perf_counter() - started
             async with store.engine.connect() as conn:
-                size = (await conn.execute(text(
-                    "SELECT pg_total_relation_size('journeys')"))).scalar_one()
+                size = (await conn.execute(text("SELECT pg_total_relation_size('journeys')"))).scalar_one()
             middle = await store.get_row(f"L{rows // 2:07d}")
             assert middle is not None
-            cases = {**CASES, "cursor half-way": {"cursor": encode_cursor(middle)},
-                     "stage=stay, cursor half-way": {"stage": "stay",
-                                                     "cursor": encode_cursor(middle)}}
+            cases = {
+                **CASES,
+                "cursor half-way": {"cursor": encode_cursor(middle)},
+                "stage=stay, cursor half-way": {"stage": "stay", "cursor": encode_cursor(middle)},
+            }
             out: dict[str, Any] = {}
             for label, kw in cases.items():
                 for _ in range(5):  # warm the pool and the buffer cache
@@ -104,11 +104,17 @@ async def measure(rows: int, samples: int) -> dict[str, Any]:
                     t = time.perf_counter()
                     page = await store.list_journeys(limit=50, **kw)
                     timings.append((time.perf_counter() - t) * 1000)
-                out[label] = {**summary(timings), "rows": len(page.rows),
-                              "plan": await _explain(store, kw)}
+                out[label] = {**summary(timings), "rows": len(page.rows), "plan": await _explain(store, kw)}
         finally:
             await store.close()
     finally:
         await pg_admin(f"DROP SCHEMA {schema} CASCADE")
-    return {"rows": rows, "samples": samples, "page": 50, "fill_seconds": round(filled_s, 1),
-            "table_mib": round(size / 2**20, 1), "schema": schema, "cases": out}
+    return {
+        "rows": rows,
+        "samples": samples,
+        "page": 50,
+        "fill_seconds": round(filled_s, 1),
+        "table_mib": round(size / 2**20, 1),
+        "schema": schema,
+        "cases": out,
+    }

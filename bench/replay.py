@@ -29,13 +29,23 @@ async def _replay(replayer: Replayer, histories: list[WorkflowHistory], repeat: 
     return took[0]
 
 
-async def measure(journeys: list[WorkflowHistory], baselines: list[WorkflowHistory], *,
-                  codec: bool = True, repeat: int = 1, rounds: int = 2) -> dict[str, Any]:
+async def measure(
+    journeys: list[WorkflowHistory],
+    baselines: list[WorkflowHistory],
+    *,
+    codec: bool = True,
+    repeat: int = 1,
+    rounds: int = 2,
+) -> dict[str, Any]:
     settings = Settings(codec_enabled=codec)
     # The codec binds each ciphertext to its namespace and workflow, so the replayer must
     # replay under the namespace the histories were recorded in.
-    ours = Replayer(workflows=WORKFLOWS, workflow_runner=sandbox_runner(),
-                    data_converter=data_converter(settings), namespace=settings.temporal_namespace)
+    ours = Replayer(
+        workflows=WORKFLOWS,
+        workflow_runner=sandbox_runner(),
+        data_converter=data_converter(settings),
+        namespace=settings.temporal_namespace,
+    )
     bare = Replayer(workflows=[BaselineWorkflow])
     # One history each first, so imports and sandbox set-up are not counted.
     await _replay(ours, journeys[:1], 1)
@@ -50,9 +60,12 @@ async def measure(journeys: list[WorkflowHistory], baselines: list[WorkflowHisto
     out: dict[str, Any] = {"repeat": repeat, "rounds": rounds}
     for name, (_, hs) in sets.items():
         n, events = len(hs) * repeat * rounds, sum(len(h.events) for h in hs) * repeat * rounds
-        out[name] = {"histories": n, "events": events, "seconds": round(took[name], 3),
-                     "histories_per_s": round(n / took[name], 1),
-                     "events_per_s": round(events / took[name])}
-    out["ratio_histories_per_s"] = ratio(out["journey"]["histories_per_s"],
-                                         out["baseline"]["histories_per_s"])
+        out[name] = {
+            "histories": n,
+            "events": events,
+            "seconds": round(took[name], 3),
+            "histories_per_s": round(n / took[name], 1),
+            "events_per_s": round(events / took[name]),
+        }
+    out["ratio_histories_per_s"] = ratio(out["journey"]["histories_per_s"], out["baseline"]["histories_per_s"])
     return out

@@ -30,8 +30,7 @@ def runner(kind: str) -> SandboxedWorkflowRunner:
     if kind != "bad":
         return sandbox_runner(strict=kind == "strict")
     unpassed = (m for m in PASSTHROUGH if m not in UNPASSED)
-    return SandboxedWorkflowRunner(
-        restrictions=SandboxRestrictions.default.with_passthrough_modules(*unpassed))
+    return SandboxedWorkflowRunner(restrictions=SandboxRestrictions.default.with_passthrough_modules(*unpassed))
 
 
 async def serve(kind: str) -> int:
@@ -39,11 +38,14 @@ async def serve(kind: str) -> int:
     configure("WARNING")
     client = await connect(settings)
     store = await open_store(settings.database_url)
-    worker = Worker(client, task_queue=settings.task_queue,
-                    workflows=[*WORKFLOWS, CarelessWorkflow],
-                    activities=activities_for(settings, store),
-                    workflow_runner=runner(kind),
-                    max_cached_workflows=settings.max_cached_workflows)
+    worker = Worker(
+        client,
+        task_queue=settings.task_queue,
+        workflows=[*WORKFLOWS, CarelessWorkflow],
+        activities=activities_for(settings, store),
+        workflow_runner=runner(kind),
+        max_cached_workflows=settings.max_cached_workflows,
+    )
     async with worker:
         await asyncio.Event().wait()
     return 0

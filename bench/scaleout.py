@@ -35,10 +35,12 @@ from store.factory import open_store
 def _spawn_worker(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
     out = open(log, "ab")  # noqa: SIM115 - handed to the child, closed with it
-    proc = subprocess.Popen([sys.executable, "-m", "starter.cli", "worker"],
-                            env={**os.environ, **env, "JOURNEYS_HEALTH_PORT": str(port),
-                                 "PYTHONUNBUFFERED": "1"},
-                            stdout=out, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "starter.cli", "worker"],
+        env={**os.environ, **env, "JOURNEYS_HEALTH_PORT": str(port), "PYTHONUNBUFFERED": "1"},
+        stdout=out,
+        stderr=subprocess.STDOUT,
+    )
     return proc, port
 
 
@@ -99,13 +101,18 @@ async def _drive(jc: JourneyClient, n: int, concurrency: int, day_seconds: float
     return took[0]
 
 
-async def measure(address: str, workdir: Path, *, journeys: int, concurrency: int,
-                  day_seconds: float, rounds: int = 2) -> dict[str, Any]:
+async def measure(
+    address: str, workdir: Path, *, journeys: int, concurrency: int, day_seconds: float, rounds: int = 2
+) -> dict[str, Any]:
     queue = f"scale-{uuid.uuid4().hex[:6]}"
     db = f"sqlite+aiosqlite:///{workdir}/{queue}.db"
     await (await open_store(db)).close()  # migrated once, before the workers race to
-    env = {"JOURNEYS_TEMPORAL_ADDRESS": address, "JOURNEYS_TASK_QUEUE": queue,
-           "JOURNEYS_DATABASE_URL": db, "JOURNEYS_LOG_LEVEL": "WARNING"}
+    env = {
+        "JOURNEYS_TEMPORAL_ADDRESS": address,
+        "JOURNEYS_TASK_QUEUE": queue,
+        "JOURNEYS_DATABASE_URL": db,
+        "JOURNEYS_LOG_LEVEL": "WARNING",
+    }
     settings = Settings(temporal_address=address, task_queue=queue, database_url=db)
     jc = JourneyClient(await connect(settings), settings)
     seconds = {1: 0.0, 2: 0.0}
@@ -114,14 +121,13 @@ async def measure(address: str, workdir: Path, *, journeys: int, concurrency: in
     loads: list[float] = [load()[0]]
     per_round = max(1, journeys // rounds)
     for r in range(rounds):
-        for n in ((1, 2) if r % 2 == 0 else (2, 1)):
+        for n in (1, 2) if r % 2 == 0 else (2, 1):
             started = [_spawn_worker(env, workdir / f"{queue}-w{i}.log") for i in range(n)]
             procs = [p for p, _ in started]
             try:
                 await asyncio.gather(*(_ready(p, port) for p, port in started))
                 await _drive(jc, 2 * n, 2 * n, day_seconds)  # warm-up: every worker has worked
-                pids = {"workers": [p.pid for p in procs], "dev_server": _server_pids(),
-                        "driver": [os.getpid()]}
+                pids = {"workers": [p.pid for p in procs], "dev_server": _server_pids(), "driver": [os.getpid()]}
                 before = _cpu(pids)
                 seconds[n] += await _drive(jc, per_round, concurrency, day_seconds)
                 used = _cpu(pids)
@@ -132,18 +138,28 @@ async def measure(address: str, workdir: Path, *, journeys: int, concurrency: in
                 _stop(procs)
             loads.append(load()[0])
     by_workers: dict[int, dict[str, Any]] = {
-        n: {"journeys": done[n], "seconds": round(seconds[n], 2),
+        n: {
+            "journeys": done[n],
+            "seconds": round(seconds[n], 2),
             "journeys_per_s": round(done[n] / seconds[n], 2),
             "cpu_ms_per_journey": {k: round(v / done[n] * 1000) for k, v in cpu[n].items()},
             # How many cores each role kept busy: well under what the machine has means the
             # wait is elsewhere (the dev server's single SQLite writer, other tenants).
-            "cores_busy": {k: round(v / seconds[n], 2) for k, v in cpu[n].items()}}
-        for n in (1, 2)}
-    return {"journeys_per_round": per_round, "rounds": rounds, "concurrency": concurrency,
-            "event_store": "one SQLite file shared by the workers", "by_workers": by_workers,
-            "ratio": ratio(by_workers[2]["journeys_per_s"], by_workers[1]["journeys_per_s"]),
-            "load_1min": loads, "cores": os.cpu_count(),
-            "cores_note": cores_note(by_workers, os.cpu_count() or 1)}
+            "cores_busy": {k: round(v / seconds[n], 2) for k, v in cpu[n].items()},
+        }
+        for n in (1, 2)
+    }
+    return {
+        "journeys_per_round": per_round,
+        "rounds": rounds,
+        "concurrency": concurrency,
+        "event_store": "one SQLite file shared by the workers",
+        "by_workers": by_workers,
+        "ratio": ratio(by_workers[2]["journeys_per_s"], by_workers[1]["journeys_per_s"]),
+        "load_1min": loads,
+        "cores": os.cpu_count(),
+        "cores_note": cores_note(by_workers, os.cpu_count() or 1),
+    }
 
 
 def cores_note(by_workers: dict[int, dict[str, Any]], cores: int) -> str:
@@ -156,11 +172,13 @@ def cores_note(by_workers: dict[int, dict[str, Any]], cores: int) -> str:
     ceiling = cores * 1000 / total
     per_worker = 1000 / c["workers"]
     need = 2 * one["journeys_per_s"] * total / 1000
-    return (f"CPU per journey (1 worker): worker {c['workers']} + dev server {c['dev_server']} + "
-            f"driver {c['driver']} = {total} ms, so {cores} cores carry at most "
-            f"{ceiling:.2f} journeys/s however many workers run; one worker process alone "
-            f"(one core, Python's GIL) tops out near {per_worker:.2f}/s; twice the one-worker "
-            f"rate ({2 * one['journeys_per_s']:.2f}/s) needs about {need:.1f} cores' worth "
-            f"of CPU for worker, server and driver together; with one worker the processes kept "
-            f"{sum(one['cores_busy'].values()):.2f} of {cores} cores busy (load average "
-            f"{os.getloadavg()[0]:.1f})")
+    return (
+        f"CPU per journey (1 worker): worker {c['workers']} + dev server {c['dev_server']} + "
+        f"driver {c['driver']} = {total} ms, so {cores} cores carry at most "
+        f"{ceiling:.2f} journeys/s however many workers run; one worker process alone "
+        f"(one core, Python's GIL) tops out near {per_worker:.2f}/s; twice the one-worker "
+        f"rate ({2 * one['journeys_per_s']:.2f}/s) needs about {need:.1f} cores' worth "
+        f"of CPU for worker, server and driver together; with one worker the processes kept "
+        f"{sum(one['cores_busy'].values()):.2f} of {cores} cores busy (load average "
+        f"{os.getloadavg()[0]:.1f})"
+    )

@@ -28,29 +28,50 @@ STAGES = list(Stage)[1:-1]
 def journey_events(journey_id: str, n: int, centre: str) -> list[EventRecord]:
     """A journey that moves through the stages, with reminders, alerts and acks between."""
     at = T0
-    out: list[ev.Event] = [ev.JourneyStarted(
-        occurred_at=at, actor="ops:bench", journey_id=journey_id, patient_ref=f"ref-{journey_id}",
-        centre_id=centre, product="axi-cel", policy=PathwayPolicy())]
+    out: list[ev.Event] = [
+        ev.JourneyStarted(
+            occurred_at=at,
+            actor="ops:bench",
+            journey_id=journey_id,
+            patient_ref=f"ref-{journey_id}",
+            centre_id=centre,
+            product="axi-cel",
+            policy=PathwayPolicy(),
+        )
+    ]
     stage, alert = Stage.RECORDS, 0
     while len(out) < n:
         at += timedelta(days=1)
         match len(out) % 4:
             case 1 if STAGES:
                 nxt = STAGES[min(len(out) // 4, len(STAGES) - 1)]
-                out.append(ev.StageEntered(occurred_at=at, actor=f"centre:{centre}", stage=nxt,
-                                           previous=stage))
+                out.append(ev.StageEntered(occurred_at=at, actor=f"centre:{centre}", stage=nxt, previous=stage))
                 stage = nxt
             case 2:
                 alert += 1
-                out.append(ev.AlertRaised(occurred_at=at, actor=ev.SYSTEM, alert_id=f"A{alert}",
-                                          severity=Severity.WARNING, code="late",
-                                          message="behind plan", overdue=True))
+                out.append(
+                    ev.AlertRaised(
+                        occurred_at=at,
+                        actor=ev.SYSTEM,
+                        alert_id=f"A{alert}",
+                        severity=Severity.WARNING,
+                        code="late",
+                        message="behind plan",
+                        overdue=True,
+                    )
+                )
             case 3:
-                out.append(ev.AlertAcknowledged(occurred_at=at, actor="ops:bench",
-                                                alert_id=f"A{alert}", note="on it"))
+                out.append(ev.AlertAcknowledged(occurred_at=at, actor="ops:bench", alert_id=f"A{alert}", note="on it"))
             case _:
-                out.append(ev.ReminderSent(occurred_at=at, actor=ev.SYSTEM, deadline=f"d{len(out)}",
-                                           audience="centre", message="please report"))
+                out.append(
+                    ev.ReminderSent(
+                        occurred_at=at,
+                        actor=ev.SYSTEM,
+                        deadline=f"d{len(out)}",
+                        audience="centre",
+                        message="please report",
+                    )
+                )
     return [to_record(e, seq) for seq, e in enumerate(out, start=1)]
 
 
@@ -65,8 +86,7 @@ class Workload:
         return sum(len(r) for w in self.writers for _, r in w)
 
 
-def workload(prefix: str, *, writers: int, journeys: int, per_journey: int,
-             seed: int = 1) -> Workload:
+def workload(prefix: str, *, writers: int, journeys: int, per_journey: int, seed: int = 1) -> Workload:
     rng = random.Random(seed)
     plan: list[list[tuple[str, list[EventRecord]]]] = [[] for _ in range(writers)]
     for j in range(journeys):
@@ -75,7 +95,7 @@ def workload(prefix: str, *, writers: int, journeys: int, per_journey: int,
         i = 0
         while i < len(records):
             n = rng.randint(1, 3)
-            plan[j % writers].append((jid, records[i:i + n]))
+            plan[j % writers].append((jid, records[i : i + n]))
             i += n
     return Workload(plan)
 
@@ -92,8 +112,7 @@ def raw_rows(w: Workload) -> list[list[list[tuple[Any, ...]]]]:
             for r in records:
                 p = prev.get(jid, GENESIS)
                 h = chain_hash(p, canonical(jid, r.seq, r.kind, r.actor, r.occurred_at, r.payload))
-                rows.append((jid, r.seq, r.kind, r.actor, r.occurred_at, now,
-                             json.dumps(r.payload), p, h))
+                rows.append((jid, r.seq, r.kind, r.actor, r.occurred_at, now, json.dumps(r.payload), p, h))
                 prev[jid] = h
             mine.append(rows)
         out.append(mine)

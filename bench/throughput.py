@@ -34,12 +34,12 @@ def _cpu_seconds() -> dict[str, float]:
     """CPU used so far by this process (client and worker) and by the dev server it started."""
     me = psutil.Process()
     servers = [c for c in me.children(recursive=True) if c.name() == "temporal"]
-    return {"bench_process": sum(me.cpu_times()[:2]),
-            "dev_server": sum(sum(c.cpu_times()[:2]) for c in servers)}
+    return {"bench_process": sum(me.cpu_times()[:2]), "dev_server": sum(sum(c.cpu_times()[:2]) for c in servers)}
 
 
-async def _drive(n: int, concurrency: int,
-                 one: Callable[[], Awaitable[str]]) -> tuple[float, list[str], dict[str, float]]:
+async def _drive(
+    n: int, concurrency: int, one: Callable[[], Awaitable[str]]
+) -> tuple[float, list[str], dict[str, float]]:
     gate = asyncio.Semaphore(concurrency)
 
     async def gated() -> str:
@@ -73,19 +73,35 @@ async def histories(client: Client, ids: list[str]) -> list[WorkflowHistory]:
     return list(await asyncio.gather(*(one(w) for w in ids)))
 
 
-async def measure(address: str, workdir: Path, *, journeys: int, concurrency: int,
-                  day_seconds: float, rounds: int = 1, codec: bool = True) -> dict[str, Any]:
+async def measure(
+    address: str,
+    workdir: Path,
+    *,
+    journeys: int,
+    concurrency: int,
+    day_seconds: float,
+    rounds: int = 1,
+    codec: bool = True,
+) -> dict[str, Any]:
     """Returns the figures plus the captured histories (key `histories`, not for the JSON)."""
-    settings = Settings(temporal_address=address, task_queue=f"bench-{uuid.uuid4().hex[:6]}",
-                        database_url=f"sqlite+aiosqlite:///{workdir}/events-{uuid.uuid4().hex[:6]}.db",
-                        codec_enabled=codec)
+    settings = Settings(
+        temporal_address=address,
+        task_queue=f"bench-{uuid.uuid4().hex[:6]}",
+        database_url=f"sqlite+aiosqlite:///{workdir}/events-{uuid.uuid4().hex[:6]}.db",
+        codec_enabled=codec,
+    )
     client = await connect(settings)
     bare = await Client.connect(address)
     store = await open_store(settings.database_url)
     baseline_queue = settings.task_queue + "-baseline"
     journey_worker = build_worker(client, settings, store)
-    baseline_worker = Worker(bare, task_queue=baseline_queue, workflows=[BaselineWorkflow],
-                             activities=[noop], max_cached_workflows=settings.max_cached_workflows)
+    baseline_worker = Worker(
+        bare,
+        task_queue=baseline_queue,
+        workflows=[BaselineWorkflow],
+        activities=[noop],
+        max_cached_workflows=settings.max_cached_workflows,
+    )
     jc = JourneyClient(client, settings)
     load_before = load()
     try:
@@ -103,8 +119,11 @@ async def measure(address: str, workdir: Path, *, journeys: int, concurrency: in
                 # Alternate which goes first so drift in the machine's load hits both alike.
                 order = ["baseline", "journey"] if r % 2 == 0 else ["journey", "baseline"]
                 for which in order:
-                    one = (partial(pathway.complete, jc, day_seconds) if which == "journey"
-                           else partial(run_baseline, bare, baseline_queue, shape))
+                    one = (
+                        partial(pathway.complete, jc, day_seconds)
+                        if which == "journey"
+                        else partial(run_baseline, bare, baseline_queue, shape)
+                    )
                     took, got, used = await _drive(per_round, concurrency, one)
                     times[which] += took
                     for k, v in used.items():
@@ -134,8 +153,7 @@ async def measure(address: str, workdir: Path, *, journeys: int, concurrency: in
         "ratio": ratio(j_rate, b_rate),
         # CPU seconds per journey: what the 2 cores pay, split between us and the server.
         "cpu_ms_per_journey": {k: round(v / done * 1000) for k, v in cpu["journey"].items()},
-        "cpu_ms_per_baseline": {k: round(v / len(ids["baseline"]) * 1000)
-                                for k, v in cpu["baseline"].items()},
+        "cpu_ms_per_baseline": {k: round(v / len(ids["baseline"]) * 1000) for k, v in cpu["baseline"].items()},
         "load_before": load_before,
         "load_after": load(),
         "histories": {"journey": journey_h, "baseline": baseline_h},

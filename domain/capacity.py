@@ -135,12 +135,12 @@ def has_room(capacity: CentreCapacity, held: Counter[Slot], slot: Slot) -> bool:
 
 
 def plan_at(capacity: CentreCapacity, need: Need, anchor: datetime) -> tuple[Slot, ...]:
-    return tuple(Slot(resource=res, week=capacity.week_of(anchor + off))
-                 for res, off in sorted(need.offsets.items()))
+    return tuple(Slot(resource=res, week=capacity.week_of(anchor + off)) for res, off in sorted(need.offsets.items()))
 
 
-def first_fit(capacity: CentreCapacity, held: Counter[Slot], need: Need, now: datetime,
-              last_week: date | None) -> tuple[Slot, ...] | None:
+def first_fit(
+    capacity: CentreCapacity, held: Counter[Slot], need: Need, now: datetime, last_week: date | None
+) -> tuple[Slot, ...] | None:
     """The earliest plan (moving the apheresis a week at a time) with room for every slot.
 
     `last_week` bounds the apheresis week (the horizon); None searches as far as
@@ -180,11 +180,14 @@ def promote(book: CentreBook, now: datetime) -> tuple[CentreBook, tuple[Reservat
     return book, tuple(promoted)
 
 
-def _settle(book: CentreBook, journey_id: str, now: datetime,
-            overbooked: tuple[Slot, ...] = ()) -> Change:
+def _settle(book: CentreBook, journey_id: str, now: datetime, overbooked: tuple[Slot, ...] = ()) -> Change:
     book, promoted = promote(book, now)
-    return Change(book=book, reservation=book.find(journey_id), overbooked=overbooked,
-                  promoted=tuple(p for p in promoted if p.journey_id != journey_id))
+    return Change(
+        book=book,
+        reservation=book.find(journey_id),
+        overbooked=overbooked,
+        promoted=tuple(p for p in promoted if p.journey_id != journey_id),
+    )
 
 
 def reserve(book: CentreBook, journey_id: str, need: Need, now: datetime) -> Change:
@@ -216,8 +219,14 @@ def rebook(book: CentreBook, journey_id: str, need: Need, now: datetime) -> Chan
     return _settle(_replace(book, journey_id, entry), journey_id, now)
 
 
-def replan(book: CentreBook, journey_id: str, targets: dict[str, datetime], now: datetime, *,
-           forced: frozenset[str] = frozenset()) -> Change:
+def replan(
+    book: CentreBook,
+    journey_id: str,
+    targets: dict[str, datetime],
+    now: datetime,
+    *,
+    forced: frozenset[str] = frozenset(),
+) -> Change:
     """Move some of a journey's slots: `forced` ones to exactly their target week (a reported
     fact, overbooking if it must), the others to the earliest week from their target with room
     (a plan that slipped, e.g. manufacturing running late moves the bed).
@@ -246,8 +255,7 @@ def replan(book: CentreBook, journey_id: str, targets: dict[str, datetime], now:
     return _settle(_replace(book, journey_id, moved), journey_id, now, tuple(over))
 
 
-def _planned(capacity: CentreCapacity, need: Need, targets: dict[str, datetime],
-             now: datetime) -> dict[str, date]:
+def _planned(capacity: CentreCapacity, need: Need, targets: dict[str, datetime], now: datetime) -> dict[str, date]:
     """A waiting journey's weeks, anchored on a reported fact when one of its resources has one."""
     anchor = max(need.earliest, now)
     for resource, moment in sorted(targets.items()):
@@ -257,8 +265,7 @@ def _planned(capacity: CentreCapacity, need: Need, targets: dict[str, datetime],
     return {s.resource: s.week for s in plan_at(capacity, need, anchor)}
 
 
-def _first_week_with_room(capacity: CentreCapacity, held: Counter[Slot], resource: str,
-                          start: date) -> Slot | None:
+def _first_week_with_room(capacity: CentreCapacity, held: Counter[Slot], resource: str, start: date) -> Slot | None:
     for k in range(SEARCH_WEEKS):
         slot = Slot(resource=resource, week=start + timedelta(weeks=k))
         if has_room(capacity, held, slot):
@@ -297,5 +304,9 @@ class CapacityFile(BaseModel):
             weekly[APHERESIS] = entry.apheresis
         if entry.bed is not None:
             weekly[BED] = entry.bed
-        return CentreCapacity(centre_id=centre_id, horizon_weeks=entry.horizon_weeks or self.horizon_weeks,
-                              weekly=weekly, time_zone=time_zone)
+        return CentreCapacity(
+            centre_id=centre_id,
+            horizon_weeks=entry.horizon_weeks or self.horizon_weeks,
+            weekly=weekly,
+            time_zone=time_zone,
+        )

@@ -51,27 +51,44 @@ def journey_changes(event: CapacityEvent) -> dict[str, Any]:
 
 
 OVERBOOKED = "capacity_overbooked"
-REASONS = {"reserve": "reserved on estimate acceptance", "rebook": "rebooked for the re-apheresis",
-           "replan": "moved with what the centre reported", "look": "changed by the centre's waiting list",
-           "release": "released"}
+REASONS = {
+    "reserve": "reserved on estimate acceptance",
+    "rebook": "rebooked for the re-apheresis",
+    "replan": "moved with what the centre reported",
+    "look": "changed by the centre's waiting list",
+    "release": "released",
+}
 
 
-def reservation_events(state: JourneyState, op: str, placement: Placement | None,
-                       overbooked: list[Slot], now: datetime) -> list[ev.Event]:
+def reservation_events(
+    state: JourneyState, op: str, placement: Placement | None, overbooked: list[Slot], now: datetime
+) -> list[ev.Event]:
     """What a capacity command's answer adds to the journey's log: the reservation as it now
     stands (only when it changed) and, when a reported fact filled a week past capacity, an alert
     for ops (a fact is never refused for want of a slot)."""
     out: list[ev.Event] = []
     if placement != state.reservation:
-        out.append(ReservationUpdated(placement=placement, reason=REASONS.get(op, op), occurred_at=now,
-                                      actor=SYSTEM) if placement is not None
-                   else ReservationReleased(reason=REASONS.get(op, op), occurred_at=now, actor=SYSTEM))
+        out.append(
+            ReservationUpdated(placement=placement, reason=REASONS.get(op, op), occurred_at=now, actor=SYSTEM)
+            if placement is not None
+            else ReservationReleased(reason=REASONS.get(op, op), occurred_at=now, actor=SYSTEM)
+        )
     if overbooked:
         slots = ", ".join(f"{s.resource} {week_label(s.week)}" for s in overbooked)
-        message = (f"reported facts put {slots} over the centre's capacity; the journey is recorded "
-                   "there anyway: rebalance the week with the centre")
+        message = (
+            f"reported facts put {slots} over the centre's capacity; the journey is recorded "
+            "there anyway: rebalance the week with the centre"
+        )
         # Admission and collection in the same full week are one problem for ops, not two.
         if not any(a.code == OVERBOOKED and a.message == message for a in state.open_alerts):
-            out.append(ev.AlertRaised(alert_id=state.alert_id(), severity=Severity.WARNING, code=OVERBOOKED,
-                                      message=message, occurred_at=now, actor=SYSTEM))
+            out.append(
+                ev.AlertRaised(
+                    alert_id=state.alert_id(),
+                    severity=Severity.WARNING,
+                    code=OVERBOOKED,
+                    message=message,
+                    occurred_at=now,
+                    actor=SYSTEM,
+                )
+            )
     return out

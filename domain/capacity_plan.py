@@ -26,25 +26,26 @@ class Targets(BaseModel):
 
 
 def _offsets(policy: PathwayPolicy, product: str | None) -> dict[str, timedelta]:
-    offsets = {APHERESIS: timedelta(),
-               BED: policy.days(policy.manufacturing_expected_days + policy.infusion_expected_days)}
+    offsets = {
+        APHERESIS: timedelta(),
+        BED: policy.days(policy.manufacturing_expected_days + policy.infusion_expected_days),
+    }
     if product:
         offsets[manufacturing(product)] = timedelta()
     return offsets
 
 
-def need_for(policy: PathwayPolicy, product: str | None, accepted_at: datetime, *,
-             travelling: bool = True) -> Need:
+def need_for(policy: PathwayPolicy, product: str | None, accepted_at: datetime, *, travelling: bool = True) -> Need:
     """The plan a journey books on estimate acceptance (or, `travelling=False`, on a re-apheresis
     of a patient who is already at the centre)."""
     lead = policy.apheresis_expected_days + (policy.travel_expected_days if travelling else 0)
     return Need(earliest=accepted_at + policy.days(lead), offsets=_offsets(policy, product))
 
 
-def _from_apheresis(policy: PathwayPolicy, product: str | None, apheresis_at: datetime,
-                    forced: frozenset[str]) -> Targets:
-    return Targets(targets={r: apheresis_at + off for r, off in _offsets(policy, product).items()},
-                   forced=forced)
+def _from_apheresis(
+    policy: PathwayPolicy, product: str | None, apheresis_at: datetime, forced: frozenset[str]
+) -> Targets:
+    return Targets(targets={r: apheresis_at + off for r, off in _offsets(policy, product).items()}, forced=forced)
 
 
 def on_admission(policy: PathwayPolicy, product: str | None, admitted_at: datetime) -> Targets:

@@ -74,14 +74,18 @@ def expected(book: CentreBook, now: datetime) -> list[tuple[Reservation, tuple[S
 
 def placements(book: CentreBook, now: datetime) -> dict[str, Placement]:
     out = {
-        r.journey_id: Placement(journey_id=r.journey_id, status="reserved", ticket=r.ticket,
-                                weeks=_labels(r.slots))
-        for r in book.reservations if r.status == "reserved"
+        r.journey_id: Placement(journey_id=r.journey_id, status="reserved", ticket=r.ticket, weeks=_labels(r.slots))
+        for r in book.reservations
+        if r.status == "reserved"
     }
     for position, (entry, slots) in enumerate(expected(book, now), start=1):
-        out[entry.journey_id] = Placement(journey_id=entry.journey_id, status="waiting",
-                                          ticket=entry.ticket, position=position,
-                                          weeks=_labels(slots or ()))
+        out[entry.journey_id] = Placement(
+            journey_id=entry.journey_id,
+            status="waiting",
+            ticket=entry.ticket,
+            position=position,
+            weeks=_labels(slots or ()),
+        )
     return out
 
 
@@ -111,8 +115,7 @@ def usage(book: CentreBook, now: datetime, weeks: int) -> list[SlotUsage]:
     return [
         SlotUsage(
             resource=resource.split(":", 1)[0],
-            product=resource.removeprefix(MANUFACTURING_PREFIX)
-            if resource.startswith(MANUFACTURING_PREFIX) else None,
+            product=resource.removeprefix(MANUFACTURING_PREFIX) if resource.startswith(MANUFACTURING_PREFIX) else None,
             week=week_label(week),
             capacity=book.capacity.limit(resource),
             reserved=held[Slot(resource=resource, week=week)],

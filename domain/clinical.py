@@ -24,8 +24,12 @@ def toxicity_alerts(d: Decision, crs: int, icans: int) -> None:
     episodes = d.state.toxicity_episodes
     for name, grade in (("CRS", crs), ("ICANS", icans)):
         if grade >= d.policy.escalation_grade and grade > episodes.get(name.lower(), 0):
-            d.alert(toxicity_severity(grade), f"{name.lower()}_grade_{grade}",
-                    f"{name} grade {grade} reported; escalate to the treating physician and ops", clinical=True)
+            d.alert(
+                toxicity_severity(grade),
+                f"{name.lower()}_grade_{grade}",
+                f"{name} grade {grade} reported; escalate to the treating physician and ops",
+                clinical=True,
+            )
 
 
 def death(d: Decision, cause: str) -> None:
@@ -36,12 +40,12 @@ def death(d: Decision, cause: str) -> None:
 def visit_for(d: Decision, visit_day: int, occurred_day: int | None) -> int:
     """The scheduled day a reported visit counts for, or a refusal saying why none."""
     if occurred_day is not None and abs(visit_day - occurred_day) > VISIT_DAY_TOLERANCE:
-        raise VisitDayMismatch(
-            f"visit_day {visit_day} but occurred_at falls on day {occurred_day} after infusion")
+        raise VisitDayMismatch(f"visit_day {visit_day} but occurred_at falls on day {occurred_day} after infusion")
     window = d.policy.follow_up_window_days
     day = d.state.scheduled_visit(visit_day)
     if day is not None:
         return day
     still = ", ".join(f"day {day}" for day in d.state.open_visits()) or "none"
     raise VisitOutOfWindow(
-        f"visit_day {visit_day} is not within {window:g} days of a scheduled visit still open ({still})")
+        f"visit_day {visit_day} is not within {window:g} days of a scheduled visit still open ({still})"
+    )

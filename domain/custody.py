@@ -135,10 +135,12 @@ def check_hand_off(chain: CustodyChain, hand_off: HandOff) -> None:
 
 def hand_over(chain: CustodyChain, hand_off: HandOff) -> CustodyChain:
     """The chain after an accepted hand-off; a bad condition puts (or keeps) it on hold."""
-    return chain.model_copy(update={
-        "all_hand_offs": chain.all_hand_offs + (hand_off.model_copy(update={"collection": chain.collection}),),
-        "on_hold": chain.on_hold or hand_off.condition in HOLDING,
-    })
+    return chain.model_copy(
+        update={
+            "all_hand_offs": chain.all_hand_offs + (hand_off.model_copy(update={"collection": chain.collection}),),
+            "on_hold": chain.on_hold or hand_off.condition in HOLDING,
+        }
+    )
 
 
 class NothingOnHold(JourneyRuleError):
@@ -154,10 +156,12 @@ def check_quality_decision(chain: CustodyChain) -> None:
 
 def decide_quality(chain: CustodyChain, decision: QualityDecision) -> CustodyChain:
     """A release lifts the hold; a rejection keeps the record and ends its use (see `rejected`)."""
-    return chain.model_copy(update={
-        "on_hold": False,
-        "decisions": chain.decisions + (decision.model_copy(update={"collection": chain.collection}),),
-    })
+    return chain.model_copy(
+        update={
+            "on_hold": False,
+            "decisions": chain.decisions + (decision.model_copy(update={"collection": chain.collection}),),
+        }
+    )
 
 
 def rejected(chain: CustodyChain) -> bool:
@@ -201,7 +205,10 @@ def custody_view(chain: CustodyChain) -> CustodyView | None:
     if not chain.all_hand_offs and not chain.decisions:
         return None
     return CustodyView(
-        collection=chain.collection, holder=chain.holder, on_hold=chain.on_hold,
+        collection=chain.collection,
+        holder=chain.holder,
+        on_hold=chain.on_hold,
         minutes_out_of_cold_chain=round(chain.time_out_of_cold_chain().total_seconds() / 60, 1),
-        hand_offs=list(chain.all_hand_offs), decisions=list(chain.decisions),
+        hand_offs=list(chain.all_hand_offs),
+        decisions=list(chain.decisions),
     )

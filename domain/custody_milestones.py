@@ -52,9 +52,15 @@ class CustodyTransferred(MilestoneBase):
     excursion_minutes: Annotated[float, Field(ge=0, le=525_600)] | None = None
 
     def hand_off(self) -> HandOff:
-        return HandOff(from_party=self.from_party, to_party=self.to_party, condition=self.condition,
-                       at=self.occurred_at, temperature_c=self.temperature_c, seal_id=self.seal_id,
-                       excursion_minutes=self.excursion_minutes)
+        return HandOff(
+            from_party=self.from_party,
+            to_party=self.to_party,
+            condition=self.condition,
+            at=self.occurred_at,
+            temperature_c=self.temperature_c,
+            seal_id=self.seal_id,
+            excursion_minutes=self.excursion_minutes,
+        )
 
     def evolve(self, state: JourneyState, at: datetime) -> Mapping[str, object]:
         return {"custody": hand_over(current_custody(state), self.hand_off())}

@@ -15,10 +15,14 @@ def _custody_transferred(d: Decision, m: CustodyTransferred) -> None:
     check_hand_off(current_custody(d.state), m.hand_off())
     if m.condition in HOLDING:
         reading = f" at {m.temperature_c:g} °C" if m.temperature_c is not None else ""
-        d.alert(Severity.CRITICAL, f"custody_{m.condition}",
-                f"{m.condition} reported on hand-off from {m.from_party} to {m.to_party}{reading}"
-                f"{f' (seal {m.seal_id})' if m.seal_id else ''}; infusion is blocked until "
-                "quality assurance reports quality_release", clinical=True)
+        d.alert(
+            Severity.CRITICAL,
+            f"custody_{m.condition}",
+            f"{m.condition} reported on hand-off from {m.from_party} to {m.to_party}{reading}"
+            f"{f' (seal {m.seal_id})' if m.seal_id else ''}; infusion is blocked until "
+            "quality assurance reports quality_release",
+            clinical=True,
+        )
 
 
 @handles(QualityRelease)

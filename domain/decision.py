@@ -40,8 +40,9 @@ def handles(cls: type[M]) -> Callable[[Callable[[Decision, M], None]], Callable[
 class Decision:
     """The events of one command, in order, numbering alerts as it goes."""
 
-    def __init__(self, state: JourneyState, actor: Actor, now: datetime,
-                 catalogue: Mapping[str, PathwayPolicy] | None = None) -> None:
+    def __init__(
+        self, state: JourneyState, actor: Actor, now: datetime, catalogue: Mapping[str, PathwayPolicy] | None = None
+    ) -> None:
         self.state, self.actor, self.now, self.catalogue = state, actor, now, catalogue
         self.events: list[ev.Event] = []
 
@@ -53,12 +54,20 @@ class Decision:
     def policy(self) -> PathwayPolicy:
         return self.state.policy
 
-    def alert(self, severity: Severity, code: str, message: str, *, clinical: bool = False,
-              **extra: Any) -> ev.AlertRaised:
+    def alert(
+        self, severity: Severity, code: str, message: str, *, clinical: bool = False, **extra: Any
+    ) -> ev.AlertRaised:
         ahead = sum(isinstance(e, ev.AlertRaised) for e in self.events)
-        alert = ev.AlertRaised(alert_id=self.state.alert_id(ahead), severity=severity, code=code,
-                               message=message, clinical=clinical, occurred_at=self.now, actor=self.actor,
-                               **extra)
+        alert = ev.AlertRaised(
+            alert_id=self.state.alert_id(ahead),
+            severity=severity,
+            code=code,
+            message=message,
+            clinical=clinical,
+            occurred_at=self.now,
+            actor=self.actor,
+            **extra,
+        )
         self.events.append(alert)
         return alert
 

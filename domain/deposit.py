@@ -40,8 +40,12 @@ from domain.state import TELECONSULT_SLOT, JourneyState
 
 HELD_FOR_DEPOSIT: tuple[str, ...] = ("flight", "accommodation")
 INTERPRETER = "interpreter"
-BOOKED_TEMPLATE = {TELECONSULT_SLOT: "teleconsult_booked", "flight": "flight_booked",
-                   "accommodation": "accommodation_booked", INTERPRETER: "interpreter_booked"}
+BOOKED_TEMPLATE = {
+    TELECONSULT_SLOT: "teleconsult_booked",
+    "flight": "flight_booked",
+    "accommodation": "accommodation_booked",
+    INTERPRETER: "interpreter_booked",
+}
 
 
 def _release(d: Decision, reason: str) -> None:
@@ -76,9 +80,12 @@ def consequences(d: Decision, m: MilestoneBase) -> None:
         _release(d, "deposit received" if deposit_covered(s) else f"deposit overridden by ops: {s.deposit_override}")
     elif isinstance(m, PatientAdmitted) and not deposit_covered(s):
         required = deposit_required(s) or Decimal(0)
-        d.alert(Severity.WARNING, "admitted_without_deposit",
-                f"patient admitted with the deposit unpaid (USD {s.paid_usd:,.2f} of {required:,.2f} received)"
-                + (f"; travel was released by override: {s.deposit_override}" if s.deposit_override else ""))
+        d.alert(
+            Severity.WARNING,
+            "admitted_without_deposit",
+            f"patient admitted with the deposit unpaid (USD {s.paid_usd:,.2f} of {required:,.2f} received)"
+            + (f"; travel was released by override: {s.deposit_override}" if s.deposit_override else ""),
+        )
 
 
 # -- effects: what the gate changes in the outside calls ----------------------------
@@ -90,19 +97,39 @@ def effects(state: JourneyState, event: ev.Event, seq: int, base: list[Effect]) 
         return base
     match event:
         case ev.StageEntered(stage=Stage.TRAVEL):
-            return [e for e in base if not (isinstance(e, Book) and (
-                e.item in HELD_FOR_DEPOSIT or (e.item == INTERPRETER and not state.interpreter_needed)))]
+            return [
+                e
+                for e in base
+                if not (
+                    isinstance(e, Book)
+                    and (e.item in HELD_FOR_DEPOSIT or (e.item == INTERPRETER and not state.interpreter_needed))
+                )
+            ]
         case ev.TravelReleased():
             return [*base, *(Book(seq=seq, item=item) for item in HELD_FOR_DEPOSIT)]
         case ev.BookingMade(item=item, reference=reference) if item in BOOKED_TEMPLATE:
-            return [*base, _patient(seq, f"{item} booked (reference {reference})", BOOKED_TEMPLATE[item],
-                                    reference=Text(value=reference))]
+            return [
+                *base,
+                _patient(
+                    seq,
+                    f"{item} booked (reference {reference})",
+                    BOOKED_TEMPLATE[item],
+                    reference=Text(value=reference),
+                ),
+            ]
         case ev.MilestoneAccepted(milestone=EligibilityDecided(eligible=True, estimate_usd=usd)) if usd is not None:
             estimate, rate = Decimal(usd), state.policy.usd_rmb_rate
-            return [*base, _patient(seq, f"cost estimate USD {usd:,}", "estimate_ready",
-                                    estimate_usd=Money(amount=estimate, currency="USD"),
-                                    estimate_rmb=Money(amount=cents(estimate * rate), currency="CNY"),
-                                    deposit=Money(amount=deposit_required(state) or Decimal(0), currency="USD"))]
+            return [
+                *base,
+                _patient(
+                    seq,
+                    f"cost estimate USD {usd:,}",
+                    "estimate_ready",
+                    estimate_usd=Money(amount=estimate, currency="USD"),
+                    estimate_rmb=Money(amount=cents(estimate * rate), currency="CNY"),
+                    deposit=Money(amount=deposit_required(state) or Decimal(0), currency="USD"),
+                ),
+            ]
         case ev.ReminderSent(audience="patient", deadline=key):
             return [_templated(e, state, key, event.occurred_at) for e in base]
     return base
@@ -119,16 +146,21 @@ def _templated(effect: Effect, state: JourneyState, key: str, at: datetime) -> E
     params: dict[str, Param]
     if name == "deposit_remind":
         required = deposit_required(state) or Decimal(0)
-        template, params = "deposit_reminder", {
-            "deposit": Money(amount=required, currency="USD"),
-            "outstanding": Money(amount=max(required - state.paid_usd, Decimal(0)), currency="USD")}
+        template, params = (
+            "deposit_reminder",
+            {
+                "deposit": Money(amount=required, currency="USD"),
+                "outstanding": Money(amount=max(required - state.paid_usd, Decimal(0)), currency="USD"),
+            },
+        )
     elif stage == "records" and name == "remind":
         template, params = "records_reminder", {"since": Date(value=state.stage_entered_at)}
     elif stage == "follow_up" and name == "remind" and state.infused_at:
         day = int(key.split(".")[1].removeprefix("d"))
-        template, params = "follow_up_reminder", {
-            "visit_day": Number(value=Decimal(day)),
-            "due_on": Date(value=state.infused_at + state.policy.days(day))}
+        template, params = (
+            "follow_up_reminder",
+            {"visit_day": Number(value=Decimal(day)), "due_on": Date(value=state.infused_at + state.policy.days(day))},
+        )
     else:
         return effect
     return effect.model_copy(update={"template": template, "params": params})

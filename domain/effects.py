@@ -153,8 +153,11 @@ def _second_edition(event: ev.Event, seq: int) -> list[Effect]:
             return [Notify(seq=seq, audience="ops", message=event.message)]
         case ev.JourneyEnded(outcome=outcome, reason=reason):
             # Every ending cancels what is still ahead (to_cancel decides which); the centre is told.
-            told = (f"journey withdrawn: {reason}" if outcome is Outcome.WITHDRAWN
-                    else f"journey ended ({outcome}): {reason}")
+            told = (
+                f"journey withdrawn: {reason}"
+                if outcome is Outcome.WITHDRAWN
+                else f"journey ended ({outcome}): {reason}"
+            )
             return [Compensate(seq=seq, message=reason), Notify(seq=seq, audience="centre", message=told)]
     return effects_of(event, seq)
 
@@ -177,12 +180,16 @@ def to_cancel(state: JourneyState) -> list[Booking]:
     return [b for b in newest_first if at <= PATHWAY.index(USED_BY.get(b.item, Stage.FOLLOW_UP))]
 
 
-def failure_alert(state: JourneyState, effect: Effect, cause: str, now: datetime,
-                  booking: Booking | None = None) -> ev.AlertRaised:
+def failure_alert(
+    state: JourneyState, effect: Effect, cause: str, now: datetime, booking: Booking | None = None
+) -> ev.AlertRaised:
     """The alert a failed effect leaves for ops (`booking`: the one cancellation that failed)."""
     what = f"{booking.item} ({booking.reference})" if booking else effect.describe()
     return ev.AlertRaised(
-        alert_id=state.alert_id(), severity=Severity.HIGH, code=f"{effect.kind}_failed",
+        alert_id=state.alert_id(),
+        severity=Severity.HIGH,
+        code=f"{effect.kind}_failed",
         message=f"{effect.kind} {what} failed: {cause}; handle manually",
-        occurred_at=now, actor=SYSTEM,
+        occurred_at=now,
+        actor=SYSTEM,
     )

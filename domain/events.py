@@ -175,9 +175,7 @@ def event_from_record(kind: str, payload: dict[str, Any], occurred_at: datetime,
     """Rebuild a typed event from its stored form (the inverse of record_kind/payload)."""
     who = actor if isinstance(actor, Actor) else Actor.parse(actor)
     if kind in EVENT_TYPES:
-        return EVENT_TYPES[kind].model_validate(
-            {**payload, "occurred_at": occurred_at, "actor": who}
-        )
+        return EVENT_TYPES[kind].model_validate({**payload, "occurred_at": occurred_at, "actor": who})
     milestone = MILESTONE_ADAPTER.validate_python({**payload, "kind": kind})
     return MilestoneAccepted(milestone=milestone, occurred_at=occurred_at, actor=who)
 
@@ -198,6 +196,9 @@ class EventRecord(BaseModel):
 
 def to_record(event: Event, seq: int) -> EventRecord:
     return EventRecord(
-        seq=seq, kind=event.record_kind(), actor=str(event.actor),
-        occurred_at=event.occurred_at, payload=event.payload(),
+        seq=seq,
+        kind=event.record_kind(),
+        actor=str(event.actor),
+        occurred_at=event.occurred_at,
+        payload=event.payload(),
     )

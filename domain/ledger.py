@@ -111,10 +111,10 @@ def _range_check(estimate: Estimate, usd: CostRange | None, rmb: CostRange | Non
     warnings = []
     if usd and not usd.min <= estimate.usd <= usd.max:
         side = "below" if estimate.usd < usd.min else "above"
-        warnings.append(f"estimate USD {estimate.usd:,.2f} is {side} the product's range "
-                        f"(USD {usd.min:,}-{usd.max:,})")
-    return estimate.model_copy(update={"range_usd": usd, "range_rmb": rmb,
-                                       "in_range": (not warnings) if usd else None}), warnings
+        warnings.append(f"estimate USD {estimate.usd:,.2f} is {side} the product's range (USD {usd.min:,}-{usd.max:,})")
+    return estimate.model_copy(
+        update={"range_usd": usd, "range_rmb": rmb, "in_range": (not warnings) if usd else None}
+    ), warnings
 
 
 def evolve(books: Books, event: ev.Event, seq: int, ranges: dict[str, CostRange] | None = None) -> Books:
@@ -123,37 +123,87 @@ def evolve(books: Books, event: ev.Event, seq: int, ranges: dict[str, CostRange]
     match event:
         case ev.JourneyStarted(journey_id=journey_id, policy=policy):
             return books.model_copy(update={"journey_id": journey_id, "policy": policy})
-        case ev.MilestoneAccepted(milestone=EligibilityDecided(eligible=True, estimate_usd=usd, product=product)) \
-                if usd is not None:
+        case ev.MilestoneAccepted(milestone=EligibilityDecided(eligible=True, estimate_usd=usd, product=product)) if (
+            usd is not None
+        ):
             amount = Decimal(usd)
             estimate, warnings = _range_check(
-                Estimate(product=product, usd=cents(amount), rmb=cents(amount * books.policy.usd_rmb_rate),
-                         rate=books.policy.usd_rmb_rate),
-                ranges.get("usd"), ranges.get("rmb"))
+                Estimate(
+                    product=product,
+                    usd=cents(amount),
+                    rmb=cents(amount * books.policy.usd_rmb_rate),
+                    rate=books.policy.usd_rmb_rate,
+                ),
+                ranges.get("usd"),
+                ranges.get("rmb"),
+            )
             return books.model_copy(update={"estimate": estimate, "warnings": tuple(warnings)})
         case ev.MilestoneAccepted(milestone=EstimateAccepted()) if books.estimate:
             return books.model_copy(update={"estimate": books.estimate.model_copy(update={"accepted": True})})
         case ev.MilestoneAccepted(milestone=ChargePosted(item=item, amount=amount, currency=currency)):
-            return charge(books, seq=seq, occurred_at=event.occurred_at, actor=str(event.actor), item=item,
-                          amount=amount, currency=currency)
+            return charge(
+                books,
+                seq=seq,
+                occurred_at=event.occurred_at,
+                actor=str(event.actor),
+                item=item,
+                amount=amount,
+                currency=currency,
+            )
         case ev.MilestoneAccepted(milestone=PaymentReceived(amount=amount, currency=currency, reference=ref)):
-            return payment(books, seq=seq, occurred_at=event.occurred_at, actor=str(event.actor), amount=amount,
-                           currency=currency, reference=ref)
+            return payment(
+                books,
+                seq=seq,
+                occurred_at=event.occurred_at,
+                actor=str(event.actor),
+                amount=amount,
+                currency=currency,
+                reference=ref,
+            )
         case ev.JourneyEnded(outcome=Outcome.WITHDRAWN):
             return _refund(books, event, seq)
     return books
 
 
-def charge(books: Books, *, seq: int, occurred_at: datetime, actor: str, item: str, amount: Decimal,
-           currency: Currency) -> Books:
-    return books.add(Line(kind="charge", seq=seq, occurred_at=occurred_at, actor=actor, amount=amount,
-                          currency=currency, converted=books.convert(amount, currency), item=item))
+def charge(
+    books: Books, *, seq: int, occurred_at: datetime, actor: str, item: str, amount: Decimal, currency: Currency
+) -> Books:
+    return books.add(
+        Line(
+            kind="charge",
+            seq=seq,
+            occurred_at=occurred_at,
+            actor=actor,
+            amount=amount,
+            currency=currency,
+            converted=books.convert(amount, currency),
+            item=item,
+        )
+    )
 
 
-def payment(books: Books, *, seq: int, occurred_at: datetime, actor: str, amount: Decimal,
-            currency: Currency, reference: str | None) -> Books:
-    return books.add(Line(kind="payment", seq=seq, occurred_at=occurred_at, actor=actor, amount=amount,
-                          currency=currency, converted=books.convert(amount, currency), reference=reference))
+def payment(
+    books: Books,
+    *,
+    seq: int,
+    occurred_at: datetime,
+    actor: str,
+    amount: Decimal,
+    currency: Currency,
+    reference: str | None,
+) -> Books:
+    return books.add(
+        Line(
+            kind="payment",
+            seq=seq,
+            occurred_at=occurred_at,
+            actor=actor,
+            amount=amount,
+            currency=currency,
+            converted=books.convert(amount, currency),
+            reference=reference,
+        )
+    )
 
 
 def _refund(books: Books, event: ev.Event, seq: int) -> Books:
@@ -163,9 +213,18 @@ def _refund(books: Books, event: ev.Event, seq: int) -> Books:
     amount = cents(unspent * books.policy.withdrawal_refund_fraction)
     if amount <= 0:
         return books
-    return books.add(Line(kind="refund", seq=seq, occurred_at=event.occurred_at, actor=str(event.actor),
-                          amount=amount, currency="USD", converted=books.convert(amount, "USD"),
-                          reference="withdrawal"))
+    return books.add(
+        Line(
+            kind="refund",
+            seq=seq,
+            occurred_at=event.occurred_at,
+            actor=str(event.actor),
+            amount=amount,
+            currency="USD",
+            converted=books.convert(amount, "USD"),
+            reference="withdrawal",
+        )
+    )
 
 
 def deposit_of(books: Books) -> Deposit | None:
@@ -179,8 +238,14 @@ def deposit_of(books: Books) -> Deposit | None:
 def ledger(books: Books) -> Ledger:
     charged, paid, refunded = books.total("charge"), books.total("payment"), books.total("refund")
     return Ledger(
-        journey_id=books.journey_id, rate=books.policy.usd_rmb_rate, estimate=books.estimate,
-        deposit=deposit_of(books), lines=books.lines, charged=charged, paid=paid, refunded=refunded,
+        journey_id=books.journey_id,
+        rate=books.policy.usd_rmb_rate,
+        estimate=books.estimate,
+        deposit=deposit_of(books),
+        lines=books.lines,
+        charged=charged,
+        paid=paid,
+        refunded=refunded,
         balance=Both(usd=charged.usd - paid.usd + refunded.usd, rmb=charged.rmb - paid.rmb + refunded.rmb),
         warnings=books.warnings,
     )

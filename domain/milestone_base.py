@@ -23,6 +23,7 @@ from domain.stages import OPEN_STAGES, Stage
 if TYPE_CHECKING:
     from domain.state import JourneyState
 
+
 def _not_a_number(value: object) -> object:
     # Lax pydantic reads 0 as 1970-01-01: a clinical time must be written out (ISO 8601 with offset).
     if isinstance(value, int | float):

@@ -62,8 +62,12 @@ class EligibilityDecided(MilestoneBase):
     reasons: list[ShortText] = Field(default_factory=list, max_length=20)
 
     def evolve(self, state: JourneyState, at: datetime) -> Mapping[str, object]:
-        return {"eligible": self.eligible, "eligibility_decided_at": at,
-                "estimate_usd": self.estimate_usd, "product": self.product or state.product}
+        return {
+            "eligible": self.eligible,
+            "eligibility_decided_at": at,
+            "estimate_usd": self.estimate_usd,
+            "product": self.product or state.product,
+        }
 
 
 class EstimateAccepted(MilestoneBase):
@@ -144,8 +148,10 @@ class MonitoringReported(MilestoneBase):
         return self.stages | {Stage.FOLLOW_UP} if state.edition >= 2 else self.stages
 
     def evolve(self, state: JourneyState, at: datetime) -> Mapping[str, object]:
-        changes: dict[str, object] = {"max_crs_grade": max(state.max_crs_grade, self.crs_grade),
-                                      "max_icans_grade": max(state.max_icans_grade, self.icans_grade)}
+        changes: dict[str, object] = {
+            "max_crs_grade": max(state.max_crs_grade, self.crs_grade),
+            "max_icans_grade": max(state.max_icans_grade, self.icans_grade),
+        }
         if state.edition >= 2:
             episodes = dict(state.toxicity_episodes)
             for name, grade in (("crs", self.crs_grade), ("icans", self.icans_grade)):
@@ -155,8 +161,9 @@ class MonitoringReported(MilestoneBase):
                     episodes.pop(name, None)
             latest = state.last_monitoring_at
             if latest is None or at >= latest:
-                changes.update(latest_crs_grade=self.crs_grade, latest_icans_grade=self.icans_grade,
-                               last_monitoring_at=at)
+                changes.update(
+                    latest_crs_grade=self.crs_grade, latest_icans_grade=self.icans_grade, last_monitoring_at=at
+                )
             changes["toxicity_episodes"] = episodes
         return changes
 
@@ -233,9 +240,7 @@ Milestone = Annotated[
 MILESTONE_ADAPTER: TypeAdapter[Milestone] = TypeAdapter(Milestone)
 # Derived from the union, never listed by hand: a new class is known everywhere at once.
 MILESTONE_CLASSES: tuple[type[MilestoneBase], ...] = get_args(get_args(Milestone)[0])
-MILESTONE_KINDS: tuple[str, ...] = tuple(
-    get_args(cls.model_fields["kind"].annotation)[0] for cls in MILESTONE_CLASSES
-)
+MILESTONE_KINDS: tuple[str, ...] = tuple(get_args(cls.model_fields["kind"].annotation)[0] for cls in MILESTONE_CLASSES)
 
 
 def parse_milestone(data: object) -> Milestone:

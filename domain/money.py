@@ -26,9 +26,9 @@ def _decimal_string(value: object) -> object:
     # Amounts are decimal strings on the wire: a JSON number would already have passed
     # through a binary float. Decimals (our own models) and ints (whole amounts) pass.
     if isinstance(value, float | bool):
-        raise ValueError("amounts are decimal strings, e.g. \"1250.00\"")
+        raise ValueError('amounts are decimal strings, e.g. "1250.00"')
     if isinstance(value, str) and not re.fullmatch(AMOUNT_PATTERN, value):
-        raise ValueError("an amount is a decimal string above zero with at most two places, e.g. \"1250.00\"")
+        raise ValueError('an amount is a decimal string above zero with at most two places, e.g. "1250.00"')
     return value
 
 

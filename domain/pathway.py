@@ -48,15 +48,20 @@ def lot_must_match(d: Decision, m: InfusionCompleted) -> None:
     """The bedside check: the bag's lot is the released lot, read by two different staff."""
     if m.lot is None or len(set(m.verified_by)) < 2:
         raise BedsideCheckIncomplete(
-            "infusion_completed needs the bag's lot and two different staff ids in verified_by "
-            "(the bedside check)")
+            "infusion_completed needs the bag's lot and two different staff ids in verified_by (the bedside check)"
+        )
     if d.state.lot is not None and m.lot != d.state.lot:
-        alert = d.alert(Severity.CRITICAL, "lot_mismatch",
-                        f"bag lot {m.lot!r} is not the released lot {d.state.lot!r}: possible wrong product. "
-                        "Stop and verify.", clinical=True)
+        alert = d.alert(
+            Severity.CRITICAL,
+            "lot_mismatch",
+            f"bag lot {m.lot!r} is not the released lot {d.state.lot!r}: possible wrong product. Stop and verify.",
+            clinical=True,
+        )
         raise LotMismatch(
             f"lot mismatch: {m.lot!r} is not the released lot {d.state.lot!r}; infusion_completed refused "
-            f"and a critical safety alert ({alert.alert_id}) raised", events=tuple(d.events))
+            f"and a critical safety alert ({alert.alert_id}) raised",
+            events=tuple(d.events),
+        )
 
 
 def coi_must_match(d: Decision, kind: str, coi: str) -> None:
@@ -64,7 +69,8 @@ def coi_must_match(d: Decision, kind: str, coi: str) -> None:
     expected = d.state.coi
     if expected is not None and coi != expected:
         alert = d.alert(
-            Severity.CRITICAL, "coi_mismatch",
+            Severity.CRITICAL,
+            "coi_mismatch",
             f"{kind} reported chain-of-identity {coi!r} but the patient's COI is "
             f"{expected!r}: possible wrong-patient product. Stop and verify.",
             clinical=d.edition >= 2,
@@ -109,8 +115,7 @@ def _eligibility(d: Decision, m: EligibilityDecided) -> None:
         # A product first named here brings its own policy (manufacturing time, stay...).
         if m.product not in d.catalogue:
             raise UnknownProduct(f"product {m.product!r} is not in the catalogue; see GET /v1/products")
-        d.emit(ev.PolicyResolved(product=m.product, policy=d.catalogue[m.product],
-                                 occurred_at=d.now, actor=d.actor))
+        d.emit(ev.PolicyResolved(product=m.product, policy=d.catalogue[m.product], occurred_at=d.now, actor=d.actor))
     if not m.eligible:
         d.end(Outcome.INELIGIBLE, "; ".join(m.reasons) or "not eligible at screening")
 
@@ -140,12 +145,19 @@ def _released(d: Decision, m: ProductReleased) -> None:
         if m.out_of_spec_approved_by is None:
             raise SignOffRequired(
                 "the product failed specification: product_released needs out_of_spec_approved_by, "
-                "the physician who signed off its use")
-        d.alert(Severity.WARNING, "out_of_spec_release",
-                f"lot {m.lot} released out of specification, signed off by {m.out_of_spec_approved_by}")
+                "the physician who signed off its use"
+            )
+        d.alert(
+            Severity.WARNING,
+            "out_of_spec_release",
+            f"lot {m.lot} released out of specification, signed off by {m.out_of_spec_approved_by}",
+        )
     elif d.state.out_of_spec:
-        d.alert(Severity.WARNING, "out_of_spec_release",
-                f"lot {m.lot} released out of specification; physician sign-off required before infusion")
+        d.alert(
+            Severity.WARNING,
+            "out_of_spec_release",
+            f"lot {m.lot} released out of specification; physician sign-off required before infusion",
+        )
     d.enter(Stage.INFUSION)
 
 
@@ -161,8 +173,11 @@ def _manufacturing_failed(d: Decision, m: ManufacturingFailed) -> None:
         d.alert(Severity.HIGH, "manufacturing_failed", f"manufacturing failed ({m.reason}); re-apheresis scheduled")
         d.enter(Stage.APHERESIS)
     elif m.next == "out_of_spec":
-        d.alert(Severity.HIGH, "manufacturing_out_of_spec",
-                f"product out of specification ({m.reason}); awaiting out-of-spec release")
+        d.alert(
+            Severity.HIGH,
+            "manufacturing_out_of_spec",
+            f"product out of specification ({m.reason}); awaiting out-of-spec release",
+        )
     else:
         d.end(Outcome.MANUFACTURING_FAILED, m.reason)
 
@@ -183,8 +198,11 @@ def _monitoring(d: Decision, m: MonitoringReported) -> None:
         return
     for name, grade in (("CRS", m.crs_grade), ("ICANS", m.icans_grade)):
         if grade >= d.policy.escalation_grade:
-            d.alert(Severity.HIGH, f"{name.lower()}_grade_{grade}",
-                    f"{name} grade {grade} reported; escalate to the treating physician and ops")
+            d.alert(
+                Severity.HIGH,
+                f"{name.lower()}_grade_{grade}",
+                f"{name} grade {grade} reported; escalate to the treating physician and ops",
+            )
 
 
 @handles(Discharged)
@@ -195,8 +213,11 @@ def _discharged(d: Decision, m: Discharged) -> None:
         except (MonitoringStale, ToxicityActive) as refusal:
             if m.override_reason is None:
                 raise
-            d.alert(Severity.WARNING, "discharge_override", f"discharged against the rule ({refusal.reason}): "
-                    f"{m.override_reason}")
+            d.alert(
+                Severity.WARNING,
+                "discharge_override",
+                f"discharged against the rule ({refusal.reason}): {m.override_reason}",
+            )
     if _early(d, m):
         if m.override_reason is None:
             day = _stay_day(d, m) or 0.0
@@ -213,12 +234,14 @@ def _toxicity_must_allow_discharge(d: Decision, m: Discharged) -> None:
     if s.last_monitoring_at is None or m.occurred_at - s.last_monitoring_at > policy.days(policy.monitoring_fresh_days):
         raise MonitoringStale(
             f"no monitoring report in the {policy.monitoring_fresh_days:g} day(s) before discharge; report CRS and "
-            "ICANS grades first, or give override_reason")
+            "ICANS grades first, or give override_reason"
+        )
     worst = max(s.latest_crs_grade or 0, s.latest_icans_grade or 0)
     if worst >= policy.discharge_block_grade:
         raise ToxicityActive(
             f"the latest report shows CRS {s.latest_crs_grade} / ICANS {s.latest_icans_grade}; discharge needs both "
-            f"below grade {policy.discharge_block_grade}, or override_reason")
+            f"below grade {policy.discharge_block_grade}, or override_reason"
+        )
 
 
 @handles(FollowUpRecorded)
@@ -245,8 +268,12 @@ def _adverse_event(d: Decision, m: AdverseEventReported) -> None:
         if m.grade == 5:  # CTCAE grade 5 is death
             clinical.death(d, f"grade 5 adverse event: {m.term}")
         elif m.grade >= d.policy.escalation_grade:
-            d.alert(clinical.toxicity_severity(m.grade), "adverse_event", f"grade {m.grade} adverse event: {m.term}",
-                    clinical=True)
+            d.alert(
+                clinical.toxicity_severity(m.grade),
+                "adverse_event",
+                f"grade {m.grade} adverse event: {m.term}",
+                clinical=True,
+            )
         return
     if m.grade >= d.policy.escalation_grade:
         d.alert(Severity.HIGH, "adverse_event", f"grade {m.grade} adverse event: {m.term}")

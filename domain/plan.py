@@ -116,11 +116,7 @@ def plan(state: JourneyState, as_of: datetime) -> JourneyPlan:
                 variance_days=_variance(policy, status, actual, forecast_end, planned_end),
             )
         )
-    reached = [
-        r.variance_days
-        for r in rows
-        if r.status in ("done", "current") and r.variance_days is not None
-    ]
+    reached = [r.variance_days for r in rows if r.status in ("done", "current") and r.variance_days is not None]
     return JourneyPlan(
         journey_id=state.journey_id,
         started_at=state.started_at,
@@ -164,9 +160,7 @@ def _status(index: int, current: int | None, reached: bool) -> PlanStatus:
     return "done" if index < current else "upcoming"
 
 
-def _forecast_end(
-    state: JourneyState, stage: Stage, start: datetime, projected: bool = False
-) -> datetime:
+def _forecast_end(state: JourneyState, stage: Stage, start: datetime, projected: bool = False) -> datetime:
     policy = state.policy
     if stage is Stage.FOLLOW_UP and state.infused_at is not None and not projected:
         last = policy.follow_up_visit_days[-1] if policy.follow_up_visit_days else 0

@@ -108,9 +108,7 @@ class PolicyBook(BaseModel):
     products: dict[str, dict[str, Any]] = Field(default_factory=dict)
     centres: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
-    def resolve(
-        self, *, product: str | None, centre: str, overrides: dict[str, Any] | None = None
-    ) -> PathwayPolicy:
+    def resolve(self, *, product: str | None, centre: str, overrides: dict[str, Any] | None = None) -> PathwayPolicy:
         merged: dict[str, Any] = {**self.defaults}
         if product:
             merged.update(self.products.get(product, {}))

@@ -123,8 +123,13 @@ def is_repeat(state: JourneyState, milestone: Milestone) -> bool:
     return True
 
 
-def decide(state: JourneyState, milestone: Milestone, actor: Actor, now: datetime,
-           catalogue: Mapping[str, PathwayPolicy] | None = None) -> list[ev.Event]:
+def decide(
+    state: JourneyState,
+    milestone: Milestone,
+    actor: Actor,
+    now: datetime,
+    catalogue: Mapping[str, PathwayPolicy] | None = None,
+) -> list[ev.Event]:
     """Events for an accepted milestone, or a JourneyRuleError saying why not.
 
     `catalogue`: the policy of every catalogue product for this journey's centre, so a
@@ -156,11 +161,13 @@ def _check_clock(state: JourneyState, m: MilestoneBase, now: datetime) -> None:
     if m.occurred_at < oldest:
         raise OccurredAtOutOfRange(
             f"occurred_at is more than {policy.max_report_delay_days:g} days in the past; "
-            "a report this late needs ops to correct the record")
+            "a report this late needs ops to correct the record"
+        )
     if m.sequenced and state.last_clinical_at is not None and m.occurred_at < state.last_clinical_at:
         raise OccurredAtOutOfRange(
             f"occurred_at {m.occurred_at.isoformat()} is before the journey's previous clinical milestone "
-            f"({state.last_clinical_at.isoformat()})")
+            f"({state.last_clinical_at.isoformat()})"
+        )
 
 
 def _wrong_stage(m: MilestoneBase, state: JourneyState) -> str:

@@ -21,9 +21,7 @@ OPEN_STAGES: frozenset[Stage] = frozenset(PATHWAY) - {Stage.ENDED}
 
 # Once cells have been collected the patient carries clinical risk, so adverse
 # events and deaths are reportable from here on.
-POST_APHERESIS: frozenset[Stage] = frozenset(
-    {Stage.MANUFACTURING, Stage.INFUSION, Stage.STAY, Stage.FOLLOW_UP}
-)
+POST_APHERESIS: frozenset[Stage] = frozenset({Stage.MANUFACTURING, Stage.INFUSION, Stage.STAY, Stage.FOLLOW_UP})
 
 
 class Outcome(StrEnum):

@@ -162,9 +162,7 @@ def evolve(state: JourneyState, event: ev.Event) -> JourneyState:
     changes: dict[str, object] = {"seq": state.seq + 1, "last_event_at": event.occurred_at}
     match event:
         case ev.StageEntered(stage=stage):
-            closed = state.stages[:-1] + (
-                state.stages[-1].model_copy(update={"left_at": event.occurred_at}),
-            )
+            closed = state.stages[:-1] + (state.stages[-1].model_copy(update={"left_at": event.occurred_at}),)
             changes.update(
                 stage=stage,
                 stage_entered_at=event.occurred_at,
@@ -214,9 +212,7 @@ def evolve(state: JourneyState, event: ev.Event) -> JourneyState:
         case CapacityEvent():
             changes.update(capacity_changes(event))
         case ev.JourneyEnded(outcome=outcome, reason=reason):
-            closed = state.stages[:-1] + (
-                state.stages[-1].model_copy(update={"left_at": event.occurred_at}),
-            )
+            closed = state.stages[:-1] + (state.stages[-1].model_copy(update={"left_at": event.occurred_at}),)
             changes.update(
                 stage=Stage.ENDED,
                 outcome=outcome,

@@ -57,12 +57,22 @@ class SurveillanceCheck(BaseModel):
 
     # `_complete`'s two rules in the published schema too (JSON Schema if/then, OpenAPI 3.1),
     # so a body the schema admits is one the server takes.
-    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra={"allOf": [
-        {"if": {"properties": {"alive": {"const": True}}, "required": ["alive"]},
-         "then": {"required": ["disease_status"], "properties": {"disease_status": {"type": "string"}}}},
-        {"if": {"properties": {"alive": {"const": False}}, "required": ["alive"]},
-         "then": {"required": ["cause_of_death"], "properties": {"cause_of_death": {"type": "string"}}}},
-    ]})
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        json_schema_extra={
+            "allOf": [
+                {
+                    "if": {"properties": {"alive": {"const": True}}, "required": ["alive"]},
+                    "then": {"required": ["disease_status"], "properties": {"disease_status": {"type": "string"}}},
+                },
+                {
+                    "if": {"properties": {"alive": {"const": False}}, "required": ["alive"]},
+                    "then": {"required": ["cause_of_death"], "properties": {"cause_of_death": {"type": "string"}}},
+                },
+            ]
+        },
+    )
 
     kind: Literal["surveillance_check_recorded"] = "surveillance_check_recorded"
     milestone_id: MilestoneId
@@ -119,7 +129,10 @@ class SurveillanceEnded(SurveillanceEvent):
 
 
 EVENT_TYPES: tuple[type[ev.Event], ...] = (
-    SurveillanceStarted, SurveillanceCheckRecorded, SurveillanceCheckMissed, SurveillanceEnded,
+    SurveillanceStarted,
+    SurveillanceCheckRecorded,
+    SurveillanceCheckMissed,
+    SurveillanceEnded,
 )
 # Known to the stored-event codec wherever journey state is (domain.state imports this module).
 ev.EVENT_TYPES.update({cls.kind: cls for cls in EVENT_TYPES})
@@ -164,8 +177,11 @@ def journey_changes(current: SurveillanceState | None, event: SurveillanceEvent)
     """What a surveillance event changes on the journey state (its `surveillance` and `overdue`)."""
     match event:
         case SurveillanceStarted(policy=policy, anchor=anchor, first_year=first):
-            return {"surveillance": SurveillanceState(policy=policy, anchor=anchor, first_year=first,
-                                                      started_at=event.occurred_at)}
+            return {
+                "surveillance": SurveillanceState(
+                    policy=policy, anchor=anchor, first_year=first, started_at=event.occurred_at
+                )
+            }
     if current is None:
         return {}  # not reachable through decide; a fold never crashes on a stray event
     match event:

@@ -34,8 +34,7 @@ CLOCK_SKEW = timedelta(minutes=10)
 
 def hands_over(state: JourneyState) -> bool:
     """Surveillance follows a journey that completed its scheduled follow-up (if its policy has any)."""
-    return (state.outcome is Outcome.COMPLETED and state.surveillance is None
-            and state.policy.surveillance_years > 0)
+    return state.outcome is Outcome.COMPLETED and state.surveillance is None and state.policy.surveillance_years > 0
 
 
 def policy_for(state: JourneyState) -> SurveillancePolicy:
@@ -59,11 +58,29 @@ def _active(state: JourneyState) -> SurveillanceState:
     return sv
 
 
-def _alert(state: JourneyState, so_far: list[ev.Event], severity: Severity, code: str, message: str,
-           now: datetime, actor: Actor, *, overdue: bool = False, deadline: str | None = None) -> ev.AlertRaised:
+def _alert(
+    state: JourneyState,
+    so_far: list[ev.Event],
+    severity: Severity,
+    code: str,
+    message: str,
+    now: datetime,
+    actor: Actor,
+    *,
+    overdue: bool = False,
+    deadline: str | None = None,
+) -> ev.AlertRaised:
     ahead = sum(isinstance(e, ev.AlertRaised) for e in so_far)
-    return ev.AlertRaised(alert_id=state.alert_id(ahead), severity=severity, code=code, message=message,
-                          overdue=overdue, deadline=deadline, occurred_at=now, actor=actor)
+    return ev.AlertRaised(
+        alert_id=state.alert_id(ahead),
+        severity=severity,
+        code=code,
+        message=message,
+        overdue=overdue,
+        deadline=deadline,
+        occurred_at=now,
+        actor=actor,
+    )
 
 
 def decide_check(state: JourneyState, check: SurveillanceCheck, actor: Actor, now: datetime) -> list[ev.Event]:
@@ -73,35 +90,67 @@ def decide_check(state: JourneyState, check: SurveillanceCheck, actor: Actor, no
     sv = state.surveillance
     if sv is not None and check.milestone_id in sv.digests:
         if sv.digests[check.milestone_id] != check.digest():
-            raise DuplicateMilestone(f"milestone_id {check.milestone_id!r} was already used for a different "
-                                     "report; use a new milestone_id for a new report")
+            raise DuplicateMilestone(
+                f"milestone_id {check.milestone_id!r} was already used for a different "
+                "report; use a new milestone_id for a new report"
+            )
         return []
     sv = _active(state)
     if check.occurred_at > now + CLOCK_SKEW:
         raise InvalidMilestone("occurred_at is in the future; report checks after they happen")
     if check.year is not None:
         if check.year not in sv.years():
-            raise InvalidMilestone(f"yearly checks run from year {sv.first_year} to year "
-                                   f"{sv.policy.horizon_years} after infusion; there is no year-{check.year} check")
+            raise InvalidMilestone(
+                f"yearly checks run from year {sv.first_year} to year "
+                f"{sv.policy.horizon_years} after infusion; there is no year-{check.year} check"
+            )
         if check.year in sv.recorded:
             raise WrongStage(f"the year-{check.year} check is already recorded")
         opens = sv.due(check.year) - sv.policy.days(sv.policy.remind_before_days)
         if now < opens:
-            raise WrongStage(f"the year-{check.year} check opens on {opens.date().isoformat()}; report a "
-                             "relapse or death before then without a year")
+            raise WrongStage(
+                f"the year-{check.year} check opens on {opens.date().isoformat()}; report a "
+                "relapse or death before then without a year"
+            )
     out: list[ev.Event] = [SurveillanceCheckRecorded(check=check, occurred_at=now, actor=actor)]
     when = check.occurred_at.date().isoformat()
     if check.secondary_malignancy and not sv.secondary_malignancy:
-        out.append(_alert(state, out, Severity.HIGH, "secondary_malignancy",
-                          f"secondary malignancy reported during surveillance ({when}); report to the "
-                          "manufacturer and the regulator", now, actor))
+        out.append(
+            _alert(
+                state,
+                out,
+                Severity.HIGH,
+                "secondary_malignancy",
+                f"secondary malignancy reported during surveillance ({when}); report to the "
+                "manufacturer and the regulator",
+                now,
+                actor,
+            )
+        )
     if check.disease_status in RELAPSE and not sv.relapsed:
-        out.append(_alert(state, out, Severity.HIGH, "surveillance_relapse",
-                          f"{check.disease_status} reported during long-term surveillance ({when})", now, actor))
+        out.append(
+            _alert(
+                state,
+                out,
+                Severity.HIGH,
+                "surveillance_relapse",
+                f"{check.disease_status} reported during long-term surveillance ({when})",
+                now,
+                actor,
+            )
+        )
     if not check.alive:
-        out.append(_alert(state, out, Severity.CRITICAL, "surveillance_death",
-                          f"death reported during long-term surveillance ({when}): {check.cause_of_death}",
-                          now, actor))
+        out.append(
+            _alert(
+                state,
+                out,
+                Severity.CRITICAL,
+                "surveillance_death",
+                f"death reported during long-term surveillance ({when}): {check.cause_of_death}",
+                now,
+                actor,
+            )
+        )
         out.append(SurveillanceEnded(reason="deceased", occurred_at=now, actor=actor))
     elif check.year is not None and _last(sv, check.year):
         out.append(SurveillanceEnded(reason="horizon_reached", occurred_at=now, actor=actor))
@@ -127,10 +176,20 @@ def deadlines(state: JourneyState) -> list[Deadline]:
     due, p = sv.due(year), sv.policy
     out = []
     for name, at, action, audience, message in (
-        ("remind", due - p.days(p.remind_before_days), "remind", "centre",
-         f"yearly surveillance check (year {year}) due on {due.date().isoformat()}"),
-        ("missed", due + p.days(p.window_days), "escalate", "ops",
-         f"yearly surveillance check (year {year}) not reported {p.window_days:g} days after it was due"),
+        (
+            "remind",
+            due - p.days(p.remind_before_days),
+            "remind",
+            "centre",
+            f"yearly surveillance check (year {year}) due on {due.date().isoformat()}",
+        ),
+        (
+            "missed",
+            due + p.days(p.window_days),
+            "escalate",
+            "ops",
+            f"yearly surveillance check (year {year}) not reported {p.window_days:g} days after it was due",
+        ),
     ):
         key = f"surveillance.y{year}.{name}"
         if key not in state.fired_deadlines:
@@ -148,12 +207,30 @@ def fire(state: JourneyState, deadline: Deadline, now: datetime) -> list[ev.Even
     if sv is None or deadline.key not in {d.key for d in deadlines(state)}:
         return []
     if deadline.action == "remind":
-        return [ev.ReminderSent(deadline=deadline.key, audience=deadline.audience, message=deadline.message,
-                                occurred_at=now, actor=ev.SYSTEM)]
+        return [
+            ev.ReminderSent(
+                deadline=deadline.key,
+                audience=deadline.audience,
+                message=deadline.message,
+                occurred_at=now,
+                actor=ev.SYSTEM,
+            )
+        ]
     year = int(deadline.key.split(".")[1].removeprefix("y"))
     out: list[ev.Event] = [SurveillanceCheckMissed(year=year, due_at=sv.due(year), occurred_at=now, actor=ev.SYSTEM)]
-    out.append(_alert(state, out, Severity.WARNING, "surveillance_check_missed", deadline.message, now, ev.SYSTEM,
-                      overdue=True, deadline=deadline.key))
+    out.append(
+        _alert(
+            state,
+            out,
+            Severity.WARNING,
+            "surveillance_check_missed",
+            deadline.message,
+            now,
+            ev.SYSTEM,
+            overdue=True,
+            deadline=deadline.key,
+        )
+    )
     if _last(sv, year):
         out.append(SurveillanceEnded(reason="horizon_reached", occurred_at=now, actor=ev.SYSTEM))
     return out
@@ -185,15 +262,29 @@ class SurveillanceView(BaseModel):
 
 def view(state: JourneyState) -> SurveillanceView:
     sv = state.surveillance
-    base = SurveillanceView(journey_id=state.journey_id, centre_id=state.centre_id, status="none",
-                            last_seq=state.seq, open_alerts=list(state.open_alerts))
+    base = SurveillanceView(
+        journey_id=state.journey_id,
+        centre_id=state.centre_id,
+        status="none",
+        last_seq=state.seq,
+        open_alerts=list(state.open_alerts),
+    )
     if sv is None:
         return base
     year = None if sv.ended else sv.next_year()
-    return base.model_copy(update={
-        "status": "ended" if sv.ended else "active", "horizon_years": sv.policy.horizon_years,
-        "anchor": sv.anchor, "checks": sv.recorded, "missed": list(sv.missed), "next_check_year": year,
-        "next_check_due": sv.due(year) if year else None, "next_deadline": next_deadline(state),
-        "overdue": state.overdue and not sv.ended, "relapsed": sv.relapsed,
-        "secondary_malignancy": sv.secondary_malignancy, "end_reason": sv.end_reason,
-    })
+    return base.model_copy(
+        update={
+            "status": "ended" if sv.ended else "active",
+            "horizon_years": sv.policy.horizon_years,
+            "anchor": sv.anchor,
+            "checks": sv.recorded,
+            "missed": list(sv.missed),
+            "next_check_year": year,
+            "next_check_due": sv.due(year) if year else None,
+            "next_deadline": next_deadline(state),
+            "overdue": state.overdue and not sv.ended,
+            "relapsed": sv.relapsed,
+            "secondary_malignancy": sv.secondary_malignancy,
+            "end_reason": sv.end_reason,
+        }
+    )

@@ -39,22 +39,35 @@ from interop import fhir_surveillance
 
 # Stored kinds that are bookkeeping, not something someone reported: they shape the
 # CarePlan and Appointments instead of becoming Tasks. Anything else is a Task.
-NOT_TASKS = frozenset({
-    "journey_started", "stage_entered", "reminder_sent", "alert_raised", "alert_acknowledged",
-    "booking_made", "booking_cancelled", "journey_ended", "personal_data_erased", "travel_released",
-    "surveillance_started", "surveillance_check_missed", "surveillance_ended",
-    # Second-edition bookkeeping: the product's policy adopted, a follow-up visit missed.
-    "policy_resolved", "follow_up_missed",
-    # Handled below: a Task from the check itself rather than its stored envelope.
-    "surveillance_check_recorded",
-    # The centre reservation is bookkeeping (the capacity view shows it), not a care step.
-    "reservation_updated", "reservation_released",
-})
+NOT_TASKS = frozenset(
+    {
+        "journey_started",
+        "stage_entered",
+        "reminder_sent",
+        "alert_raised",
+        "alert_acknowledged",
+        "booking_made",
+        "booking_cancelled",
+        "journey_ended",
+        "personal_data_erased",
+        "travel_released",
+        "surveillance_started",
+        "surveillance_check_missed",
+        "surveillance_ended",
+        # Second-edition bookkeeping: the product's policy adopted, a follow-up visit missed.
+        "policy_resolved",
+        "follow_up_missed",
+        # Handled below: a Task from the check itself rather than its stored envelope.
+        "surveillance_check_recorded",
+        # The centre reservation is bookkeeping (the capacity view shows it), not a care step.
+        "reservation_updated",
+        "reservation_released",
+    }
+)
 # The stage a booking is used by: before it, the booking is still ahead of the patient.
 BOOKING_STAGE = {TELECONSULT_SLOT: Stage.TELECONSULT}
 DEFAULT_BOOKING_STAGE = Stage.TRAVEL
-ACTIVITY_STATUS = {"done": "completed", "current": "in-progress", "upcoming": "not-started",
-                   "not_reached": "cancelled"}
+ACTIVITY_STATUS = {"done": "completed", "current": "in-progress", "upcoming": "not-started", "not_reached": "cancelled"}
 
 
 class NotAJourney(ValueError):
@@ -115,12 +128,14 @@ class _Builder:
             self.entry(entry)
         self.bookings(entries)
         self.visits(entries)
-        return Bundle.model_validate({
-            "type": "collection",
-            "identifier": fc.ident(fc.JOURNEY_ID, self.state.journey_id),
-            "timestamp": self.as_of.isoformat(),
-            "entry": [{"fullUrl": f"urn:uuid:{key}", "resource": r} for key, r in self.resources],
-        })
+        return Bundle.model_validate(
+            {
+                "type": "collection",
+                "identifier": fc.ident(fc.JOURNEY_ID, self.state.journey_id),
+                "timestamp": self.as_of.isoformat(),
+                "entry": [{"fullUrl": f"urn:uuid:{key}", "resource": r} for key, r in self.resources],
+            }
+        )
 
     # -- the plan -------------------------------------------------------------
 
@@ -129,8 +144,11 @@ class _Builder:
         status = "active" if not s.ended else "completed" if s.outcome is Outcome.COMPLETED else "revoked"
         body: dict[str, Any] = {
             "identifier": [fc.ident(fc.JOURNEY_ID, s.journey_id)],
-            "status": status, "intent": "plan", "title": "CAR-T treatment journey",
-            "subject": self.patient, "author": self.centre,
+            "status": status,
+            "intent": "plan",
+            "title": "CAR-T treatment journey",
+            "subject": self.patient,
+            "author": self.centre,
             "period": _period(s.started_at, self.plan.ended_at),
             "activity": [{"detail": self.activity(row)} for row in self.plan.stages],
         }
@@ -142,8 +160,12 @@ class _Builder:
         status = ACTIVITY_STATUS[row.status]
         if row.status == "done" and self._ended_in(row.stage):
             status = "stopped"
-        return {"kind": "Task", "code": fc.concept(fc.STAGE, row.stage.value),
-                "status": status, "scheduledPeriod": _period(*_span(row))}
+        return {
+            "kind": "Task",
+            "code": fc.concept(fc.STAGE, row.stage.value),
+            "status": status,
+            "scheduledPeriod": _period(*_span(row)),
+        }
 
     def _ended_in(self, stage: Stage) -> bool:
         s = self.state
@@ -164,13 +186,19 @@ class _Builder:
         if isinstance(m, MonitoringReported):
             for name, grade in (("crs", m.crs_grade), ("icans", m.icans_grade)):
                 code, display = fc.TOXICITY_GRADE[name]
-                self.observation(record, name, fc.concept(fc.OBSERVATION, code, display), m.occurred_at,
-                                 {"valueInteger": grade})
+                self.observation(
+                    record, name, fc.concept(fc.OBSERVATION, code, display), m.occurred_at, {"valueInteger": grade}
+                )
         elif isinstance(m, FollowUpRecorded):
             system, code, display = fc.DISEASE_STATUS
             value, value_display = fc.RESPONSE_VALUE[m.response]
-            self.observation(record, "response", fc.concept(system, code, display), m.occurred_at, {
-                "valueCodeableConcept": fc.concept(fc.SNOMED, value, value_display, m.response)})
+            self.observation(
+                record,
+                "response",
+                fc.concept(system, code, display),
+                m.occurred_at,
+                {"valueCodeableConcept": fc.concept(fc.SNOMED, value, value_display, m.response)},
+            )
         elif isinstance(m, AdverseEventReported):
             self.adverse_event(record, m)
 
@@ -178,10 +206,12 @@ class _Builder:
         payload = record.payload if payload is None else payload
         happened = payload.get("occurred_at") if isinstance(payload.get("occurred_at"), str) else None
         body: dict[str, Any] = {
-            "status": "completed", "intent": "order",
+            "status": "completed",
+            "intent": "order",
             "code": fc.concept(fc.MILESTONE_KIND, record.kind),
             "basedOn": [{"reference": self.care_plan_url}],
-            "for": self.patient, "owner": self.centre,
+            "for": self.patient,
+            "owner": self.centre,
             "requester": {"identifier": fc.ident(fc.ACTOR, record.actor), "display": record.actor},
             "authoredOn": record.occurred_at.isoformat(),
             "executionPeriod": {"end": happened or record.occurred_at.isoformat()},
@@ -191,23 +221,34 @@ class _Builder:
             body["identifier"] = [fc.ident(fc.MILESTONE_ID, payload["milestone_id"])]
         self.add(f"task:{record.seq}", Task, {k: v for k, v in body.items() if v})
 
-    def observation(self, record: ev.EventRecord, name: str, code: dict[str, Any], happened: datetime,
-                    value: dict[str, Any]) -> None:
-        self.add(f"observation:{record.seq}:{name}", Observation, {
-            "status": "final",
-            "category": [fc.concept(fc.OBSERVATION_CATEGORY, "survey", "Survey")],
-            "code": code, "subject": self.patient, "performer": [self.centre],
-            "effectiveDateTime": happened.isoformat(), "issued": record.occurred_at.isoformat(),
-            **value,
-        })
+    def observation(
+        self, record: ev.EventRecord, name: str, code: dict[str, Any], happened: datetime, value: dict[str, Any]
+    ) -> None:
+        self.add(
+            f"observation:{record.seq}:{name}",
+            Observation,
+            {
+                "status": "final",
+                "category": [fc.concept(fc.OBSERVATION_CATEGORY, "survey", "Survey")],
+                "code": code,
+                "subject": self.patient,
+                "performer": [self.centre],
+                "effectiveDateTime": happened.isoformat(),
+                "issued": record.occurred_at.isoformat(),
+                **value,
+            },
+        )
 
     def adverse_event(self, record: ev.EventRecord, m: AdverseEventReported) -> None:
         body: dict[str, Any] = {
             "identifier": fc.ident(fc.MILESTONE_ID, m.milestone_id),
-            "actuality": "actual", "subject": self.patient,
+            "actuality": "actual",
+            "subject": self.patient,
             "event": {"text": m.term},
-            "date": m.occurred_at.isoformat(), "recordedDate": record.occurred_at.isoformat(),
-            "severity": fc.ae_severity(m.grade), "seriousness": fc.ae_seriousness(m.grade),
+            "date": m.occurred_at.isoformat(),
+            "recordedDate": record.occurred_at.isoformat(),
+            "severity": fc.ae_severity(m.grade),
+            "seriousness": fc.ae_seriousness(m.grade),
             "recorder": self.centre,
         }
         if m.grade == 5:
@@ -228,15 +269,24 @@ class _Builder:
             used = bool(row.actual) and row.actual[-1].end is not None and not self._ended_in(row.stage)
             status = "cancelled" if booking.reference in cancelled else "fulfilled" if used else "booked"
             start, end = _span(row)
-            self.appointment(f"booking:{booking.reference}", fc.ident(fc.BOOKING, booking.reference),
-                             status, f"{booking.item} for {row.stage}", start, end or max(start, self.as_of))
+            self.appointment(
+                f"booking:{booking.reference}",
+                fc.ident(fc.BOOKING, booking.reference),
+                status,
+                f"{booking.item} for {row.stage}",
+                start,
+                end or max(start, self.as_of),
+            )
 
     def visits(self, entries: Sequence[Entry]) -> None:
         s = self.state
         if s.infused_at is None:
             return  # follow-up visits are scheduled from the infusion
-        seen = {e.event.milestone.visit_day: e.event.milestone.occurred_at for e in entries
-                if isinstance(e.event, ev.MilestoneAccepted) and isinstance(e.event.milestone, FollowUpRecorded)}
+        seen = {
+            e.event.milestone.visit_day: e.event.milestone.occurred_at
+            for e in entries
+            if isinstance(e.event, ev.MilestoneAccepted) and isinstance(e.event.milestone, FollowUpRecorded)
+        }
         cutoff = self.plan.ended_at or self.as_of
         grace = s.policy.days(s.policy.follow_up_grace_days)
         for visit in self.plan.visits:
@@ -248,19 +298,35 @@ class _Builder:
                 status = "noshow"
             else:
                 status = "cancelled" if s.ended else "booked"
-            self.appointment(f"visit:{visit.day}", fc.ident(fc.VISIT, f"{s.journey_id}:d{visit.day}"),
-                             status, f"follow-up visit, day {visit.day} after infusion", start, end)
+            self.appointment(
+                f"visit:{visit.day}",
+                fc.ident(fc.VISIT, f"{s.journey_id}:d{visit.day}"),
+                status,
+                f"follow-up visit, day {visit.day} after infusion",
+                start,
+                end,
+            )
 
-    def appointment(self, name: str, identifier: dict[str, Any], status: str, description: str,
-                    start: datetime, end: datetime) -> None:
+    def appointment(
+        self, name: str, identifier: dict[str, Any], status: str, description: str, start: datetime, end: datetime
+    ) -> None:
         # FHIR requires start and end on a booked appointment (app-3), and end >= start.
-        self.add(name, Appointment, {
-            "identifier": [identifier], "status": status, "description": description,
-            "start": start.isoformat(), "end": max(start, end).isoformat(),
-            "supportingInformation": [{"reference": self.care_plan_url}],
-            "participant": [{"actor": self.patient, "status": "accepted"},
-                            {"actor": self.centre, "status": "accepted"}],
-        })
+        self.add(
+            name,
+            Appointment,
+            {
+                "identifier": [identifier],
+                "status": status,
+                "description": description,
+                "start": start.isoformat(),
+                "end": max(start, end).isoformat(),
+                "supportingInformation": [{"reference": self.care_plan_url}],
+                "participant": [
+                    {"actor": self.patient, "status": "accepted"},
+                    {"actor": self.centre, "status": "accepted"},
+                ],
+            },
+        )
 
 
 def _span(row: StagePlan) -> tuple[datetime, datetime | None]:

@@ -67,5 +67,4 @@ def ae_severity(grade: int) -> dict[str, Any]:
 
 def ae_seriousness(grade: int) -> dict[str, Any]:
     serious = grade >= 3
-    return concept(AE_SERIOUSNESS, "serious" if serious else "non-serious",
-                   "Serious" if serious else "Non-serious")
+    return concept(AE_SERIOUSNESS, "serious" if serious else "non-serious", "Serious" if serious else "Non-serious")

@@ -39,10 +39,13 @@ def care_plan(b: _Builder, sv: SurveillanceState) -> None:
         else:
             state, reason = ("scheduled" if year == pending else "not-started"), None
         detail: dict[str, Any] = {
-            "kind": "Task", "code": fc.concept(fc.SURVEILLANCE, f"year-{year}", f"Yearly check, year {year}"),
+            "kind": "Task",
+            "code": fc.concept(fc.SURVEILLANCE, f"year-{year}", f"Yearly check, year {year}"),
             "status": state,
-            "scheduledPeriod": {"start": (due - p.days(p.remind_before_days)).isoformat(),
-                                "end": (due + p.days(p.window_days)).isoformat()},
+            "scheduledPeriod": {
+                "start": (due - p.days(p.remind_before_days)).isoformat(),
+                "end": (due + p.days(p.window_days)).isoformat(),
+            },
         }
         if reason:
             detail["statusReason"] = {"text": reason}
@@ -52,9 +55,14 @@ def care_plan(b: _Builder, sv: SurveillanceState) -> None:
         period["end"] = sv.ended_at.isoformat()
     body: dict[str, Any] = {
         "identifier": [fc.ident(fc.SURVEILLANCE, b.state.journey_id)],
-        "status": status, "intent": "plan", "title": "Long-term surveillance after CAR-T therapy",
-        "subject": b.patient, "author": b.centre, "partOf": [{"reference": b.care_plan_url}],
-        "period": period, "activity": activities,
+        "status": status,
+        "intent": "plan",
+        "title": "Long-term surveillance after CAR-T therapy",
+        "subject": b.patient,
+        "author": b.centre,
+        "partOf": [{"reference": b.care_plan_url}],
+        "period": period,
+        "activity": activities,
     }
     if sv.end_reason:
         body["note"] = [{"text": f"ended: {sv.end_reason}"}]
@@ -68,10 +76,16 @@ def check(b: _Builder, record: EventRecord, c: SurveillanceCheck) -> None:
         value: dict[str, Any] = {"text": c.disease_status}
         if c.disease_status in STATUS_VALUE:
             value = fc.concept(fc.SNOMED, *STATUS_VALUE[c.disease_status], c.disease_status)
-        b.observation(record, "disease-status", fc.concept(system, code, display), c.occurred_at,
-                      {"valueCodeableConcept": value})
-    b.observation(record, "alive", fc.concept(fc.OBSERVATION, "alive", "Alive at check"), c.occurred_at,
-                  {"valueBoolean": c.alive})
-    b.observation(record, "secondary-malignancy",
-                  fc.concept(fc.OBSERVATION, "secondary-malignancy", "Secondary malignancy since last check"),
-                  c.occurred_at, {"valueBoolean": c.secondary_malignancy})
+        b.observation(
+            record, "disease-status", fc.concept(system, code, display), c.occurred_at, {"valueCodeableConcept": value}
+        )
+    b.observation(
+        record, "alive", fc.concept(fc.OBSERVATION, "alive", "Alive at check"), c.occurred_at, {"valueBoolean": c.alive}
+    )
+    b.observation(
+        record,
+        "secondary-malignancy",
+        fc.concept(fc.OBSERVATION, "secondary-malignancy", "Secondary malignancy since last check"),
+        c.occurred_at,
+        {"valueBoolean": c.secondary_malignancy},
+    )

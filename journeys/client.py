@@ -96,34 +96,56 @@ class JourneyClient:
         structlog.contextvars.bind_contextvars(journey_id=journey_id, workflow_id=workflow_id(journey_id))
         return self.client.get_workflow_handle(workflow_id(journey_id))
 
-    async def start(self, *, patient_ref: str, centre_id: str, product: str | None, actor: Actor,
-                    policy_overrides: dict[str, Any] | None = None,
-                    rules_edition: int | None = None, language: str | None = None,
-                    interpreter_needed: bool = False) -> JourneyView:
+    async def start(
+        self,
+        *,
+        patient_ref: str,
+        centre_id: str,
+        product: str | None,
+        actor: Actor,
+        policy_overrides: dict[str, Any] | None = None,
+        rules_edition: int | None = None,
+        language: str | None = None,
+        interpreter_needed: bool = False,
+    ) -> JourneyView:
         if centre_id not in reference_data.centres():
             raise UnknownReference(f"unknown centre {centre_id!r}; see GET /v1/centres")
         if product is not None and product not in reference_data.products():
             raise UnknownReference(f"unknown product {product!r}; see GET /v1/products")
         policy = self.policies.resolve(product=product, centre=centre_id, overrides=policy_overrides)
         # Each catalogue product's policy for this centre: eligibility may name the product later.
-        catalogue = {pid: self.policies.resolve(product=pid, centre=centre_id, overrides=policy_overrides)
-                     for pid in reference_data.products()}
+        catalogue = {
+            pid: self.policies.resolve(product=pid, centre=centre_id, overrides=policy_overrides)
+            for pid in reference_data.products()
+        }
         time_zone = reference_data.centre_time_zone(centre_id)
         search_attributes = self.settings.search_attributes
         # Each patient's n-th journey has its own fixed id, so "start if none is active"
         # is one atomic start per id, never a read-then-write race.
         for ordinal in range(1, MAX_JOURNEYS_PER_PATIENT + 1):
             journey_id = journey_id_for(patient_ref, self.settings.id_key.get_secret_value(), ordinal)
-            start = StartJourney(journey_id=journey_id, patient_ref=patient_ref, centre_id=centre_id,
-                                 product=product, policy=policy, actor=actor, time_zone=time_zone,
-                                 catalogue=catalogue, rules_edition=rules_edition,
-                                 upsert_search_attributes=search_attributes, language=language,
-                                 interpreter_needed=interpreter_needed)
-            sa = TypedSearchAttributes([SearchAttributePair(STAGE, Stage.RECORDS.value),
-                                        SearchAttributePair(CENTRE, centre_id)])
+            start = StartJourney(
+                journey_id=journey_id,
+                patient_ref=patient_ref,
+                centre_id=centre_id,
+                product=product,
+                policy=policy,
+                actor=actor,
+                time_zone=time_zone,
+                catalogue=catalogue,
+                rules_edition=rules_edition,
+                upsert_search_attributes=search_attributes,
+                language=language,
+                interpreter_needed=interpreter_needed,
+            )
+            sa = TypedSearchAttributes(
+                [SearchAttributePair(STAGE, Stage.RECORDS.value), SearchAttributePair(CENTRE, centre_id)]
+            )
             try:
                 await self.client.start_workflow(
-                    JourneyWorkflow.run, start, id=workflow_id(journey_id),
+                    JourneyWorkflow.run,
+                    start,
+                    id=workflow_id(journey_id),
                     task_queue=self.settings.task_queue,
                     id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                     id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
@@ -147,20 +169,23 @@ class JourneyClient:
 
     async def report(self, journey_id: str, milestone: Milestone, actor: Actor) -> JourneyView:
         try:
-            return await self._update(journey_id, JourneyWorkflow.report_milestone,
-                                      MilestoneRequest(actor=actor, milestone=milestone),
-                                      update_id=milestone_update_id(milestone, self.settings.id_secret()))
+            return await self._update(
+                journey_id,
+                JourneyWorkflow.report_milestone,
+                MilestoneRequest(actor=actor, milestone=milestone),
+                update_id=milestone_update_id(milestone, self.settings.id_secret()),
+            )
         except Refused as refused:
             MILESTONE_REFUSALS.labels(code=refused.code, kind=milestone.kind).inc()
             raise
 
     async def withdraw(self, journey_id: str, reason: str, actor: Actor) -> JourneyView:
-        return await self._update(journey_id, JourneyWorkflow.withdraw,
-                                  WithdrawRequest(actor=actor, reason=reason))
+        return await self._update(journey_id, JourneyWorkflow.withdraw, WithdrawRequest(actor=actor, reason=reason))
 
     async def acknowledge(self, journey_id: str, alert_id: str, note: str, actor: Actor) -> JourneyView:
-        return await self._update(journey_id, JourneyWorkflow.acknowledge_alert,
-                                  AcknowledgeRequest(actor=actor, alert_id=alert_id, note=note))
+        return await self._update(
+            journey_id, JourneyWorkflow.acknowledge_alert, AcknowledgeRequest(actor=actor, alert_id=alert_id, note=note)
+        )
 
     async def erase_personal_data(self, journey_id: str, actor: Actor) -> JourneyView:
         """Records the erasure in the journey's log, through the workflow (the log's only writer)."""
@@ -229,5 +254,3 @@ def _translate(err: RPCError | RuntimeError, journey_id: str) -> ClientError:
     if "connect" in str(err).lower():
         return Unavailable("journey service unavailable: cannot reach Temporal")
     raise err
-
-

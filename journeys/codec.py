@@ -67,8 +67,9 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
     """`strict`: refuse payloads that are not ours (workers, clients); off for the UI's codec endpoint,
     which only displays. `allow_unbound`: accept ciphertexts sealed before binding existed."""
 
-    def __init__(self, keyring: dict[str, bytes], *, strict: bool = True, allow_unbound: bool = False,
-                 binding: str | None = None) -> None:
+    def __init__(
+        self, keyring: dict[str, bytes], *, strict: bool = True, allow_unbound: bool = False, binding: str | None = None
+    ) -> None:
         self._keyring = keyring
         self._ciphers = {kid: AESGCM(key) for kid, key in keyring.items()}
         self._active = next(iter(keyring))
@@ -78,8 +79,7 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
         binding = binding_for(context)
         if binding is None:
             return self
-        return EncryptionCodec(self._keyring, strict=self.strict, allow_unbound=self.allow_unbound,
-                               binding=binding)
+        return EncryptionCodec(self._keyring, strict=self.strict, allow_unbound=self.allow_unbound, binding=binding)
 
     async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
         return [self.encode_one(p) for p in payloads]

@@ -39,8 +39,7 @@ async def database_ok(reader: JourneyReader) -> bool:
 
 async def readiness(client: Client, reader: JourneyReader) -> dict[str, str]:
     temporal, database = await asyncio.gather(temporal_ok(client), database_ok(reader))
-    return {"temporal": "ok" if temporal else "unreachable",
-            "database": "ok" if database else "unreachable"}
+    return {"temporal": "ok" if temporal else "unreachable", "database": "ok" if database else "unreachable"}
 
 
 class Probe:
@@ -81,8 +80,7 @@ async def serve_health(app: Any, host: str, port: int, stop: asyncio.Event) -> N
         def capture_signals(self) -> Iterator[None]:
             yield
 
-    server = QuietServer(uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False,
-                                       lifespan="off"))
+    server = QuietServer(uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False, lifespan="off"))
     task = asyncio.create_task(server.serve())
     await stop.wait()
     server.should_exit = True

@@ -46,7 +46,8 @@ class PatientDataVault:
                 return None
             nonce = os.urandom(NONCE)
             wrapped = nonce + AESGCM(self.keyring[self._active]).encrypt(
-                nonce, os.urandom(32), _aad(journey_id, "journey-key"))
+                nonce, os.urandom(32), _aad(journey_id, "journey-key")
+            )
             stored = await self.keys.put_if_absent(journey_id, self._active, wrapped)
         if stored.wrapped is None:
             return None
@@ -60,8 +61,11 @@ class PatientDataVault:
         """The records with every personal field sealed (called before the append)."""
         out = []
         for r in records:
-            fields = {k: v for k, v in r.payload.items()
-                      if k in PERSONAL_FIELDS and isinstance(v, str) and not v.startswith(SEALED)}
+            fields = {
+                k: v
+                for k, v in r.payload.items()
+                if k in PERSONAL_FIELDS and isinstance(v, str) and not v.startswith(SEALED)
+            }
             if fields:
                 key = await self._data_key(journey_id, create=True)
                 sealed = {k: self._seal_one(key, journey_id, r.seq, k, v) for k, v in fields.items()}

@@ -44,7 +44,8 @@ def capacity_file(path: Path | None = None) -> CapacityFile:
     data = CapacityFile.model_validate_json(text)
     # A typo in a centre or product id would silently leave it unlimited: refuse it at start.
     unknown = [c for c in data.centres if c not in centres()] + [
-        p for entry in data.centres.values() for p in entry.manufacturing if p not in products()]
+        p for entry in data.centres.values() for p in entry.manufacturing if p not in products()
+    ]
     if unknown:
         raise ValueError(f"capacity file names unknown centres or products: {', '.join(unknown)}")
     return data

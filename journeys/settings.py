@@ -157,11 +157,14 @@ class Settings(BaseSettings):
 
         for token, role in v.get_secret_value().items():
             if len(token) < MIN_DEV_TOKEN_LENGTH or token != token.strip() or any(c.isspace() for c in token):
-                raise ValueError(f"every token needs at least {MIN_DEV_TOKEN_LENGTH} characters and no spaces "
-                                 f"(the token for role {role!r} does not)")
+                raise ValueError(
+                    f"every token needs at least {MIN_DEV_TOKEN_LENGTH} characters and no spaces "
+                    f"(the token for role {role!r} does not)"
+                )
             centre = role.removeprefix("centre:")
-            if role not in ("ops", "manager") and not (role.startswith("centre:") and
-                                                       centre in reference_data.centres()):
+            if role not in ("ops", "manager") and not (
+                role.startswith("centre:") and centre in reference_data.centres()
+            ):
                 raise ValueError(f"unknown role {role!r} (expected ops, manager or centre:<centre id>)")
         return v
 
@@ -169,8 +172,13 @@ class Settings(BaseSettings):
     @classmethod
     def _origin(cls, v: str) -> str:
         parts = urlsplit(v)
-        if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/") \
-                or parts.query or "*" in v:
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or parts.path not in ("", "/")
+            or parts.query
+            or "*" in v
+        ):
             raise ValueError(f"{v!r} is not one origin like https://temporal-ui.example.org (no wildcard, no path)")
         return v.rstrip("/")
 
@@ -190,8 +198,10 @@ class Settings(BaseSettings):
         except KeyringError as err:
             out.append(f"{PREFIX}CODEC_KEY: {err}")
         if bool(self.temporal_tls_cert) != bool(self.temporal_tls_key):
-            out.append(f"{PREFIX}TEMPORAL_TLS_CERT and {PREFIX}TEMPORAL_TLS_KEY go together (mTLS client "
-                       "certificate and its key)")
+            out.append(
+                f"{PREFIX}TEMPORAL_TLS_CERT and {PREFIX}TEMPORAL_TLS_KEY go together (mTLS client "
+                "certificate and its key)"
+            )
         return out
 
     def _production_only(self) -> list[str]:
@@ -202,8 +212,10 @@ class Settings(BaseSettings):
         out: list[str] = []
         keys = self.codec_key.get_secret_value()
         if not self.codec_enabled:
-            out.append(f"{PREFIX}CODEC_ENABLED: the payload codec cannot be off outside development "
-                       "(Temporal would store patient data in plain text)")
+            out.append(
+                f"{PREFIX}CODEC_ENABLED: the payload codec cannot be off outside development "
+                "(Temporal would store patient data in plain text)"
+            )
         if _decoded_keys(keys) & {base64.b64decode(DEV_CODEC_KEY)}:
             out.append(f"{PREFIX}CODEC_KEY: the development key is refused outside development")
         id_key = self.id_key.get_secret_value()
@@ -213,16 +225,20 @@ class Settings(BaseSettings):
         if set(tokens) & set(DEV_TOKENS):
             out.append(f"{PREFIX}API_TOKENS: the development tokens are refused outside development")
         elif any(len(t) < MIN_TOKEN_LENGTH for t in tokens):
-            out.append(f"{PREFIX}API_TOKENS: every token needs at least {MIN_TOKEN_LENGTH} characters outside "
-                       "development (python -c 'import secrets; print(secrets.token_urlsafe(32))')")
+            out.append(
+                f"{PREFIX}API_TOKENS: every token needs at least {MIN_TOKEN_LENGTH} characters outside "
+                "development (python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+            )
         missing = [c for c in reference_data.centres() if c not in self.centre_urls and "*" not in self.centre_urls]
         if missing:
             out.append(f"{PREFIX}CENTRE_URLS: no URL for {', '.join(missing)} (bookings would only be simulated)")
         if not self.notify_url:
             out.append(f"{PREFIX}NOTIFY_URL: set the notification webhook (safety alerts would only be logged)")
         if not (self.temporal_tls_cert or self.temporal_api_key or self.temporal_profile or self.temporal_insecure):
-            out.append(f"{PREFIX}TEMPORAL_TLS_CERT: set mTLS ({PREFIX}TEMPORAL_TLS_CERT/KEY/CA) or "
-                       f"{PREFIX}TEMPORAL_API_KEY; {PREFIX}TEMPORAL_INSECURE=true only behind a mesh that encrypts")
+            out.append(
+                f"{PREFIX}TEMPORAL_TLS_CERT: set mTLS ({PREFIX}TEMPORAL_TLS_CERT/KEY/CA) or "
+                f"{PREFIX}TEMPORAL_API_KEY; {PREFIX}TEMPORAL_INSECURE=true only behind a mesh that encrypts"
+            )
         if self.cookie_secure is False:
             out.append(f"{PREFIX}COOKIE_SECURE: session cookies must be Secure outside development")
         return out

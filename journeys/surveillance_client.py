@@ -27,8 +27,12 @@ class SurveillanceClient(JourneyClient):
         return self.client.get_workflow_handle(surveillance_workflow_id(journey_id))
 
     async def report_check(self, journey_id: str, check: SurveillanceCheck, actor: Actor) -> SurveillanceView:
-        view: Any = await self._update(journey_id, SurveillanceWorkflow.report_check,
-                                       CheckRequest(actor=actor, check=check), update_id=check_update_id(check))
+        view: Any = await self._update(
+            journey_id,
+            SurveillanceWorkflow.report_check,
+            CheckRequest(actor=actor, check=check),
+            update_id=check_update_id(check),
+        )
         return cast(SurveillanceView, view)
 
 

@@ -30,8 +30,7 @@ def _not_ready(err: RPCError) -> bool:
     return any(d.type_url.endswith("WorkflowNotReadyFailure") for d in err.grpc_status.details)
 
 
-async def execute_update(handle: WorkflowHandle[Any, Any], update: Any, arg: Any, *,
-                         id: str | None = None) -> Any:
+async def execute_update(handle: WorkflowHandle[Any, Any], update: Any, arg: Any, *, id: str | None = None) -> Any:
     """`handle.execute_update`, sent again if the run continued as new under it."""
     for attempt in range(UPDATE_ATTEMPTS):
         try:
@@ -55,12 +54,16 @@ def journey_id_for(patient_ref: str, key: str, ordinal: int = 1) -> str:
 def data_converter(settings: Settings) -> DataConverter:
     if not settings.codec_enabled:
         return pydantic_data_converter
-    codec = EncryptionCodec(parse_keyring(settings.codec_key.get_secret_value()),
-                            allow_unbound=settings.codec_allow_unbound)
+    codec = EncryptionCodec(
+        parse_keyring(settings.codec_key.get_secret_value()), allow_unbound=settings.codec_allow_unbound
+    )
     # Failure messages and stack traces go through the codec too: a refusal can name a COI,
     # and an activity failure can quote a centre's reply.
-    return dataclasses.replace(pydantic_data_converter, payload_codec=codec,
-                               failure_converter_class=DefaultFailureConverterWithEncodedAttributes)
+    return dataclasses.replace(
+        pydantic_data_converter,
+        payload_codec=codec,
+        failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
+    )
 
 
 def metrics_runtime(settings: Settings) -> Runtime | None:
@@ -89,9 +92,11 @@ def connect_config(settings: Settings) -> ClientConnectConfig:
         )
     api_key = settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None
     profile = ClientConfigProfile(
-        address=settings.temporal_address if base is None or "temporal_address" in settings.model_fields_set
+        address=settings.temporal_address
+        if base is None or "temporal_address" in settings.model_fields_set
         else base.address,
-        namespace=settings.temporal_namespace if base is None or "temporal_namespace" in settings.model_fields_set
+        namespace=settings.temporal_namespace
+        if base is None or "temporal_namespace" in settings.model_fields_set
         else base.namespace,
         api_key=api_key or (base.api_key if base else None),
         tls=tls,

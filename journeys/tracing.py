@@ -103,8 +103,7 @@ class _UpdateTracing(TracingWorkflowInboundInterceptor):
         if context is None:
             return super().handle_update_validator(input)
         with _attached(context):
-            self._completed_span(f"ValidateUpdate:{input.update}",
-                                 kind=opentelemetry.trace.SpanKind.SERVER)
+            self._completed_span(f"ValidateUpdate:{input.update}", kind=opentelemetry.trace.SpanKind.SERVER)
             return self.next.handle_update_validator(input)
 
     async def handle_update_handler(self, input: HandleUpdateInput) -> Any:
@@ -114,8 +113,7 @@ class _UpdateTracing(TracingWorkflowInboundInterceptor):
         self.in_flight.append(context)
         try:
             with _attached(context):
-                self._completed_span(f"HandleUpdate:{input.update}",
-                                     kind=opentelemetry.trace.SpanKind.SERVER)
+                self._completed_span(f"HandleUpdate:{input.update}", kind=opentelemetry.trace.SpanKind.SERVER)
                 return await self.next.handle_update_handler(input)
         finally:
             self.in_flight.remove(context)

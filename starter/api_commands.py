@@ -31,9 +31,7 @@ def api(
         str | None,
         typer.Option(help="Interface to listen on (default JOURNEYS_API_HOST, 127.0.0.1)"),
     ] = None,
-    api_port: Annotated[
-        int | None, typer.Option("--api-port", help="Port (default JOURNEYS_API_PORT, 8000)")
-    ] = None,
+    api_port: Annotated[int | None, typer.Option("--api-port", help="Port (default JOURNEYS_API_PORT, 8000)")] = None,
 ) -> None:
     """Serve the HTTP API (/v1, /docs) and the manager page (/ui)."""
     from api.main import serve
@@ -63,26 +61,25 @@ def _port_free(host: str, port: int) -> None:
         try:
             s.bind((host, port))
         except OSError as err:
-            raise CliError(f"cannot listen on {host}:{port}: {err.strerror}; "
-                           "stop whatever holds it or pass --api-port") from None
+            raise CliError(
+                f"cannot listen on {host}:{port}: {err.strerror}; stop whatever holds it or pass --api-port"
+            ) from None
 
 
 def list_journeys(
     stage: Annotated[Stage | None, typer.Option(help="Only journeys in this stage")] = None,
-    centre: Annotated[
-        str | None, typer.Option(help="Centre id: pku, ludaopei, fuda, jiahui")
-    ] = None,
-    overdue: Annotated[
-        bool | None, typer.Option("--overdue/--on-time", help="Only overdue / on-time")
-    ] = None,
+    centre: Annotated[str | None, typer.Option(help="Centre id: pku, ludaopei, fuda, jiahui")] = None,
+    overdue: Annotated[bool | None, typer.Option("--overdue/--on-time", help="Only overdue / on-time")] = None,
     outcome: Annotated[Outcome | None, typer.Option(help="Only ended journeys with this outcome")] = None,
     limit: Annotated[int, typer.Option(min=1, max=200)] = 50,
-    cursor: Annotated[
-        str | None, typer.Option(help="next_cursor printed by the previous page")
-    ] = None,
-    database: Annotated[bool, typer.Option(
-        "--database", help="Admin: read JOURNEYS_DATABASE_URL directly instead of the API")] = False,
-    api_url: ApiOpt = None, token: TokenOpt = None, profile: ProfileOpt = None, as_json: JsonOpt = False,
+    cursor: Annotated[str | None, typer.Option(help="next_cursor printed by the previous page")] = None,
+    database: Annotated[
+        bool, typer.Option("--database", help="Admin: read JOURNEYS_DATABASE_URL directly instead of the API")
+    ] = False,
+    api_url: ApiOpt = None,
+    token: TokenOpt = None,
+    profile: ProfileOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """List journeys with their stage, time in stage, next deadline, overdue flag and alerts."""
     if centre is not None and centre not in reference_data.centres():
@@ -102,8 +99,7 @@ def list_journeys(
         return 0
 
     def from_api() -> int:
-        params = {k: (str(v).lower() if isinstance(v, bool) else v) for k, v in filters.items()
-                  if v is not None}
+        params = {k: (str(v).lower() if isinstance(v, bool) else v) for k, v in filters.items() if v is not None}
         _print(api_client(api_url, token, profile).call("GET", "/v1/journeys", params=params), as_json)
         return 0
 

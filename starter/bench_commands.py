@@ -8,8 +8,7 @@ from pathlib import Path
 import typer
 
 # Every option is bench's own (argparse), passed through untouched, `--help` included.
-BENCH_SETTINGS = {"allow_extra_args": True, "ignore_unknown_options": True,
-                  "help_option_names": []}
+BENCH_SETTINGS = {"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []}
 
 
 def bench(ctx: typer.Context) -> None:

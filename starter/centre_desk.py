@@ -47,24 +47,33 @@ class CentreDesk:
         return {"JOURNEYS_CENTRE_URLS": json.dumps(urls), "JOURNEYS_NOTIFY_URL": f"{self.url}/hub"}
 
     def app(self) -> Starlette:
-        return Starlette(routes=[
-            Route("/centres/{centre}/bookings", self._book, methods=["POST"]),
-            Route("/centres/{centre}/bookings/{reference}/cancel", self._cancel, methods=["POST"]),
-            Route("/hub/notifications", self._notification, methods=["POST"]),
-            Route("/hub/safety-alerts", self._alert, methods=["POST"]),
-        ])
+        return Starlette(
+            routes=[
+                Route("/centres/{centre}/bookings", self._book, methods=["POST"]),
+                Route("/centres/{centre}/bookings/{reference}/cancel", self._cancel, methods=["POST"]),
+                Route("/hub/notifications", self._notification, methods=["POST"]),
+                Route("/hub/safety-alerts", self._alert, methods=["POST"]),
+            ]
+        )
 
     async def _book(self, request: Request) -> JSONResponse:
-        body, key, centre = await request.json(), request.headers.get("Idempotency-Key", ""), \
-            request.path_params["centre"]
+        body, key, centre = (
+            await request.json(),
+            request.headers.get("Idempotency-Key", ""),
+            request.path_params["centre"],
+        )
         with self._lock:
             self.calls["book"] += 1
             ref = self._by_key.get(key)
             if ref is None:
                 ref = f"{centre.upper()}-{str(body.get('item', 'x'))[:3].upper()}-{len(self.bookings) + 1:05d}"
                 self._by_key[key] = ref
-                self.bookings[ref] = {"item": str(body.get("item")), "centre": centre,
-                                      "journey_id": str(body.get("journey_id")), "status": "booked"}
+                self.bookings[ref] = {
+                    "item": str(body.get("item")),
+                    "centre": centre,
+                    "journey_id": str(body.get("journey_id")),
+                    "status": "booked",
+                }
         return JSONResponse({"reference": ref}, status_code=201)
 
     async def _cancel(self, request: Request) -> JSONResponse:
@@ -97,8 +106,9 @@ class CentreDesk:
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(self.app(), log_level="warning", lifespan="off", timeout_graceful_shutdown=1)
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]},
-                                        name="centre-desk", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [sock]}, name="centre-desk", daemon=True
+        )
         self._thread.start()
         deadline = time.monotonic() + 10
         while not self._server.started:
@@ -114,6 +124,8 @@ class CentreDesk:
 
     def summary(self) -> str:
         with self._lock:
-            return (f"centre desk over HTTP: {self.calls['book']} booking calls, {self.calls['cancel']} "
-                    f"cancellations, {self.calls['notification']} notifications, "
-                    f"{self.calls['safety_alert']} safety alerts")
+            return (
+                f"centre desk over HTTP: {self.calls['book']} booking calls, {self.calls['cancel']} "
+                f"cancellations, {self.calls['notification']} notifications, "
+                f"{self.calls['safety_alert']} safety alerts"
+            )

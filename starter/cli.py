@@ -41,8 +41,7 @@ Every command takes --json. Errors are one line on stderr.
 {exit_codes.describe()}
 """
 
-app = typer.Typer(help=HELP, no_args_is_help=True, pretty_exceptions_enable=False,
-                  rich_markup_mode=None)
+app = typer.Typer(help=HELP, no_args_is_help=True, pretty_exceptions_enable=False, rich_markup_mode=None)
 
 
 def _version(value: bool) -> None:
@@ -53,16 +52,18 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Print the version and exit")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit")
+    ] = False,
     temporal_tls_cert: security_commands.TlsCert = None,
     temporal_tls_key: security_commands.TlsKey = None,
     temporal_tls_ca: security_commands.TlsCa = None,
     temporal_tls_server_name: security_commands.TlsServerName = None,
     temporal_api_key: security_commands.ApiKey = None,
 ) -> None:
-    security_commands.temporal_connection(temporal_tls_cert, temporal_tls_key, temporal_tls_ca,
-                                          temporal_tls_server_name, temporal_api_key)
+    security_commands.temporal_connection(
+        temporal_tls_cert, temporal_tls_key, temporal_tls_ca, temporal_tls_server_name, temporal_api_key
+    )
 
 
 # Ops commands first (that is the order `--help` lists them in), then admin and processes.
@@ -109,8 +110,9 @@ def main() -> None:
             code = 0
         else:
             where = getattr(getattr(err, "ctx", None), "command_path", "journeys")
-            code = fail(CliError(f"{err.format_message()} (see `{where} --help`)",
-                                 exit_codes.Exit.BAD_INPUT, "invalid_request"))
+            code = fail(
+                CliError(f"{err.format_message()} (see `{where} --help`)", exit_codes.Exit.BAD_INPUT, "invalid_request")
+            )
     except typer.Abort:
         code = exit_codes.Exit.INTERRUPTED
     except ValueError as err:

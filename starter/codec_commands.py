@@ -10,8 +10,10 @@ from journeys.settings import get_settings
 from starter.runner import run
 
 
-def codec_server(host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
-                 port: Annotated[int, typer.Option(help="Port to listen on")] = 8081) -> None:
+def codec_server(
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8081,
+) -> None:
     """Serve /codec/encode and /codec/decode for the Temporal Web UI (ops and manager tokens only)."""
     import uvicorn
 
@@ -20,6 +22,7 @@ def codec_server(host: Annotated[str, typer.Option(help="Interface to listen on"
 
     settings = get_settings()
     configure(settings.log_level)
-    server = uvicorn.Server(uvicorn.Config(create_codec_app(settings), host=host, port=port,
-                                           log_config=None, access_log=False))
+    server = uvicorn.Server(
+        uvicorn.Config(create_codec_app(settings), host=host, port=port, log_config=None, access_log=False)
+    )
     run(server.serve())

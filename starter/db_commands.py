@@ -31,8 +31,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 EXIT_BROKEN = Exit.BROKEN_CHAIN
 
-db_app = typer.Typer(help="The event store's database: schema and projections.",
-                     no_args_is_help=True)
+db_app = typer.Typer(help="The event store's database: schema and projections.", no_args_is_help=True)
 console = Console()
 
 
@@ -54,15 +53,17 @@ async def guard_store(work: Awaitable[T]) -> T:
     try:
         return await work
     except JourneyNotFound as err:
-        raise CliError(f"journey {err} not found in the event store at {where()}",
-                       Exit.NOT_FOUND, "not_found") from None
+        raise CliError(
+            f"journey {err} not found in the event store at {where()}", Exit.NOT_FOUND, "not_found"
+        ) from None
     except StoreUnavailable as err:
         raise CliError(f"{err} (event store at {where()})", Exit.UNREACHABLE, "unavailable") from None
     except StoreError as err:
         raise CliError(f"{err} (event store at {where()})") from None
     except (OperationalError, InterfaceError, OSError) as err:
-        raise CliError(f"cannot reach the database at {where()}: {str(err).splitlines()[0]}",
-                       Exit.UNREACHABLE, "unavailable") from None
+        raise CliError(
+            f"cannot reach the database at {where()}: {str(err).splitlines()[0]}", Exit.UNREACHABLE, "unavailable"
+        ) from None
     except SQLAlchemyError as err:
         raise CliError(f"database error at {where()}: {str(err).splitlines()[0]}") from None
 
@@ -130,20 +131,24 @@ class StoredEventView(BaseModel):
 
 
 def _print_history(events: list[StoredEventView]) -> None:
-    table = Table("seq", "kind", "actor", "occurred at (UTC)", "recorded at (UTC)", "prev", "hash",
-                  box=box.SIMPLE)
+    table = Table("seq", "kind", "actor", "occurred at (UTC)", "recorded at (UTC)", "prev", "hash", box=box.SIMPLE)
     for e in events:
-        table.add_row(str(e.seq), e.kind, e.actor, _utc(e.occurred_at), _utc(e.recorded_at),
-                      _short(e.prev_hash), _short(e.hash))
+        table.add_row(
+            str(e.seq), e.kind, e.actor, _utc(e.occurred_at), _utc(e.recorded_at), _short(e.prev_hash), _short(e.hash)
+        )
     # A log is wide by nature; never cut a hash or a kind to fit an 80-column pipe.
     Console(width=max(console.width, 140)).print(table)
 
 
 def history(
     journey_id: str,
-    database: Annotated[bool, typer.Option(
-        "--database", help="Admin: read JOURNEYS_DATABASE_URL directly instead of the API")] = False,
-    api: ApiOpt = None, token: TokenOpt = None, profile: ProfileOpt = None, as_json: JsonOpt = False,
+    database: Annotated[
+        bool, typer.Option("--database", help="Admin: read JOURNEYS_DATABASE_URL directly instead of the API")
+    ] = False,
+    api: ApiOpt = None,
+    token: TokenOpt = None,
+    profile: ProfileOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """The journey's domain events from the event log, in order, with actors and hashes.
 
@@ -175,8 +180,7 @@ def _report(result: VerifyResult) -> None:
     if result.ok:
         console.print(f"{result.journey_id}: chain intact ({result.events} events)")
     else:
-        console.print(f"[red]{result.journey_id}: BROKEN at seq {result.first_broken_seq}[/red]: "
-                      f"{result.problem}")
+        console.print(f"[red]{result.journey_id}: BROKEN at seq {result.first_broken_seq}[/red]: {result.problem}")
 
 
 async def _verify_all(store: JourneyStore, as_json: bool) -> list[VerifyResult]:
@@ -213,13 +217,23 @@ def verify(
         await store.close()
         broken = [r for r in results if not r.ok]
         if as_json:
-            print(json.dumps({"journeys": len(results), "events": sum(r.events for r in results),
-                              "broken": [r.model_dump(mode="json") for r in broken]}, indent=2))
+            print(
+                json.dumps(
+                    {
+                        "journeys": len(results),
+                        "events": sum(r.events for r in results),
+                        "broken": [r.model_dump(mode="json") for r in broken],
+                    },
+                    indent=2,
+                )
+            )
         elif journey_id is not None:
             _report(results[0])
         else:
-            console.print(f"verified {len(results)} journeys, {sum(r.events for r in results)} "
-                          f"events: {len(broken) or 'no'} broken chain(s)")
+            console.print(
+                f"verified {len(results)} journeys, {sum(r.events for r in results)} "
+                f"events: {len(broken) or 'no'} broken chain(s)"
+            )
         return Exit.BROKEN_CHAIN if broken else 0
 
     run(main(), as_json=as_json)

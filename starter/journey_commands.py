@@ -29,8 +29,9 @@ ActorGone = Annotated[str | None, typer.Option("--actor", hidden=True)]
 
 def _no_actor(actor: str | None) -> None:
     if actor is not None:
-        raise CliError("--actor is gone: the API records the actor of your token (--token)",
-                       Exit.BAD_INPUT, "invalid_request")
+        raise CliError(
+            "--actor is gone: the API records the actor of your token (--token)", Exit.BAD_INPUT, "invalid_request"
+        )
 
 
 def emit(data: Any, as_json: bool) -> None:
@@ -45,10 +46,14 @@ def print_view(v: dict[str, Any]) -> None:
     nd = v.get("next_deadline")
     alerts = v.get("open_alerts") or []
     for key, value in [
-        ("journey", v["journey_id"]), ("centre", v["centre_id"]), ("product", v.get("product") or "-"),
-        ("stage", v["stage"]), ("outcome", v.get("outcome") or "-"),
+        ("journey", v["journey_id"]),
+        ("centre", v["centre_id"]),
+        ("product", v.get("product") or "-"),
+        ("stage", v["stage"]),
+        ("outcome", v.get("outcome") or "-"),
         ("in stage since", v["stage_entered_at"][:19]),
-        ("COI", v.get("coi") or "-"), ("lot", v.get("lot") or "-"),
+        ("COI", v.get("coi") or "-"),
+        ("lot", v.get("lot") or "-"),
         ("next deadline", f"{nd['due_at'][:16]} {nd['action']}: {nd['message']}" if nd else "-"),
         ("overdue", "yes" if v.get("overdue") else "no"),
         ("open alerts", "; ".join(f"{a['alert_id']} {a['severity']}: {a['message']}" for a in alerts) or "-"),
@@ -63,15 +68,23 @@ def start(
     product: Annotated[str | None, typer.Option(help="Product id, if already known")] = None,
     language: Annotated[str, typer.Option(help="The patient's language, BCP 47 (en, zh-CN, ru, ar)")] = "en",
     interpreter: Annotated[bool, typer.Option("--interpreter", help="Book an interpreter for the stay")] = False,
-    api: ApiOpt = None, token: TokenOpt = None, profile: ProfileOpt = None, as_json: JsonOpt = False,
+    api: ApiOpt = None,
+    token: TokenOpt = None,
+    profile: ProfileOpt = None,
+    as_json: JsonOpt = False,
     actor: ActorGone = None,
 ) -> None:
     """Start a patient's journey (refused if the patient already has an active one). Needs an ops token."""
 
     def main() -> int:
         _no_actor(actor)
-        body = {"patient_ref": patient_ref, "centre_id": centre, "product": product, "language": language,
-                "interpreter_needed": interpreter}
+        body = {
+            "patient_ref": patient_ref,
+            "centre_id": centre,
+            "product": product,
+            "language": language,
+            "interpreter_needed": interpreter,
+        }
         emit(api_client(api, token, profile).call("POST", "/v1/journeys", json=body), as_json)
         return 0
 
@@ -80,9 +93,13 @@ def start(
 
 def status(
     journey_id: str,
-    api: ApiOpt = None, token: TokenOpt = None, profile: ProfileOpt = None, as_json: JsonOpt = False,
-    temporal: Annotated[bool, typer.Option(
-        "--temporal", help="Admin: ask Temporal directly (needs the JOURNEYS_* keys), not the API")] = False,
+    api: ApiOpt = None,
+    token: TokenOpt = None,
+    profile: ProfileOpt = None,
+    as_json: JsonOpt = False,
+    temporal: Annotated[
+        bool, typer.Option("--temporal", help="Admin: ask Temporal directly (needs the JOURNEYS_* keys), not the API")
+    ] = False,
 ) -> None:
     """Where a journey is: stage, deadlines, COI, alerts, outcome."""
     if temporal:
@@ -105,8 +122,9 @@ async def _status_from_temporal(journey_id: str, as_json: bool) -> int:
         client = JourneyClient(await connect(settings), settings)
         view = await client.view(journey_id)
     except RuntimeError as err:
-        raise CliError(f"cannot reach Temporal at {settings.temporal_address}: {err}",
-                       Exit.UNREACHABLE, "unreachable") from None
+        raise CliError(
+            f"cannot reach Temporal at {settings.temporal_address}: {err}", Exit.UNREACHABLE, "unreachable"
+        ) from None
     except JourneyNotFound as err:
         raise CliError(err.reason, Exit.NOT_FOUND, err.code) from None
     except Unavailable as err:
@@ -120,14 +138,25 @@ async def _status_from_temporal(journey_id: str, as_json: bool) -> int:
 def milestone(
     journey_id: str,
     kind: Annotated[str, typer.Argument(help="Milestone kind, e.g. apheresis_completed")],
-    fields: Annotated[list[str] | None, typer.Argument(
-        help="Fields as key=value, typed by the kind's model (lot=12345 stays a string)")] = None,
-    milestone_id: Annotated[str | None, typer.Option(
-        help="Idempotency id: resend with the same id after a timeout; generated if omitted")] = None,
-    occurred_at: Annotated[str | None, typer.Option(
-        "--at", help="When it happened, ISO 8601 with offset, e.g. 2026-06-10T09:30+08:00 (default: now; "
-             "no offset means UTC)")] = None,
-    api: ApiOpt = None, token: TokenOpt = None, profile: ProfileOpt = None, as_json: JsonOpt = False,
+    fields: Annotated[
+        list[str] | None,
+        typer.Argument(help="Fields as key=value, typed by the kind's model (lot=12345 stays a string)"),
+    ] = None,
+    milestone_id: Annotated[
+        str | None, typer.Option(help="Idempotency id: resend with the same id after a timeout; generated if omitted")
+    ] = None,
+    occurred_at: Annotated[
+        str | None,
+        typer.Option(
+            "--at",
+            help="When it happened, ISO 8601 with offset, e.g. 2026-06-10T09:30+08:00 (default: now; "
+            "no offset means UTC)",
+        ),
+    ] = None,
+    api: ApiOpt = None,
+    token: TokenOpt = None,
+    profile: ProfileOpt = None,
+    as_json: JsonOpt = False,
     actor: ActorGone = None,
 ) -> None:
     """Report a milestone; fields are typed by the kind's model (lot=12345 stays a string).
@@ -140,11 +169,9 @@ def milestone(
 
     def main() -> int:
         _no_actor(actor)
-        m = milestone_args.build(kind, fields or [], milestone_id or uuid.uuid4().hex,
-                                 milestone_args.when(occurred_at))
+        m = milestone_args.build(kind, fields or [], milestone_id or uuid.uuid4().hex, milestone_args.when(occurred_at))
         body = m.model_dump(mode="json", exclude_none=True)
-        emit(api_client(api, token, profile).call("POST", f"/v1/journeys/{journey_id}/milestones",
-                                                  json=body), as_json)
+        emit(api_client(api, token, profile).call("POST", f"/v1/journeys/{journey_id}/milestones", json=body), as_json)
         return 0
 
     run(main, as_json=as_json)
@@ -156,15 +183,22 @@ milestone.__doc__ = f"{inspect.cleandoc(milestone.__doc__ or '')}\n\n{milestone_
 def withdraw(
     journey_id: str,
     reason: Annotated[str, typer.Option(help="Why the journey stops")],
-    api: ApiOpt = None, token: TokenOpt = None, profile: ProfileOpt = None, as_json: JsonOpt = False,
+    api: ApiOpt = None,
+    token: TokenOpt = None,
+    profile: ProfileOpt = None,
+    as_json: JsonOpt = False,
     actor: ActorGone = None,
 ) -> None:
     """Withdraw a journey (ops): bookings are cancelled in reverse order and the centre told."""
 
     def main() -> int:
         _no_actor(actor)
-        emit(api_client(api, token, profile).call("POST", f"/v1/journeys/{journey_id}/withdraw",
-                                                  json={"reason": reason}), as_json)
+        emit(
+            api_client(api, token, profile).call(
+                "POST", f"/v1/journeys/{journey_id}/withdraw", json={"reason": reason}
+            ),
+            as_json,
+        )
         return 0
 
     run(main, as_json=as_json)
@@ -174,13 +208,20 @@ def acknowledge(
     journey_id: str,
     alert_id: Annotated[str, typer.Argument(help="The open alert's id, as `status` lists it (e.g. A1)")],
     note: Annotated[str, typer.Option(help="What was done about it (recorded with the acknowledgement)")] = "",
-    api: ApiOpt = None, token: TokenOpt = None, profile: ProfileOpt = None, as_json: JsonOpt = False,
+    api: ApiOpt = None,
+    token: TokenOpt = None,
+    profile: ProfileOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Acknowledge an open alert (ops): it leaves the journey's open alerts; the event log keeps it."""
 
     def main() -> int:
-        emit(api_client(api, token, profile).call(
-            "POST", f"/v1/journeys/{journey_id}/alerts/{alert_id}/acknowledge", json={"note": note}), as_json)
+        emit(
+            api_client(api, token, profile).call(
+                "POST", f"/v1/journeys/{journey_id}/alerts/{alert_id}/acknowledge", json={"note": note}
+            ),
+            as_json,
+        )
         return 0
 
     run(main, as_json=as_json)

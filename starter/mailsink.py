@@ -64,5 +64,8 @@ class MailSink:
 
     def env(self) -> dict[str, str]:
         """What the worker (sends) and the API (shows the mailbox) need to know."""
-        return {"JOURNEYS_SMTP_HOST": "127.0.0.1", "JOURNEYS_SMTP_PORT": str(self.port),
-                "JOURNEYS_DEV_MAILBOX": str(self.maildir.resolve())}
+        return {
+            "JOURNEYS_SMTP_HOST": "127.0.0.1",
+            "JOURNEYS_SMTP_PORT": str(self.port),
+            "JOURNEYS_DEV_MAILBOX": str(self.maildir.resolve()),
+        }

@@ -37,8 +37,9 @@ def build(kind: str, fields: list[str], milestone_id: str, occurred_at: datetime
     models = milestone_models()
     model = models.get(kind)
     if model is None:
-        raise CliError(f"unknown milestone kind {kind!r}; one of: {', '.join(models)}",
-                       Exit.BAD_INPUT, "invalid_request")
+        raise CliError(
+            f"unknown milestone kind {kind!r}; one of: {', '.join(models)}", Exit.BAD_INPUT, "invalid_request"
+        )
     allowed = set(model.model_fields) - RESERVED
     body: dict[str, Any] = {"kind": kind, "milestone_id": milestone_id, "occurred_at": occurred_at}
     for item in fields:
@@ -47,8 +48,7 @@ def build(kind: str, fields: list[str], milestone_id: str, occurred_at: datetime
             raise CliError(f"expected key=value, got {item!r}", Exit.BAD_INPUT, "invalid_request")
         if key not in allowed:
             names = ", ".join(sorted(allowed)) or "none"
-            raise CliError(f"{kind} has no field {key!r}; its fields: {names}",
-                           Exit.BAD_INPUT, "invalid_request")
+            raise CliError(f"{kind} has no field {key!r}; its fields: {names}", Exit.BAD_INPUT, "invalid_request")
         if _is_list(model, key):
             body.setdefault(key, []).append(value)
         elif key in body:
@@ -60,8 +60,10 @@ def build(kind: str, fields: list[str], milestone_id: str, occurred_at: datetime
         # (int, bool, datetime, a Literal); a str field keeps the string as typed.
         return parse_milestone(body)
     except ValidationError as err:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}"
-                             for e in err.errors(include_url=False, include_input=False))
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}"
+            for e in err.errors(include_url=False, include_input=False)
+        )
         raise CliError(f"invalid {kind}: {problems}", Exit.BAD_INPUT, "invalid_request") from None
 
 
@@ -72,8 +74,9 @@ def when(text: str | None) -> datetime:
     try:
         at = datetime.fromisoformat(text)
     except ValueError:
-        raise CliError(f"--at {text!r} is not ISO 8601 (e.g. 2026-06-10T09:30+08:00)",
-                       Exit.BAD_INPUT, "invalid_request") from None
+        raise CliError(
+            f"--at {text!r} is not ISO 8601 (e.g. 2026-06-10T09:30+08:00)", Exit.BAD_INPUT, "invalid_request"
+        ) from None
     return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 

@@ -41,6 +41,7 @@ def counting(what: str, *, quiet: bool = False) -> Iterator[Counter]:
     if quiet or not err.is_terminal:
         yield Counter(what, None)
         return
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=err, transient=True) as progress:
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err, transient=True
+    ) as progress:
         yield Counter(what, progress)

@@ -23,15 +23,33 @@ from starter.runner import CliError
 LOCAL_API = "http://127.0.0.1:8000"
 TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 
-ApiOpt = Annotated[str | None, typer.Option(
-    "--api", envvar="JOURNEYS_API_URL", show_envvar=True,
-    help=f"Base URL of the journeys API (default: the profile's, else {LOCAL_API})")]
-TokenOpt = Annotated[str | None, typer.Option(
-    "--token", envvar="JOURNEYS_API_TOKEN", show_envvar=True,
-    help="Your bearer token; the API records you as its actor")]
-ProfileOpt = Annotated[str | None, typer.Option(
-    "--profile", envvar="JOURNEYS_PROFILE", show_envvar=True,
-    help="A named profile from the config file (JOURNEYS_CONFIG, default ~/.config/journeys/config.toml)")]
+ApiOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--api",
+        envvar="JOURNEYS_API_URL",
+        show_envvar=True,
+        help=f"Base URL of the journeys API (default: the profile's, else {LOCAL_API})",
+    ),
+]
+TokenOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--token",
+        envvar="JOURNEYS_API_TOKEN",
+        show_envvar=True,
+        help="Your bearer token; the API records you as its actor",
+    ),
+]
+ProfileOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--profile",
+        envvar="JOURNEYS_PROFILE",
+        show_envvar=True,
+        help="A named profile from the config file (JOURNEYS_CONFIG, default ~/.config/journeys/config.toml)",
+    ),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the answer (and errors, on stderr) as JSON")]
 
 
@@ -46,8 +64,11 @@ def _profile(name: str | None) -> dict[str, Any]:
     path = config_path()
     if not path.exists():
         if name:
-            raise CliError(f"profile {name!r} asked for, but there is no config file at {path}",
-                           Exit.MISCONFIGURED, "misconfigured")
+            raise CliError(
+                f"profile {name!r} asked for, but there is no config file at {path}",
+                Exit.MISCONFIGURED,
+                "misconfigured",
+            )
         return {}
     try:
         config = tomllib.loads(path.read_text())
@@ -59,8 +80,7 @@ def _profile(name: str | None) -> dict[str, Any]:
         return {}
     if chosen not in profiles:
         known = ", ".join(sorted(profiles)) or "none"
-        raise CliError(f"no profile {chosen!r} in {path} (profiles: {known})",
-                       Exit.MISCONFIGURED, "misconfigured")
+        raise CliError(f"no profile {chosen!r} in {path} (profiles: {known})", Exit.MISCONFIGURED, "misconfigured")
     return dict(profiles[chosen])
 
 
@@ -77,19 +97,31 @@ class Endpoint:
             try:
                 token = Path(token_file).expanduser().read_text().strip()
             except OSError as err:
-                raise CliError(f"cannot read the profile's token_file: {err}",
-                               Exit.MISCONFIGURED, "misconfigured") from None
+                raise CliError(
+                    f"cannot read the profile's token_file: {err}", Exit.MISCONFIGURED, "misconfigured"
+                ) from None
         token = token or p.get("token")
         if not token:
-            raise CliError("no token: pass --token, set JOURNEYS_API_TOKEN, or use a profile "
-                           f"(see `journeys --help`); the API at {url} records you by your token",
-                           Exit.FORBIDDEN, "unauthenticated")
+            raise CliError(
+                "no token: pass --token, set JOURNEYS_API_TOKEN, or use a profile "
+                f"(see `journeys --help`); the API at {url} records you by your token",
+                Exit.FORBIDDEN,
+                "unauthenticated",
+            )
         return cls(url.rstrip("/"), token)
 
 
-STATUS_EXIT = {400: Exit.BAD_INPUT, 401: Exit.FORBIDDEN, 403: Exit.FORBIDDEN, 404: Exit.NOT_FOUND,
-               409: Exit.REFUSED, 413: Exit.BAD_INPUT, 415: Exit.BAD_INPUT, 422: Exit.BAD_INPUT,
-               503: Exit.UNREACHABLE}
+STATUS_EXIT = {
+    400: Exit.BAD_INPUT,
+    401: Exit.FORBIDDEN,
+    403: Exit.FORBIDDEN,
+    404: Exit.NOT_FOUND,
+    409: Exit.REFUSED,
+    413: Exit.BAD_INPUT,
+    415: Exit.BAD_INPUT,
+    422: Exit.BAD_INPUT,
+    503: Exit.UNREACHABLE,
+}
 
 
 class Api:
@@ -97,24 +129,31 @@ class Api:
 
     def __init__(self, endpoint: Endpoint) -> None:
         self.endpoint = endpoint
-        self.http = httpx.Client(base_url=endpoint.url, timeout=TIMEOUT,
-                                 headers={"Authorization": f"Bearer {endpoint.token}",
-                                          "User-Agent": "journeys-cli"})
+        self.http = httpx.Client(
+            base_url=endpoint.url,
+            timeout=TIMEOUT,
+            headers={"Authorization": f"Bearer {endpoint.token}", "User-Agent": "journeys-cli"},
+        )
 
-    def call(self, method: str, path: str, *, json: Any = None,
-             params: dict[str, Any] | None = None) -> Any:
+    def call(self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None) -> Any:
         try:
             r = self.http.request(method, path, json=json, params=params)
         except httpx.HTTPError as err:
-            raise CliError(f"cannot reach the API at {self.endpoint.url}: {err or type(err).__name__}",
-                           Exit.UNREACHABLE, "unreachable") from None
+            raise CliError(
+                f"cannot reach the API at {self.endpoint.url}: {err or type(err).__name__}",
+                Exit.UNREACHABLE,
+                "unreachable",
+            ) from None
         if not r.is_success:
             raise answer_error(r)
         try:
             return r.json()
         except ValueError:  # e.g. a proxy's HTML page at the wrong URL
-            raise CliError(f"{self.endpoint.url} answered {r.status_code} without JSON; is --api the journeys API?",
-                           Exit.ERROR, "not_json") from None
+            raise CliError(
+                f"{self.endpoint.url} answered {r.status_code} without JSON; is --api the journeys API?",
+                Exit.ERROR,
+                "not_json",
+            ) from None
 
 
 def answer_error(r: httpx.Response) -> CliError:

@@ -30,8 +30,9 @@ def fail(err: CliError, as_json: bool = False) -> int:
     """One line on stderr: `error: <code>: <reason>`, or the same as a JSON object with --json."""
     reason = " ".join(err.message.split())  # one line, whatever the server or library said
     if as_json:
-        line = json.dumps({"code": err.code or Exit(err.exit_code).name.lower(), "reason": reason,
-                           "exit_code": err.exit_code})
+        line = json.dumps(
+            {"code": err.code or Exit(err.exit_code).name.lower(), "reason": reason, "exit_code": err.exit_code}
+        )
     else:
         line = f"error: {err.code}: {reason}" if err.code else f"error: {reason}"
     print(line, file=sys.stderr)
@@ -49,8 +50,9 @@ def settings_problem(err: Exception) -> CliError | None:
     if isinstance(err, SettingsError):
         # "error parsing value for field "api_tokens" from source ..." -> the variable's name
         field = str(err).split('"')[1] if str(err).count('"') >= 2 else "?"
-        return CliError(f"invalid settings: JOURNEYS_{field.upper()} is not valid JSON",
-                        Exit.MISCONFIGURED, "misconfigured")
+        return CliError(
+            f"invalid settings: JOURNEYS_{field.upper()} is not valid JSON", Exit.MISCONFIGURED, "misconfigured"
+        )
     if isinstance(err, ValidationError) and err.title == "Settings":
         problems = "; ".join(
             (f"JOURNEYS_{'_'.join(str(p) for p in e['loc']).upper()}: " if e["loc"] else "") + e["msg"]
@@ -60,8 +62,7 @@ def settings_problem(err: Exception) -> CliError | None:
     return None
 
 
-def run(work: Coroutine[Any, Any, int | None] | Callable[[], int | None], *,
-        as_json: bool = False) -> NoReturn:
+def run(work: Coroutine[Any, Any, int | None] | Callable[[], int | None], *, as_json: bool = False) -> NoReturn:
     code: int = Exit.ERROR
     try:
         code = (asyncio.run(work) if asyncio.iscoroutine(work) else work()) or 0

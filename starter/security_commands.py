@@ -13,15 +13,22 @@ from starter.runner import run
 
 
 def dev_certs(
-    out: Annotated[Path, typer.Option("--out", help="Directory for ca.pem, server.pem/.key, client.pem/.key")]
-    = Path("certs"),
-    server_name: Annotated[list[str] | None, typer.Option(
-        "--server-name", help="DNS name or IP of the Temporal frontend (repeat; first is the CN)")] = None,
+    out: Annotated[Path, typer.Option("--out", help="Directory for ca.pem, server.pem/.key, client.pem/.key")] = Path(
+        "certs"
+    ),
+    server_name: Annotated[
+        list[str] | None,
+        typer.Option("--server-name", help="DNS name or IP of the Temporal frontend (repeat; first is the CN)"),
+    ] = None,
     days: Annotated[int, typer.Option(help="Validity of the server and client certificates")] = 365,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing set")] = False,
-    key_mode: Annotated[str, typer.Option(
-        "--key-mode", help="Octal mode of server.key/client.key (compose: readable by the Temporal "
-                           "containers' own user)")] = "600",
+    key_mode: Annotated[
+        str,
+        typer.Option(
+            "--key-mode",
+            help="Octal mode of server.key/client.key (compose: readable by the Temporal containers' own user)",
+        ),
+    ] = "600",
     as_json: JsonOpt = False,
 ) -> None:
     """Generate a CA and a server/client certificate pair for mTLS to the Temporal frontend."""
@@ -33,8 +40,10 @@ def dev_certs(
         if as_json:
             print(json.dumps({"created": done.created, "directory": str(done.directory), "server_names": names}))
         else:
-            print(f"{'wrote' if done.created else 'kept existing'} certificates in {done.directory} "
-                  f"(server names: {', '.join(names)})")
+            print(
+                f"{'wrote' if done.created else 'kept existing'} certificates in {done.directory} "
+                f"(server names: {', '.join(names)})"
+            )
         return 0
 
     run(main, as_json=as_json)
@@ -42,15 +51,19 @@ def dev_certs(
 
 def erase_patient(
     patient_ref: Annotated[str, typer.Argument(help="The patient reference whose personal data to erase")],
-    api: ApiOpt = None, token: TokenOpt = None, profile: ProfileOpt = None, as_json: JsonOpt = False,
+    api: ApiOpt = None,
+    token: TokenOpt = None,
+    profile: ProfileOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Erase a patient's personal data (ops): destroys the keys of all their journeys; the clinical
     history stays, pseudonymous, and its hash chains still verify. The erasure is an event with you as actor."""
 
     def main() -> int:
         # In the body, not the URL: URLs end up in proxy logs.
-        answer = api_client(api, token, profile).call("POST", "/v1/personal-data/erasures",
-                                                      json={"patient_ref": patient_ref})
+        answer = api_client(api, token, profile).call(
+            "POST", "/v1/personal-data/erasures", json={"patient_ref": patient_ref}
+        )
         if as_json:
             print(json.dumps(answer))
         else:
@@ -75,8 +88,9 @@ TlsServerName = Annotated[str | None, typer.Option("--temporal-tls-server-name",
 ApiKey = Annotated[str | None, typer.Option("--temporal-api-key", help="Temporal Cloud API key (prefer the variable)")]
 
 
-def temporal_connection(cert: Path | None, key: Path | None, ca: Path | None, server_name: str | None,
-                        api_key: str | None) -> None:
+def temporal_connection(
+    cert: Path | None, key: Path | None, ca: Path | None, server_name: str | None, api_key: str | None
+) -> None:
     import os
 
     from journeys.settings import get_settings

@@ -16,13 +16,16 @@ from starter.runner import run
 
 async def register_search_attributes(client: Client, namespace: str) -> list[str]:
     """Registers the journey search attributes that are missing; returns their names."""
-    existing = await client.operator_service.list_search_attributes(
-        ListSearchAttributesRequest(namespace=namespace))
-    missing = {k.name: IndexedValueType.ValueType(int(k.indexed_value_type))
-               for k in SEARCH_ATTRIBUTES if k.name not in existing.custom_attributes}
+    existing = await client.operator_service.list_search_attributes(ListSearchAttributesRequest(namespace=namespace))
+    missing = {
+        k.name: IndexedValueType.ValueType(int(k.indexed_value_type))
+        for k in SEARCH_ATTRIBUTES
+        if k.name not in existing.custom_attributes
+    }
     if missing:
         await client.operator_service.add_search_attributes(
-            AddSearchAttributesRequest(search_attributes=missing, namespace=namespace))
+            AddSearchAttributesRequest(search_attributes=missing, namespace=namespace)
+        )
     return sorted(missing)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -40,8 +40,9 @@ class Run:
 
 
 class Simulator:
-    def __init__(self, api_url: str, tokens: dict[str, str], day_seconds: float,
-                 console: Console | None = None) -> None:
+    def __init__(
+        self, api_url: str, tokens: dict[str, str], day_seconds: float, console: Console | None = None
+    ) -> None:
         self.api = api_url.rstrip("/")
         self.by_role = {role: token for token, role in tokens.items()}
         self.day_seconds = day_seconds
@@ -54,32 +55,63 @@ class Simulator:
     def _auth(self, role: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.by_role[role]}"}
 
-    async def _sleep_days(self, days: float) -> None:
-        await asyncio.sleep(days * self.day_seconds)
+    async def _at(self, planned: datetime) -> datetime:
+        """Waits until `planned` and returns when the step happened (its `occurred_at`).
+
+        Steps keep to one schedule per journey, so the clinical clock sees the intended
+        gaps (a discharge half a day after the last monitoring report) however long the
+        API takes to answer; only a run that fell far behind starts the schedule anew,
+        since a report may not be older than the policy allows.
+        """
+        now = datetime.now(UTC)
+        if now - planned > timedelta(seconds=5 * self.day_seconds):
+            return now
+        await asyncio.sleep(max(0.0, (planned - now).total_seconds()))
+        return planned
 
     async def drive(self, run: Run, tag: str) -> None:
-        r = await self.http.post(f"{self.api}/v1/journeys", headers=self._auth("ops"),
-                                 json={"patient_ref": f"DEMO-{tag}-{run.scenario.replace(' ', '-')}",
-                                       "centre_id": run.centre, "language": run.language,
-                                       "interpreter_needed": run.language != "en"})
+        r = await self.http.post(
+            f"{self.api}/v1/journeys",
+            headers=self._auth("ops"),
+            json={
+                "patient_ref": f"DEMO-{tag}-{run.scenario.replace(' ', '-')}",
+                "centre_id": run.centre,
+                "language": run.language,
+                "interpreter_needed": run.language != "en",
+            },
+        )
         if r.status_code != 201:
             run.surprises.append(f"start: {r.status_code} {r.text[:120]}")
             return
         run.journey_id = r.json()["journey_id"]
+        happened = datetime.now(UTC)
+        infused: datetime | None = None
         for step in run.steps:
-            await self._sleep_days(step.after)
+            if step.on_day is not None and infused is not None:
+                planned = infused + timedelta(seconds=step.on_day * self.day_seconds)
+            else:
+                planned = happened + timedelta(seconds=step.after * self.day_seconds)
+            happened = await self._at(max(planned, happened))
             role = "ops" if step.by_ops else f"centre:{run.centre}"
             if step.action == "withdraw":
-                r = await self.http.post(f"{self.api}/v1/journeys/{run.journey_id}/withdraw",
-                                         headers=self._auth(role), json=step.fields)
+                r = await self.http.post(
+                    f"{self.api}/v1/journeys/{run.journey_id}/withdraw", headers=self._auth(role), json=step.fields
+                )
             else:
-                body: dict[str, Any] = {"kind": step.kind, "milestone_id": uuid.uuid4().hex,
-                                        "occurred_at": datetime.now(UTC).isoformat(), **step.fields}
-                r = await self.http.post(f"{self.api}/v1/journeys/{run.journey_id}/milestones",
-                                         headers=self._auth(role), json=body)
+                body: dict[str, Any] = {
+                    "kind": step.kind,
+                    "milestone_id": uuid.uuid4().hex,
+                    "occurred_at": happened.isoformat(),
+                    **step.fields,
+                }
+                r = await self.http.post(
+                    f"{self.api}/v1/journeys/{run.journey_id}/milestones", headers=self._auth(role), json=body
+                )
             if r.status_code != step.expect:
                 run.surprises.append(f"{step.kind}: {r.status_code} {r.text[:160]}")
                 return
+            if step.kind == "infusion_completed" and r.status_code == 200:
+                infused = happened
             run.done_steps += 1
 
     async def poll(self) -> None:
@@ -100,31 +132,38 @@ class Simulator:
         for col in ("scenario", "centre", "language", "journey", "stage", "outcome", "steps"):
             detail.add_column(col)
         for r in self.runs:
-            detail.add_row(r.scenario, r.centre, r.language, r.journey_id or "-", r.stage, r.outcome or "",
-                           f"{r.done_steps}/{len(r.steps)}" + (" [red]![/red]" if r.surprises else ""))
+            detail.add_row(
+                r.scenario,
+                r.centre,
+                r.language,
+                r.journey_id or "-",
+                r.stage,
+                r.outcome or "",
+                f"{r.done_steps}/{len(r.steps)}" + (" [red]![/red]" if r.surprises else ""),
+            )
         return Group(counts, detail)
 
     async def verify(self) -> None:
         for run in self.runs:
             if run.journey_id is None:
                 continue
-            r = await self.http.get(f"{self.api}/v1/journeys/{run.journey_id}/history",
-                                    headers=self._auth("manager"))
+            r = await self.http.get(f"{self.api}/v1/journeys/{run.journey_id}/history", headers=self._auth("manager"))
             if r.status_code != 200:
                 continue
             body = r.json()
             events = body["events"] if isinstance(body, dict) else body
             run.events = len(events)
-            run.chain_ok = all(b["prev_hash"] == a["hash"] for a, b in zip(events, events[1:], strict=False)) \
-                and [e["seq"] for e in events] == list(range(1, len(events) + 1))
+            run.chain_ok = all(b["prev_hash"] == a["hash"] for a, b in zip(events, events[1:], strict=False)) and [
+                e["seq"] for e in events
+            ] == list(range(1, len(events) + 1))
             run.hand_offs = sum(e["kind"] == "custody_transferred" for e in events)
-            run.released_by_qa = sum(e["kind"] == "quality_release" and e["payload"].get("decision") == "release"
-                                     for e in events)
+            run.released_by_qa = sum(
+                e["kind"] == "quality_release" and e["payload"].get("decision") == "release" for e in events
+            )
 
     async def poll_capacity(self) -> None:
         for centre in sorted({r.centre for r in self.runs}):
-            r = await self.http.get(f"{self.api}/v1/centres/{centre}/capacity?weeks=4",
-                                    headers=self._auth("manager"))
+            r = await self.http.get(f"{self.api}/v1/centres/{centre}/capacity?weeks=4", headers=self._auth("manager"))
             if r.status_code == 200:
                 waiting = len(r.json()["waiting_list"])
                 self.waiting_peak[centre] = max(self.waiting_peak.get(centre, 0), waiting)
@@ -132,9 +171,15 @@ class Simulator:
     async def run_cohort(self, scenarios: list[str] | None = None, within: float = 1800) -> bool:
         tag = uuid.uuid4().hex[:6]
         names = scenarios or list(SCENARIOS)
-        self.runs = [Run(n, CENTRE_OF.get(n) or CENTRE_ROTATION[i % len(CENTRE_ROTATION)], SCENARIOS[n],
-                         language=language_of(n, i))
-                     for i, n in enumerate(names)]
+        self.runs = [
+            Run(
+                n,
+                CENTRE_OF.get(n) or CENTRE_ROTATION[i % len(CENTRE_ROTATION)],
+                SCENARIOS[n],
+                language=language_of(n, i),
+            )
+            for i, n in enumerate(names)
+        ]
         drivers = [asyncio.create_task(self.drive(r, tag)) for r in self.runs]
         loop = asyncio.get_running_loop()
         deadline = loop.time() + within
@@ -161,8 +206,15 @@ class Simulator:
             t.add_column(col)
         for r in self.runs:
             chain = {True: "[green]verified[/green]", False: "[red]BROKEN[/red]", None: "-"}[r.chain_ok]
-            t.add_row(r.scenario, r.centre, r.journey_id or "-", r.outcome or f"[yellow]{r.stage}[/yellow]",
-                      str(r.events), chain, "; ".join(r.surprises)[:80])
+            t.add_row(
+                r.scenario,
+                r.centre,
+                r.journey_id or "-",
+                r.outcome or f"[yellow]{r.stage}[/yellow]",
+                str(r.events),
+                chain,
+                "; ".join(r.surprises)[:80],
+            )
         return t
 
     def logistics(self) -> str:
@@ -170,6 +222,8 @@ class Simulator:
         hand_offs = sum(r.hand_offs for r in self.runs)
         released = sum(r.released_by_qa for r in self.runs)
         peaks = ", ".join(f"{c} {n}" for c, n in sorted(self.waiting_peak.items()) if n) or "none"
-        return (f"custody: {hand_offs} hand-offs recorded, {released} excursion(s) released by QA "
-                f"before infusion\ncapacity: longest waiting list per centre: {peaks} "
-                "(see /ui/capacity)")
+        return (
+            f"custody: {hand_offs} hand-offs recorded, {released} excursion(s) released by QA "
+            f"before infusion\ncapacity: longest waiting list per centre: {peaks} "
+            "(see /ui/capacity)"
+        )

@@ -118,19 +118,30 @@ class Stack:
         return env
 
     def check_ports(self) -> None:
-        for name, port in (("Temporal", self.cfg.temporal_port), ("Temporal UI", self.cfg.ui_port),
-                           ("API", self.cfg.api_port), ("worker metrics", self.cfg.metrics_port)):
+        for name, port in (
+            ("Temporal", self.cfg.temporal_port),
+            ("Temporal UI", self.cfg.ui_port),
+            ("API", self.cfg.api_port),
+            ("worker metrics", self.cfg.metrics_port),
+        ):
             if port_in_use(port):
-                raise CliError(f"port {port} ({name}) is already in use on 127.0.0.1; stop whatever holds "
-                               f"it or choose another port (see `journeys dev --help`)")
+                raise CliError(
+                    f"port {port} ({name}) is already in use on 127.0.0.1; stop whatever holds "
+                    f"it or choose another port (see `journeys dev --help`)"
+                )
 
     def _spawn(self, name: str, args: list[str], env: dict[str, str] | None = None) -> None:
         self.logs.mkdir(parents=True, exist_ok=True)
         out = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the child
         # New session: a terminal Ctrl-C or hang-up reaches only us, and we stop children in order.
-        proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=env or self.child_env(),
-                                start_new_session=True,
-                                preexec_fn=_die_with(os.getpid()) if sys.platform == "linux" else None)
+        proc = subprocess.Popen(
+            args,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env or self.child_env(),
+            start_new_session=True,
+            preexec_fn=_die_with(os.getpid()) if sys.platform == "linux" else None,
+        )
         self.children.append((name, proc))
         self.record.add(name, proc.pid)
 
@@ -141,16 +152,32 @@ class Stack:
         self.cfg.env = {**env, **self.cfg.env}
         self.record.procs.clear()
         self.record.add("journeys", os.getpid())
-        sa_args = [a for k in SEARCH_ATTRIBUTES
-                   for a in ("--search-attribute", f"{k.name}={SA_TYPES[k.indexed_value_type.name]}")]
-        self._spawn("temporal", [
-            temporal_binary(), "server", "start-dev",
-            "--db-filename", str((self.cfg.data_dir / "temporal.db").resolve()),
-            "--ip", "127.0.0.1", "--port", str(self.cfg.temporal_port),
-            "--ui-port", str(self.cfg.ui_port), "--log-level", "error",
-            "--ui-codec-endpoint", f"{self.cfg.api_url}/codec",
-            *sa_args,
-        ])
+        sa_args = [
+            a
+            for k in SEARCH_ATTRIBUTES
+            for a in ("--search-attribute", f"{k.name}={SA_TYPES[k.indexed_value_type.name]}")
+        ]
+        self._spawn(
+            "temporal",
+            [
+                temporal_binary(),
+                "server",
+                "start-dev",
+                "--db-filename",
+                str((self.cfg.data_dir / "temporal.db").resolve()),
+                "--ip",
+                "127.0.0.1",
+                "--port",
+                str(self.cfg.temporal_port),
+                "--ui-port",
+                str(self.cfg.ui_port),
+                "--log-level",
+                "error",
+                "--ui-codec-endpoint",
+                f"{self.cfg.api_url}/codec",
+                *sa_args,
+            ],
+        )
         await self._wait_for_temporal()
         journeys = [sys.executable, "-m", "starter.cli"]
         if worker:
@@ -172,7 +199,8 @@ class Stack:
             except RuntimeError:
                 if asyncio.get_running_loop().time() > deadline:
                     raise CliError(
-                        f"Temporal did not start within {within:.0f}s; see {self.logs}/temporal.log") from None
+                        f"Temporal did not start within {within:.0f}s; see {self.logs}/temporal.log"
+                    ) from None
                 await asyncio.sleep(0.5)
 
     async def _wait_for_api(self, within: float = 60) -> None:

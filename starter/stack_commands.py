@@ -24,8 +24,9 @@ ApiPort = Annotated[int, typer.Option(help="API port on 127.0.0.1")]
 TemporalPort = Annotated[int, typer.Option(help="Temporal frontend port")]
 UiPort = Annotated[int, typer.Option(help="Temporal Web UI port")]
 MetricsPort = Annotated[int, typer.Option(help="Worker Prometheus metrics port")]
-StopStale = Annotated[bool, typer.Option(
-    "--stop-stale", help="Stop an earlier stack still running on this data directory without asking")]
+StopStale = Annotated[
+    bool, typer.Option("--stop-stale", help="Stop an earlier stack still running on this data directory without asking")
+]
 
 
 def demo_policy_file() -> Path:
@@ -48,11 +49,12 @@ def _check_stale(data_dir: Path, stop_stale: bool) -> None:
     if not alive:
         record.clear()
         return
-    found = (f"a stack started earlier on {data_dir} is still running: {record.describe(alive)}")
+    found = f"a stack started earlier on {data_dir} is still running: {record.describe(alive)}"
     if not stop_stale:
         if not sys.stdin.isatty():
-            raise CliError(f"{found}; stop it with `journeys dev --stop-stale` (same --data-dir), "
-                           "or use another --data-dir")
+            raise CliError(
+                f"{found}; stop it with `journeys dev --stop-stale` (same --data-dir), or use another --data-dir"
+            )
         console.print(f"[yellow]{found}[/yellow]")
         if not typer.confirm("Stop it and start a new one?", default=True):
             raise CliError("not started: the earlier stack keeps running")
@@ -78,16 +80,21 @@ async def _serve(cfg: StackConfig, *, simulate: bool, stop_stale: bool = False) 
             from starter.simulator import Simulator
 
             policy = reference_data.policy_book(cfg.policy_file).resolve(product=None, centre="pku")
-            console.print(f"demo policy: one pathway day = {policy.day_seconds:g} s; "
-                          "driving one journey per branch of the pathway ...")
+            console.print(
+                f"demo policy: one pathway day = {policy.day_seconds:g} s; "
+                "driving one journey per branch of the pathway ..."
+            )
             sim = Simulator(cfg.api_url, settings.tokens(), policy.day_seconds, console)
             sim_task = asyncio.create_task(sim.run_cohort())
             watcher = asyncio.create_task(wait_for_stop_signal(stack, stop))
             await asyncio.wait({sim_task, watcher}, return_when=asyncio.FIRST_COMPLETED)
             if sim_task.done():
                 ok = sim_task.result()
-                console.print("[green]every demo journey ended as scripted, hash chains verified[/green]" if ok
-                              else "[yellow]some demo journeys did not go as scripted (see notes)[/yellow]")
+                console.print(
+                    "[green]every demo journey ended as scripted, hash chains verified[/green]"
+                    if ok
+                    else "[yellow]some demo journeys did not go as scripted (see notes)[/yellow]"
+                )
                 if stack.desk:
                     console.print(stack.desk.summary())
                 console.print("The stack keeps running for you to explore; press Ctrl-C to stop.")
@@ -103,23 +110,48 @@ async def _serve(cfg: StackConfig, *, simulate: bool, stop_stale: bool = False) 
     return 0
 
 
-def dev(data_dir: DataDir = Path(".data"), api_port: ApiPort = 8000, temporal_port: TemporalPort = 7233,
-        ui_port: UiPort = 8233, metrics_port: MetricsPort = 9464, stop_stale: StopStale = False) -> None:
+def dev(
+    data_dir: DataDir = Path(".data"),
+    api_port: ApiPort = 8000,
+    temporal_port: TemporalPort = 7233,
+    ui_port: UiPort = 8233,
+    metrics_port: MetricsPort = 9464,
+    stop_stale: StopStale = False,
+) -> None:
     """Run the whole local stack: Temporal dev server (SQLite file), worker, API.
 
     Ctrl-C, SIGTERM or SIGHUP stops it cleanly; its children die with it however it ends.
     """
     development_by_default()
-    cfg = StackConfig(data_dir=data_dir, api_port=api_port, temporal_port=temporal_port, ui_port=ui_port,
-                      metrics_port=metrics_port, policy_file=get_settings().policy_file)
+    cfg = StackConfig(
+        data_dir=data_dir,
+        api_port=api_port,
+        temporal_port=temporal_port,
+        ui_port=ui_port,
+        metrics_port=metrics_port,
+        policy_file=get_settings().policy_file,
+    )
     run(_serve(cfg, simulate=False, stop_stale=stop_stale))
 
 
-def demo(data_dir: DataDir = Path(".data/demo"), api_port: ApiPort = 8000, temporal_port: TemporalPort = 7233,
-         ui_port: UiPort = 8233, metrics_port: MetricsPort = 9464, stop_stale: StopStale = False) -> None:
+def demo(
+    data_dir: DataDir = Path(".data/demo"),
+    api_port: ApiPort = 8000,
+    temporal_port: TemporalPort = 7233,
+    ui_port: UiPort = 8233,
+    metrics_port: MetricsPort = 9464,
+    stop_stale: StopStale = False,
+) -> None:
     """The local stack plus a partner-centre simulator driving a cohort through every branch."""
     development_by_default()
-    cfg = StackConfig(data_dir=data_dir, api_port=api_port, temporal_port=temporal_port, ui_port=ui_port,
-                      metrics_port=metrics_port, policy_file=demo_policy_file(), serve_centres=True,
-                      env=demo_env())
+    cfg = StackConfig(
+        data_dir=data_dir,
+        api_port=api_port,
+        temporal_port=temporal_port,
+        ui_port=ui_port,
+        metrics_port=metrics_port,
+        policy_file=demo_policy_file(),
+        serve_centres=True,
+        env=demo_env(),
+    )
     run(_serve(cfg, simulate=True, stop_stale=stop_stale))

@@ -20,7 +20,8 @@ def worker() -> None:
         try:
             return await guard_store(worker_module.main(settings))
         except RuntimeError as err:  # the SDK's "Failed client connect"
-            raise CliError(f"cannot reach Temporal at {settings.temporal_address}: {err}",
-                           Exit.UNREACHABLE, "unreachable") from None
+            raise CliError(
+                f"cannot reach Temporal at {settings.temporal_address}: {err}", Exit.UNREACHABLE, "unreachable"
+            ) from None
 
     run(main())

@@ -65,10 +65,17 @@ class VerifyResult(BaseModel):
 class JourneyReader(Protocol):
     """What the API and CLI read: projections and the log. Implemented by every backend."""
 
-    async def list_journeys(self, *, stage: str | None = None, centre: str | None = None,
-                            overdue: bool | None = None, outcome: str | None = None,
-                            limit: int = 50, cursor: str | None = None,
-                            surveillance: str | None = None) -> Page: ...
+    async def list_journeys(
+        self,
+        *,
+        stage: str | None = None,
+        centre: str | None = None,
+        overdue: bool | None = None,
+        outcome: str | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+        surveillance: str | None = None,
+    ) -> Page: ...
 
     async def get_row(self, journey_id: str) -> JourneyRow | None: ...
 

@@ -41,7 +41,10 @@ class CapacityStore(Protocol):
 
 def _row(centre_id: str, r: Reservation) -> dict[str, Any]:
     return {
-        "journey_id": r.journey_id, "centre_id": centre_id, "ticket": r.ticket, "status": r.status,
+        "journey_id": r.journey_id,
+        "centre_id": centre_id,
+        "ticket": r.ticket,
+        "status": r.status,
         "earliest": r.need.earliest,
         "offsets": {k: v.total_seconds() for k, v in sorted(r.need.offsets.items())},
         "slots": [{"resource": s.resource, "week": s.week.isoformat()} for s in r.slots],
@@ -50,11 +53,9 @@ def _row(centre_id: str, r: Reservation) -> dict[str, Any]:
 
 
 def _reservation(row: Any) -> Reservation:
-    need = Need(earliest=row.earliest,
-                offsets={k: timedelta(seconds=v) for k, v in row.offsets.items()})
+    need = Need(earliest=row.earliest, offsets={k: timedelta(seconds=v) for k, v in row.offsets.items()})
     slots = tuple(Slot(resource=s["resource"], week=date.fromisoformat(s["week"])) for s in row.slots)
-    return Reservation(journey_id=row.journey_id, ticket=row.ticket, need=need, status=row.status,
-                       slots=slots)
+    return Reservation(journey_id=row.journey_id, ticket=row.ticket, need=need, status=row.status, slots=slots)
 
 
 class SqlCapacityStore:
@@ -63,29 +64,37 @@ class SqlCapacityStore:
         # SQLite serialises writers anyway; queueing them here hands the lock over at
         # once instead of through SQLite's sleeping busy handler.
         self._writers: contextlib.AbstractAsyncContextManager[Any] = (
-            asyncio.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext())
+            asyncio.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
+        )
 
     async def _load(self, conn: AsyncConnection, centre_id: str, next_ticket: int) -> CentreBook:
-        rows = await conn.execute(select(capacity_reservations)
-                                  .where(capacity_reservations.c.centre_id == centre_id))
-        return CentreBook(capacity=self._capacities(centre_id),
-                          reservations=tuple(sorted((_reservation(r) for r in rows), key=lambda r: r.ticket)),
-                          next_ticket=next_ticket)
+        rows = await conn.execute(select(capacity_reservations).where(capacity_reservations.c.centre_id == centre_id))
+        return CentreBook(
+            capacity=self._capacities(centre_id),
+            reservations=tuple(sorted((_reservation(r) for r in rows), key=lambda r: r.ticket)),
+            next_ticket=next_ticket,
+        )
 
     async def book(self, centre_id: str) -> CentreBook:
         async with outage_as_unavailable("capacity read"), self.engine.connect() as conn:
-            ticket = (await conn.execute(select(capacity_centres.c.next_ticket)
-                                         .where(capacity_centres.c.centre_id == centre_id))).scalar()
+            ticket = (
+                await conn.execute(
+                    select(capacity_centres.c.next_ticket).where(capacity_centres.c.centre_id == centre_id)
+                )
+            ).scalar()
             return await self._load(conn, centre_id, ticket or 1)
 
     async def apply(self, centre_id: str, operation: Operation) -> Change:
-        async with outage_as_unavailable("capacity booking"), self._writers, \
-                UnitOfWork(self.engine, write=True) as uow:
+        async with outage_as_unavailable("capacity booking"), self._writers, UnitOfWork(self.engine, write=True) as uow:
             conn = uow.conn
             await conn.execute(_insert_centre(conn.dialect.name, centre_id))
-            ticket = (await conn.execute(
-                select(capacity_centres.c.next_ticket)
-                .where(capacity_centres.c.centre_id == centre_id).with_for_update())).scalar_one()
+            ticket = (
+                await conn.execute(
+                    select(capacity_centres.c.next_ticket)
+                    .where(capacity_centres.c.centre_id == centre_id)
+                    .with_for_update()
+                )
+            ).scalar_one()
             before = await self._load(conn, centre_id, ticket)
             change = operation(before)
             await _write(conn, centre_id, before, change.book)
@@ -104,14 +113,16 @@ async def _write(conn: AsyncConnection, centre_id: str, before: CentreBook, afte
     new = {r.journey_id: r for r in after.reservations}
     gone = [j for j in old if old[j] != new.get(j)]
     if gone:
-        await conn.execute(delete(capacity_reservations)
-                           .where(capacity_reservations.c.journey_id.in_(gone)))
+        await conn.execute(delete(capacity_reservations).where(capacity_reservations.c.journey_id.in_(gone)))
     added = [_row(centre_id, r) for j, r in new.items() if old.get(j) != r]
     if added:
         await conn.execute(insert(capacity_reservations), added)
     if after.next_ticket != before.next_ticket:
-        await conn.execute(update(capacity_centres).where(capacity_centres.c.centre_id == centre_id)
-                           .values(next_ticket=after.next_ticket))
+        await conn.execute(
+            update(capacity_centres)
+            .where(capacity_centres.c.centre_id == centre_id)
+            .values(next_ticket=after.next_ticket)
+        )
 
 
 class MemoryCapacityStore:
@@ -142,7 +153,8 @@ def capacity_store_for(event_store: object, capacities: Capacities) -> CapacityS
     found = _attached.get(event_store)
     if found is None:
         engine = getattr(event_store, "engine", None)
-        found = (SqlCapacityStore(engine, capacities) if isinstance(engine, AsyncEngine)
-                 else MemoryCapacityStore(capacities))
+        found = (
+            SqlCapacityStore(engine, capacities) if isinstance(engine, AsyncEngine) else MemoryCapacityStore(capacities)
+        )
         _attached[event_store] = found
     return found

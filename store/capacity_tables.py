@@ -11,14 +11,16 @@ from store.schema import ID, UtcDateTime, metadata
 # time however many workers race, while other centres book in parallel. It also
 # hands out the first-come tickets.
 capacity_centres = Table(
-    "capacity_centres", metadata,
+    "capacity_centres",
+    metadata,
     Column("centre_id", String(64), primary_key=True),
     Column("next_ticket", Integer, nullable=False),
 )
 
 # A journey's active reservation (held slots) or its place on the waiting list.
 capacity_reservations = Table(
-    "capacity_reservations", metadata,
+    "capacity_reservations",
+    metadata,
     Column("journey_id", ID, primary_key=True),
     Column("centre_id", String(64), nullable=False),
     Column("ticket", Integer, nullable=False),

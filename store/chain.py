@@ -34,18 +34,27 @@ def check_batch(journey_id: str, records: list[EventRecord]) -> None:
         raise ValueError(f"a journey id has 1-{MAX_ID} characters, got {len(journey_id)}")
     for r in records:
         if len(r.kind) > MAX_KIND or len(r.actor) > MAX_ACTOR:
-            raise ValueError(f"{journey_id} seq {r.seq}: kind or actor too long "
-                             f"(at most {MAX_KIND} and {MAX_ACTOR} characters)")
+            raise ValueError(
+                f"{journey_id} seq {r.seq}: kind or actor too long (at most {MAX_KIND} and {MAX_ACTOR} characters)"
+            )
     for before, after in zip(records, records[1:], strict=False):
         if after.seq != before.seq + 1:
-            raise ConcurrencyError(f"{journey_id}: a batch must hold consecutive seqs, "
-                                   f"got {before.seq} then {after.seq}")
+            raise ConcurrencyError(
+                f"{journey_id}: a batch must hold consecutive seqs, got {before.seq} then {after.seq}"
+            )
     if records and records[0].seq < 1:
         raise ConcurrencyError(f"{journey_id}: seq starts at 1, got {records[0].seq}")
 
 
-def plan_append(journey_id: str, records: list[EventRecord], *, last_seq: int, last_hash: str,
-                stored: dict[int, StoredEvent], recorded_at: datetime) -> AppendPlan:
+def plan_append(
+    journey_id: str,
+    records: list[EventRecord],
+    *,
+    last_seq: int,
+    last_hash: str,
+    stored: dict[int, StoredEvent],
+    recorded_at: datetime,
+) -> AppendPlan:
     """Decide an append against the log's tail.
 
     `stored` holds the already-written events the batch overlaps (seq <= last_seq).
@@ -65,15 +74,23 @@ def plan_append(journey_id: str, records: list[EventRecord], *, last_seq: int, l
             replayed.append(existing)
             continue
         if r.seq != last_seq + len(new) + 1:
-            raise ConcurrencyError(
-                f"{journey_id}: seq {r.seq} would leave a gap after seq {last_seq + len(new)}")
+            raise ConcurrencyError(f"{journey_id}: seq {r.seq} would leave a gap after seq {last_seq + len(new)}")
         h = chain_hash(prev, body)
         # The record was validated when it was made; validating its copy again is the
         # single most repeated cost of an append.
-        new.append(StoredEvent.model_construct(
-            journey_id=journey_id, seq=r.seq, kind=r.kind, actor=r.actor,
-            occurred_at=r.occurred_at, recorded_at=recorded_at, payload=r.payload,
-            prev_hash=prev, hash=h))
+        new.append(
+            StoredEvent.model_construct(
+                journey_id=journey_id,
+                seq=r.seq,
+                kind=r.kind,
+                actor=r.actor,
+                occurred_at=r.occurred_at,
+                recorded_at=recorded_at,
+                payload=r.payload,
+                prev_hash=prev,
+                hash=h,
+            )
+        )
         prev = h
     return AppendPlan(replayed=replayed, new=new)
 
@@ -90,7 +107,8 @@ def verify_chain(journey_id: str, events: list[StoredEvent]) -> VerifyResult:
         elif e.hash != chain_hash(prev, body_of(journey_id, e)):
             problem = "hash does not match the event's content (changed after it was written)"
         if problem:
-            return VerifyResult(journey_id=journey_id, events=len(events), ok=False,
-                                first_broken_seq=e.seq, problem=problem)
+            return VerifyResult(
+                journey_id=journey_id, events=len(events), ok=False, first_broken_seq=e.seq, problem=problem
+            )
         prev, expected = e.hash, expected + 1
     return VerifyResult(journey_id=journey_id, events=len(events), ok=True)

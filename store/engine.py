@@ -33,8 +33,10 @@ def sqlite_path(url: str) -> Path | None:
 def create_engine(url: str, *, schema: str | None = None, pool_size: int = 10) -> AsyncEngine:
     u = make_url(url)
     if u.drivername not in SUPPORTED:
-        raise StoreError(f"unsupported database URL {u.drivername!r}: use one of "
-                         f"{', '.join(s + '://' for s in SUPPORTED)} or memory:")
+        raise StoreError(
+            f"unsupported database URL {u.drivername!r}: use one of "
+            f"{', '.join(s + '://' for s in SUPPORTED)} or memory:"
+        )
     if u.drivername == "sqlite+aiosqlite":
         path = sqlite_path(url)
         if path is None or str(path) == ":memory:":
@@ -42,8 +44,7 @@ def create_engine(url: str, *, schema: str | None = None, pool_size: int = 10) -
         path.parent.mkdir(parents=True, exist_ok=True)
         # Every unit of work ends its own transaction; a second rollback on return is a
         # wasted trip to the driver thread.
-        engine = create_async_engine(u, connect_args={"timeout": SQLITE_BUSY_MS / 1000},
-                                     pool_reset_on_return=None)
+        engine = create_async_engine(u, connect_args={"timeout": SQLITE_BUSY_MS / 1000}, pool_reset_on_return=None)
         _sqlite_transactions(engine)
         return engine
     connect_args: dict[str, Any] = {"timeout": 10, "command_timeout": 30}
@@ -51,8 +52,7 @@ def create_engine(url: str, *, schema: str | None = None, pool_size: int = 10) -
         connect_args["server_settings"] = {"search_path": schema}
     # No pre-ping: it costs a round trip per append. A dropped connection fails
     # the append as StoreUnavailable, is discarded, and the caller's retry gets a fresh one.
-    return create_async_engine(u, pool_size=pool_size, max_overflow=pool_size * 2,
-                               connect_args=connect_args)
+    return create_async_engine(u, pool_size=pool_size, max_overflow=pool_size * 2, connect_args=connect_args)
 
 
 def _sqlite_transactions(engine: AsyncEngine) -> None:
@@ -135,8 +135,9 @@ class UnitOfWork:
         await self._tx.commit()
         self._committed = True
 
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         try:
             if not self._committed and self._tx.is_active:
                 await self._tx.rollback()

@@ -69,8 +69,7 @@ class GroupWriter(Protocol):
     async def close(self) -> None: ...
 
 
-def plan(journey_id: str, records: list[EventRecord], head: Head,
-         recorded_at: datetime) -> Planned | None:
+def plan(journey_id: str, records: list[EventRecord], head: Head, recorded_at: datetime) -> Planned | None:
     """The batch's events on top of `head`, or None when it does not start right after it."""
     if records[0].seq != head.last_seq + 1:
         return None
@@ -78,14 +77,24 @@ def plan(journey_id: str, records: list[EventRecord], head: Head,
     for r in records:
         h = chain_hash(prev, body_of(journey_id, r))
         # Validated when the record was made; a second validation is wasted work.
-        new.append(StoredEvent.model_construct(
-            journey_id=journey_id, seq=r.seq, kind=r.kind, actor=r.actor,
-            occurred_at=r.occurred_at, recorded_at=recorded_at, payload=r.payload,
-            prev_hash=prev, hash=h))
+        new.append(
+            StoredEvent.model_construct(
+                journey_id=journey_id,
+                seq=r.seq,
+                kind=r.kind,
+                actor=r.actor,
+                occurred_at=r.occurred_at,
+                recorded_at=recorded_at,
+                payload=r.payload,
+                prev_hash=prev,
+                hash=h,
+            )
+        )
         prev = h
     after = apply_records(head.state, records)
-    return Planned(journey_id, head, new, after, row_values(after), after.model_dump_json(),
-                   closed_visits(head.state, after))
+    return Planned(
+        journey_id, head, new, after, row_values(after), after.model_dump_json(), closed_visits(head.state, after)
+    )
 
 
 @dataclass
@@ -93,23 +102,24 @@ class _Waiting:
     journey_id: str
     records: list[EventRecord]
     done: asyncio.Future[list[StoredEvent] | None] = field(
-        default_factory=lambda: asyncio.get_running_loop().create_future())
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
 
 
 NEW_JOURNEY = Head(0, GENESIS, None, False)
 
 
 class GroupCommitter:
-    def __init__(self, writer: GroupWriter, heads: HeadCache,
-                 lock: contextlib.AbstractAsyncContextManager[Any]) -> None:
+    def __init__(
+        self, writer: GroupWriter, heads: HeadCache, lock: contextlib.AbstractAsyncContextManager[Any]
+    ) -> None:
         self._writer, self._heads, self._lock = writer, heads, lock
         self._queue: deque[_Waiting] = deque()
         self._task: asyncio.Task[None] | None = None
         # Transactions written and appends they carried (the benchmark reports the mean).
         self.groups = self.grouped = 0
 
-    async def append(self, journey_id: str,
-                     records: list[EventRecord]) -> list[StoredEvent] | None:
+    async def append(self, journey_id: str, records: list[EventRecord]) -> list[StoredEvent] | None:
         """The stored events, or None: this append needs the single-append path."""
         waiting = _Waiting(journey_id, records)
         self._queue.append(waiting)
@@ -144,8 +154,7 @@ class GroupCommitter:
                     w.done.set_exception(err)
             return
         except Exception as err:  # noqa: BLE001 - nothing committed; each append goes alone
-            log.warning("group append fell back to single appends", error=type(err).__name__,
-                        journeys=len(group))
+            log.warning("group append fell back to single appends", error=type(err).__name__, journeys=len(group))
             for w in group:
                 self._heads.drop(w.journey_id)
             planned, moved = [], set()
@@ -163,8 +172,7 @@ class GroupCommitter:
                 w.done.set_result(result)
 
     async def _plan(self, group: list[_Waiting]) -> list[Planned]:
-        unknown = [w.journey_id for w in group
-                   if self._heads.get(w.journey_id) is None and w.records[0].seq > 1]
+        unknown = [w.journey_id for w in group if self._heads.get(w.journey_id) is None and w.records[0].seq > 1]
         loaded = await self._writer.load_heads(unknown) if unknown else {}
         now = datetime.now(UTC)
         out = []

@@ -66,18 +66,25 @@ class _SqliteRows:
     def __init__(self, table: Table) -> None:
         self.names = [c.name for c in table.c]
         self._procs: list[Callable[[Any], Any] | None] = [
-            _sqlite_datetime if isinstance(c.type, UtcDateTime)
-            else int if isinstance(c.type, Boolean) else None for c in table.c]
+            _sqlite_datetime if isinstance(c.type, UtcDateTime) else int if isinstance(c.type, Boolean) else None
+            for c in table.c
+        ]
 
     def row(self, values: dict[str, Any]) -> tuple[Any, ...]:
-        return tuple(v if p is None or v is None else p(v)
-                     for v, p in zip([values[n] for n in self.names], self._procs, strict=True))
+        return tuple(
+            v if p is None or v is None else p(v)
+            for v, p in zip([values[n] for n in self.names], self._procs, strict=True)
+        )
 
 
 def _journey_values(p: Planned) -> dict[str, Any]:
-    return {**p.row, "stage": str(p.after.stage),
-            "outcome": str(p.after.outcome) if p.after.outcome else None,
-            "last_hash": p.new[-1].hash, "snapshot": p.snapshot}
+    return {
+        **p.row,
+        "stage": str(p.after.stage),
+        "outcome": str(p.after.outcome) if p.after.outcome else None,
+        "last_hash": p.new[-1].hash,
+        "snapshot": p.snapshot,
+    }
 
 
 def _event_values(e: StoredEvent) -> dict[str, Any]:
@@ -96,26 +103,31 @@ class SqliteGroupWriter:
         self._conn: sqlite3.Connection | None = None
         self._journeys, self._events = _SqliteRows(journeys), _SqliteRows(events)
         cols = JOURNEY_COLUMNS
-        self._update = (f"UPDATE journeys SET {', '.join(f'{c} = ?' for c in cols[1:])} "
-                        "WHERE journey_id = ? AND last_seq = ?")
-        self._insert_row = (f"INSERT INTO journeys ({', '.join(cols)}) VALUES "
-                            f"({', '.join('?' * len(cols))}) ON CONFLICT (journey_id) DO NOTHING")
-        self._insert_events = (f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES "
-                               f"({', '.join('?' * len(EVENT_COLUMNS))})")
+        self._update = (
+            f"UPDATE journeys SET {', '.join(f'{c} = ?' for c in cols[1:])} WHERE journey_id = ? AND last_seq = ?"
+        )
+        self._insert_row = (
+            f"INSERT INTO journeys ({', '.join(cols)}) VALUES "
+            f"({', '.join('?' * len(cols))}) ON CONFLICT (journey_id) DO NOTHING"
+        )
+        self._insert_events = (
+            f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES ({', '.join('?' * len(EVENT_COLUMNS))})"
+        )
         self._durations = (
             "INSERT INTO stage_durations (centre_id, stage, visits, total_micro_days) "
             "VALUES (?, ?, ?, ?) ON CONFLICT (centre_id, stage) DO UPDATE SET "
             "visits = visits + excluded.visits, "
-            "total_micro_days = total_micro_days + excluded.total_micro_days")
+            "total_micro_days = total_micro_days + excluded.total_micro_days"
+        )
 
     async def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         def call() -> T:
             if self._conn is None:
-                conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False,
-                                       timeout=SQLITE_BUSY_MS / 1000)
+                conn = sqlite3.connect(
+                    self._path, isolation_level=None, check_same_thread=False, timeout=SQLITE_BUSY_MS / 1000
+                )
                 # The same settings as the engine's connections (store.engine).
-                for pragma in ("journal_mode=WAL", "synchronous=FULL",
-                               f"busy_timeout={SQLITE_BUSY_MS}"):
+                for pragma in ("journal_mode=WAL", "synchronous=FULL", f"busy_timeout={SQLITE_BUSY_MS}"):
                     conn.execute(f"PRAGMA {pragma}")
                 self._conn = conn
             return fn(self._conn)
@@ -126,33 +138,36 @@ class SqliteGroupWriter:
             raise StoreUnavailable(f"event store unreachable during append: {err}") from err
 
     async def load_heads(self, journey_ids: list[str]) -> dict[str, Head]:
-        sql = (f"SELECT journey_id, last_seq, last_hash, snapshot FROM journeys "
-               f"WHERE journey_id IN ({', '.join('?' * len(journey_ids))})")
+        sql = (
+            f"SELECT journey_id, last_seq, last_hash, snapshot FROM journeys "
+            f"WHERE journey_id IN ({', '.join('?' * len(journey_ids))})"
+        )
         rows = await self._run(lambda conn: conn.execute(sql, journey_ids).fetchall())
         return {r[0]: _head(r) for r in rows}
 
     async def write(self, group: list[Planned]) -> set[str]:
-        rows = [(p, self._journeys.row(_journey_values(p)),
-                 [self._events.row(_event_values(e)) for e in p.new]) for p in group]
+        rows = [
+            (p, self._journeys.row(_journey_values(p)), [self._events.row(_event_values(e)) for e in p.new])
+            for p in group
+        ]
         return await self._run(lambda conn: self._write(conn, rows))
 
-    def _write(self, conn: sqlite3.Connection,
-               rows: list[tuple[Planned, tuple[Any, ...], list[tuple[Any, ...]]]]) -> set[str]:
+    def _write(
+        self, conn: sqlite3.Connection, rows: list[tuple[Planned, tuple[Any, ...], list[tuple[Any, ...]]]]
+    ) -> set[str]:
         moved: set[str] = set()
         conn.execute("BEGIN IMMEDIATE")
         try:
             for p, row, event_rows in rows:
                 if p.expected.has_row:
-                    cur = conn.execute(self._update, (*row[1:], p.journey_id,
-                                                      p.expected.last_seq))
+                    cur = conn.execute(self._update, (*row[1:], p.journey_id, p.expected.last_seq))
                 else:
                     cur = conn.execute(self._insert_row, row)
                 if cur.rowcount != 1:
                     continue  # someone else moved it: the single-append path decides
                 conn.executemany(self._insert_events, event_rows)
                 moved.add(p.journey_id)
-            conn.executemany(self._durations,
-                             _durations(p for p in (r[0] for r in rows) if p.journey_id in moved))
+            conn.executemany(self._durations, _durations(p for p in (r[0] for r in rows) if p.journey_id in moved))
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
@@ -202,8 +217,9 @@ def _pg_group_statement() -> str:
     jcols = [(c.name, _pg_type(c)) for c in journeys.c]
     v = arrays([("expected_seq", "int4"), ("has_row", "bool"), *jcols])
     e = arrays([(c.name, _pg_type(c)) for c in events.c])
-    d = arrays([("journey_id", "text"), ("centre_id", "text"), ("stage", "text"),
-                ("visits", "int4"), ("micros", "int8")])
+    d = arrays(
+        [("journey_id", "text"), ("centre_id", "text"), ("stage", "text"), ("visits", "int4"), ("micros", "int8")]
+    )
     sets = ", ".join(f"{c.name} = {value(c, 'v')}" for c in journeys.c if c.name != "journey_id")
     return f"""
 WITH v AS (SELECT * FROM {v}),
@@ -212,13 +228,13 @@ moved AS (
   WHERE v.has_row AND j.journey_id = v.journey_id AND j.last_seq = v.expected_seq
   RETURNING j.journey_id),
 created AS (
-  INSERT INTO journeys ({', '.join(JOURNEY_COLUMNS)})
-  SELECT {', '.join(value(c, 'v') for c in journeys.c)} FROM v WHERE NOT v.has_row
+  INSERT INTO journeys ({", ".join(JOURNEY_COLUMNS)})
+  SELECT {", ".join(value(c, "v") for c in journeys.c)} FROM v WHERE NOT v.has_row
   ON CONFLICT (journey_id) DO NOTHING RETURNING journey_id),
 ok AS (SELECT journey_id FROM moved UNION ALL SELECT journey_id FROM created),
 ev AS (
-  INSERT INTO events ({', '.join(EVENT_COLUMNS)})
-  SELECT {', '.join(value(c, 'x') for c in events.c)} FROM {e}
+  INSERT INTO events ({", ".join(EVENT_COLUMNS)})
+  SELECT {", ".join(value(c, "x") for c in events.c)} FROM {e}
   WHERE x.journey_id IN (SELECT journey_id FROM ok)),
 dur AS (
   INSERT INTO stage_durations (centre_id, stage, visits, total_micro_days)
@@ -232,8 +248,7 @@ SELECT journey_id FROM ok"""
 
 
 PG_GROUP = _pg_group_statement()
-PG_HEADS = ("SELECT journey_id, last_seq, last_hash, snapshot FROM journeys "
-            "WHERE journey_id = ANY($1::text[])")
+PG_HEADS = "SELECT journey_id, last_seq, last_hash, snapshot FROM journeys WHERE journey_id = ANY($1::text[])"
 
 
 class PostgresGroupWriter:
@@ -250,8 +265,7 @@ class PostgresGroupWriter:
             except Exception as err:
                 if is_outage(err) or _asyncpg_outage(err):
                     await conn.invalidate()
-                    raise StoreUnavailable(
-                        f"event store unreachable during append: {type(err).__name__}") from err
+                    raise StoreUnavailable(f"event store unreachable during append: {type(err).__name__}") from err
                 raise
 
     async def load_heads(self, journey_ids: list[str]) -> dict[str, Head]:
@@ -261,8 +275,7 @@ class PostgresGroupWriter:
         jv = [_journey_values(p) for p in group]
         ev = [_event_values(e) for p in group for e in p.new]
         dur = [(p.journey_id, c, str(s), 1, m) for p in group for c, s, m in p.durations]
-        args: list[list[Any]] = [[p.expected.last_seq for p in group],
-                                 [p.expected.has_row for p in group]]
+        args: list[list[Any]] = [[p.expected.last_seq for p in group], [p.expected.has_row for p in group]]
         args += [[row[c] for row in jv] for c in JOURNEY_COLUMNS]
         args += [[row[c] for row in ev] for c in EVENT_COLUMNS]
         args += [[d[i] for d in dur] for i in range(5)]
@@ -275,6 +288,12 @@ class PostgresGroupWriter:
 def _asyncpg_outage(err: BaseException) -> bool:
     import asyncpg  # type: ignore[import-untyped]
 
-    return isinstance(err, (asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
-                            asyncpg.exceptions.CannotConnectNowError,
-                            asyncpg.exceptions.AdminShutdownError))
+    return isinstance(
+        err,
+        (
+            asyncpg.PostgresConnectionError,
+            asyncpg.InterfaceError,
+            asyncpg.exceptions.CannotConnectNowError,
+            asyncpg.exceptions.AdminShutdownError,
+        ),
+    )

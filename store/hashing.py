@@ -16,10 +16,15 @@ def _iso(dt: datetime) -> str:
     return dt.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-def canonical(journey_id: str, seq: int, kind: str, actor: str, occurred_at: datetime,
-              payload: dict[str, Any]) -> str:
-    body = {"journey_id": journey_id, "seq": seq, "kind": kind, "actor": actor,
-            "occurred_at": _iso(occurred_at), "payload": payload}
+def canonical(journey_id: str, seq: int, kind: str, actor: str, occurred_at: datetime, payload: dict[str, Any]) -> str:
+    body = {
+        "journey_id": journey_id,
+        "seq": seq,
+        "kind": kind,
+        "actor": actor,
+        "occurred_at": _iso(occurred_at),
+        "payload": payload,
+    }
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 

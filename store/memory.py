@@ -36,10 +36,14 @@ class InMemoryEventStore:
     async def append(self, journey_id: str, records: list[EventRecord]) -> list[StoredEvent]:
         async with self._lock:
             log = self._events.get(journey_id, [])
-            plan = plan_append(journey_id, records, last_seq=len(log),
-                               last_hash=log[-1].hash if log else GENESIS,
-                               stored={e.seq: e for e in log},
-                               recorded_at=datetime.now(UTC))
+            plan = plan_append(
+                journey_id,
+                records,
+                last_seq=len(log),
+                last_hash=log[-1].hash if log else GENESIS,
+                stored={e.seq: e for e in log},
+                recorded_at=datetime.now(UTC),
+            )
             if plan.new:
                 # Fold before storing so an unfoldable event leaves nothing behind.
                 state = apply_records(self._states.get(journey_id), plan.new)
@@ -57,18 +61,29 @@ class InMemoryEventStore:
     async def get_row(self, journey_id: str) -> JourneyRow | None:
         return self._rows.get(journey_id)
 
-    async def list_journeys(self, *, stage: str | None = None, centre: str | None = None,
-                            overdue: bool | None = None, outcome: str | None = None,
-                            limit: int = 50, cursor: str | None = None,
-                            surveillance: str | None = None) -> Page:
+    async def list_journeys(
+        self,
+        *,
+        stage: str | None = None,
+        centre: str | None = None,
+        overdue: bool | None = None,
+        outcome: str | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+        surveillance: str | None = None,
+    ) -> Page:
         after = decode_cursor(cursor) if cursor else None
         rows = sorted(self._rows.values(), key=lambda r: (r.started_at, r.journey_id))
-        rows = [r for r in rows if (stage is None or r.stage == stage)
-                and (centre is None or r.centre_id == centre)
-                and (overdue is None or r.overdue == overdue)
-                and (outcome is None or r.outcome == outcome)
-                and (surveillance is None or r.surveillance == surveillance)
-                and (after is None or (r.started_at, r.journey_id) > after)]
+        rows = [
+            r
+            for r in rows
+            if (stage is None or r.stage == stage)
+            and (centre is None or r.centre_id == centre)
+            and (overdue is None or r.overdue == overdue)
+            and (outcome is None or r.outcome == outcome)
+            and (surveillance is None or r.surveillance == surveillance)
+            and (after is None or (r.started_at, r.journey_id) > after)
+        ]
         page = rows[:limit]
         return Page(rows=page, next_cursor=encode_cursor(page[-1]) if len(rows) > limit else None)
 
@@ -89,8 +104,7 @@ class InMemoryEventStore:
 
     async def rebuild_projections(self, progress: Callable[[int], None] | None = None) -> int:
         async with self._lock:
-            self._states = {j: apply_records(None, log)
-                            for j, log in self._events.items()}
+            self._states = {j: apply_records(None, log) for j, log in self._events.items()}
             self._rows = {j: row_from_state(s) for j, s in self._states.items()}
             return sum(len(log) for log in self._events.values())
 
@@ -101,4 +115,3 @@ class InMemoryEventStore:
         """Rewrite a stored payload behind the chain's back (tests of `verify`)."""
         log = self._events[journey_id]
         log[seq - 1] = log[seq - 1].model_copy(update={"payload": payload})
-

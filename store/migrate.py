@@ -65,8 +65,9 @@ async def check_schema(engine: AsyncEngine) -> None:
         return
     if current is None:
         raise SchemaMissing("the database has no event-store schema yet; run `journeys db upgrade`")
-    raise SchemaMissing(f"the event-store schema is at revision {current} but this code needs "
-                        f"{head}; run `journeys db upgrade`")
+    raise SchemaMissing(
+        f"the event-store schema is at revision {current} but this code needs {head}; run `journeys db upgrade`"
+    )
 
 
 async def table_names(engine: AsyncEngine) -> list[str]:

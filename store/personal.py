@@ -64,8 +64,7 @@ class SqlKeyStore:
         insert = pg_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
         row = {"journey_id": journey_id, "kid": kid, "wrapped": wrapped, "created_at": datetime.now(UTC)}
         async with self.engine.begin() as conn:
-            await conn.execute(insert(journey_keys).values(row).on_conflict_do_nothing(
-                index_elements=["journey_id"]))
+            await conn.execute(insert(journey_keys).values(row).on_conflict_do_nothing(index_elements=["journey_id"]))
         found = await self.get(journey_id)
         assert found is not None
         return found
@@ -81,13 +80,23 @@ class SqlKeyStore:
         insert = pg_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
         now = datetime.now(UTC)
         async with self.engine.begin() as conn:
-            await conn.execute(insert(journey_keys).values(
-                journey_id=journey_id, kid="-", wrapped=None, created_at=now, erased_at=now, erased_by=actor,
-            ).on_conflict_do_nothing(index_elements=["journey_id"]))
             await conn.execute(
-                update(journey_keys).where(journey_keys.c.journey_id == journey_id,
-                                           journey_keys.c.wrapped.is_not(None))
-                .values(wrapped=None, erased_at=now, erased_by=actor))
+                insert(journey_keys)
+                .values(
+                    journey_id=journey_id,
+                    kid="-",
+                    wrapped=None,
+                    created_at=now,
+                    erased_at=now,
+                    erased_by=actor,
+                )
+                .on_conflict_do_nothing(index_elements=["journey_id"])
+            )
+            await conn.execute(
+                update(journey_keys)
+                .where(journey_keys.c.journey_id == journey_id, journey_keys.c.wrapped.is_not(None))
+                .values(wrapped=None, erased_at=now, erased_by=actor)
+            )
 
 
 _attached: weakref.WeakKeyDictionary[object, KeyStore] = weakref.WeakKeyDictionary()

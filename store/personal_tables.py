@@ -9,7 +9,8 @@ from store.schema import ID, UtcDateTime, metadata
 # One row per journey. `wrapped` is the journey's data key sealed under a codec key (`kid`);
 # erasure sets it to NULL, and with it every sealed patient reference of the journey is gone.
 journey_keys = Table(
-    "journey_keys", metadata,
+    "journey_keys",
+    metadata,
     Column("journey_id", ID, primary_key=True),
     Column("kid", String(64), nullable=False),
     Column("wrapped", LargeBinary(), nullable=True),

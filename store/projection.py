@@ -65,14 +65,21 @@ def row_values(state: JourneyState) -> dict[str, Any]:
     due = next_deadline(state) or surveillance_rules.next_deadline(state)
     sv = surveillance_rules.view(state)
     return {
-        "journey_id": state.journey_id, "centre_id": state.centre_id, "product": state.product,
-        "stage": state.stage, "outcome": state.outcome, "started_at": state.started_at,
+        "journey_id": state.journey_id,
+        "centre_id": state.centre_id,
+        "product": state.product,
+        "stage": state.stage,
+        "outcome": state.outcome,
+        "started_at": state.started_at,
         "entered_stage_at": state.stage_entered_at,
         "next_deadline": due.due_at if due else None,
         "next_deadline_action": due.action if due else None,
-        "overdue": state.overdue, "open_alerts": len(state.open_alerts), "last_seq": state.seq,
+        "overdue": state.overdue,
+        "open_alerts": len(state.open_alerts),
+        "last_seq": state.seq,
         "updated_at": state.last_event_at,
-        "surveillance": None if sv.status == "none" else sv.status, "surveillance_due": sv.next_check_due,
+        "surveillance": None if sv.status == "none" else sv.status,
+        "surveillance_due": sv.next_check_due,
     }
 
 
@@ -88,15 +95,18 @@ MICROS_PER_DAY = 1_000_000
 def closed_visits(before: JourneyState | None, after: JourneyState) -> list[tuple[str, Stage, int]]:
     """(centre, stage, micro-days) of every stage visit the step from `before` to `after` closed."""
     done = 0 if before is None else sum(1 for v in before.stages if v.left_at is not None)
-    return [(after.centre_id, v.stage,
-             round(after.policy.in_days(v.left_at - v.entered_at) * MICROS_PER_DAY))
-            for v in after.stages[done:] if v.left_at is not None]
+    return [
+        (after.centre_id, v.stage, round(after.policy.in_days(v.left_at - v.entered_at) * MICROS_PER_DAY))
+        for v in after.stages[done:]
+        if v.left_at is not None
+    ]
 
 
 def duration_row(centre_id: str, stage: Stage, visits: int, total_micros: int) -> StageDurationRow:
     total = total_micros / MICROS_PER_DAY
-    return StageDurationRow(centre_id=centre_id, stage=stage, visits=visits, total_days=total,
-                            mean_days=total / visits if visits else 0.0)
+    return StageDurationRow(
+        centre_id=centre_id, stage=stage, visits=visits, total_days=total, mean_days=total / visits if visits else 0.0
+    )
 
 
 def encode_cursor(row: JourneyRow) -> str:

@@ -47,9 +47,9 @@ async def rebuild_projections(conn: AsyncConnection, progress: Callable[[int], N
             await conn.execute(insert(journeys), rows)
             rows.clear()
 
-    result = await conn.stream(select(*EVENT_COLUMNS)
-                               .order_by(events.c.journey_id, events.c.seq)
-                               .execution_options(yield_per=BATCH))
+    result = await conn.stream(
+        select(*EVENT_COLUMNS).order_by(events.c.journey_id, events.c.seq).execution_options(yield_per=BATCH)
+    )
     async for raw in result:
         e = stored_event(raw)
         if e.journey_id != current:
@@ -64,7 +64,11 @@ async def rebuild_projections(conn: AsyncConnection, progress: Callable[[int], N
     if rows:
         await conn.execute(insert(journeys), rows)
     if totals:
-        await conn.execute(insert(stage_durations), [
-            {"centre_id": c, "stage": s, "visits": n, "total_micro_days": t}
-            for (c, s), (n, t) in sorted(totals.items())])
+        await conn.execute(
+            insert(stage_durations),
+            [
+                {"centre_id": c, "stage": s, "visits": n, "total_micro_days": t}
+                for (c, s), (n, t) in sorted(totals.items())
+            ],
+        )
     return count

@@ -52,7 +52,8 @@ ID = String(64)
 # The log. The primary key on (journey_id, seq) is the optimistic-concurrency
 # arbiter: of two writers racing for the same seq, exactly one insert succeeds.
 events = Table(
-    "events", metadata,
+    "events",
+    metadata,
     Column("journey_id", ID, nullable=False),
     Column("seq", Integer, nullable=False),
     Column("kind", String(64), nullable=False),
@@ -69,7 +70,8 @@ events = Table(
 # Projection: one row per journey, plus the folded state so an append applies
 # only its own events instead of re-reading the log.
 journeys = Table(
-    "journeys", metadata,
+    "journeys",
+    metadata,
     Column("journey_id", ID, primary_key=True),
     Column("centre_id", String(64), nullable=False),
     Column("product", String(64), nullable=True),
@@ -100,7 +102,8 @@ for _name in ("stage", "centre_id", "overdue", "outcome", "surveillance"):
 # Projection: closed stage visits per centre and stage. Totals are integer
 # micro-days so sums are exact and independent of the order they were added in.
 stage_durations = Table(
-    "stage_durations", metadata,
+    "stage_durations",
+    metadata,
     Column("centre_id", String(64), nullable=False),
     Column("stage", String(32), nullable=False),
     Column("visits", Integer, nullable=False),

@@ -55,13 +55,15 @@ class SqlEventStore:
         # SQLite has a single writer per file; queueing writers here hands the lock
         # over at once instead of through SQLite's sleeping busy handler.
         self._writers: contextlib.AbstractAsyncContextManager[Any] = (
-            asyncio.Lock() if self.backend == "sqlite" else contextlib.nullcontext())
+            asyncio.Lock() if self.backend == "sqlite" else contextlib.nullcontext()
+        )
         self._heads = HeadCache()
         self._group = GroupCommitter(group_writer(engine), self._heads, self._writers)
 
     @classmethod
-    async def open(cls, url: str, *, schema: str | None = None, migrate_now: bool = False,
-                   pool_size: int = 10) -> SqlEventStore:
+    async def open(
+        cls, url: str, *, schema: str | None = None, migrate_now: bool = False, pool_size: int = 10
+    ) -> SqlEventStore:
         engine = create_engine(url, schema=schema, pool_size=pool_size)
         try:
             if migrate_now:
@@ -95,8 +97,7 @@ class SqlEventStore:
             try:
                 # Not write=True: on SQLite the driver takes the write lock at the first
                 # write, which saves a statement; the head read before it needs no lock.
-                async with outage_as_unavailable("append"), self._writers, \
-                        UnitOfWork(self.engine) as uow:
+                async with outage_as_unavailable("append"), self._writers, UnitOfWork(self.engine) as uow:
                     head = cached or await load_head(uow.conn, journey_id)
                     out, after = await append_once(uow.conn, journey_id, records, head)
                     await uow.commit()
@@ -115,8 +116,7 @@ class SqlEventStore:
                 # Whether it committed is unknown; the next attempt reads the database.
                 self._heads.drop(journey_id)
                 raise
-        raise ConcurrencyError(f"{journey_id}: gave up after {APPEND_ATTEMPTS} races for seq "
-                               f"{records[0].seq}")
+        raise ConcurrencyError(f"{journey_id}: gave up after {APPEND_ATTEMPTS} races for seq {records[0].seq}")
 
     async def read(self, journey_id: str) -> list[StoredEvent]:
         async with outage_as_unavailable("read"), self.engine.connect() as conn:
@@ -132,9 +132,17 @@ class SqlEventStore:
         after = ""
         while True:
             async with outage_as_unavailable("verify"), self.engine.connect() as conn:
-                ids = list((await conn.execute(
-                    select(events.c.journey_id).distinct().where(events.c.journey_id > after)
-                    .order_by(events.c.journey_id).limit(200))).scalars())
+                ids = list(
+                    (
+                        await conn.execute(
+                            select(events.c.journey_id)
+                            .distinct()
+                            .where(events.c.journey_id > after)
+                            .order_by(events.c.journey_id)
+                            .limit(200)
+                        )
+                    ).scalars()
+                )
             for journey_id in ids:
                 yield await self.verify(journey_id)
             if len(ids) < 200:
@@ -145,14 +153,20 @@ class SqlEventStore:
 
     async def get_row(self, journey_id: str) -> JourneyRow | None:
         async with outage_as_unavailable("read"), self.engine.connect() as conn:
-            row = (await conn.execute(select(*ROW_COLUMNS)
-                                      .where(journeys.c.journey_id == journey_id))).first()
+            row = (await conn.execute(select(*ROW_COLUMNS).where(journeys.c.journey_id == journey_id))).first()
         return JourneyRow.model_validate(dict(row._mapping)) if row else None
 
-    async def list_journeys(self, *, stage: str | None = None, centre: str | None = None,
-                            overdue: bool | None = None, outcome: str | None = None,
-                            limit: int = 50, cursor: str | None = None,
-                            surveillance: str | None = None) -> Page:
+    async def list_journeys(
+        self,
+        *,
+        stage: str | None = None,
+        centre: str | None = None,
+        overdue: bool | None = None,
+        outcome: str | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+        surveillance: str | None = None,
+    ) -> Page:
         limit = max(1, min(limit, MAX_PAGE))
         q = select(*ROW_COLUMNS)
         if stage is not None:
@@ -167,8 +181,7 @@ class SqlEventStore:
             q = q.where(journeys.c.surveillance == surveillance)
         if cursor:
             # A row-value comparison, so PostgreSQL starts the index range right at the cursor.
-            q = q.where(tuple_(journeys.c.started_at, journeys.c.journey_id)
-                        > decode_cursor(cursor))
+            q = q.where(tuple_(journeys.c.started_at, journeys.c.journey_id) > decode_cursor(cursor))
         q = q.order_by(journeys.c.started_at, journeys.c.journey_id).limit(limit + 1)
         async with outage_as_unavailable("list"), self.engine.connect() as conn:
             rows = [JourneyRow.model_validate(dict(r._mapping)) for r in await conn.execute(q)]
@@ -178,13 +191,13 @@ class SqlEventStore:
     async def stage_durations(self) -> list[StageDurationRow]:
         sd = stage_durations.c
         async with outage_as_unavailable("read"), self.engine.connect() as conn:
-            rows = await conn.execute(select(sd.centre_id, sd.stage, sd.visits, sd.total_micro_days)
-                                      .order_by(sd.centre_id, sd.stage))
+            rows = await conn.execute(
+                select(sd.centre_id, sd.stage, sd.visits, sd.total_micro_days).order_by(sd.centre_id, sd.stage)
+            )
             return [duration_row(r.centre_id, r.stage, r.visits, r.total_micro_days) for r in rows]
 
     async def rebuild_projections(self, progress: Callable[[int], None] | None = None) -> int:
-        async with outage_as_unavailable("rebuild"), self._writers, \
-                UnitOfWork(self.engine, write=True) as uow:
+        async with outage_as_unavailable("rebuild"), self._writers, UnitOfWork(self.engine, write=True) as uow:
             count = await rebuild_projections(uow.conn, progress)
             await uow.commit()
         self._heads.clear()

@@ -28,23 +28,27 @@ ROW_COLUMNS = [c for c in journeys.c if c.name not in ("last_hash", "snapshot")]
 
 # Built once: appends are the hot path, and building a statement costs more than
 # running its cached compiled form.
-HEAD = (select(journeys.c.last_seq, journeys.c.last_hash, journeys.c.snapshot)
-        .where(journeys.c.journey_id == bindparam("head_id")))
+HEAD = select(journeys.c.last_seq, journeys.c.last_hash, journeys.c.snapshot).where(
+    journeys.c.journey_id == bindparam("head_id")
+)
 INSERT_EVENTS = insert(events)
 INSERT_ROW = insert(journeys)
 # Append with an expected version: the row moves only if it is still where the
 # writer last saw it. The row lock it takes also queues writers of one journey,
 # and it is taken before `events` is touched, the order a rebuild locks in too.
-ADVANCE_ROW = update(journeys).where(journeys.c.journey_id == bindparam("row_id"),
-                                     journeys.c.last_seq == bindparam("expected_seq"))
+ADVANCE_ROW = update(journeys).where(
+    journeys.c.journey_id == bindparam("row_id"), journeys.c.last_seq == bindparam("expected_seq")
+)
 UPSERT_DURATIONS = {}
 for _d in (postgresql, sqlite):
     _stmt = _d.insert(stage_durations)
     UPSERT_DURATIONS[_d.__name__.rsplit(".", 1)[-1]] = _stmt.on_conflict_do_update(
         index_elements=["centre_id", "stage"],
-        set_={"visits": stage_durations.c.visits + _stmt.excluded.visits,
-              "total_micro_days": stage_durations.c.total_micro_days
-              + _stmt.excluded.total_micro_days})
+        set_={
+            "visits": stage_durations.c.visits + _stmt.excluded.visits,
+            "total_micro_days": stage_durations.c.total_micro_days + _stmt.excluded.total_micro_days,
+        },
+    )
 
 
 class StaleHead(Exception):
@@ -55,8 +59,9 @@ def stored_event(row: Any) -> StoredEvent:
     return StoredEvent.model_validate(dict(row._mapping))
 
 
-async def read_log(conn: AsyncConnection, journey_id: str, *, first: int = 1,
-                   last: int | None = None) -> list[StoredEvent]:
+async def read_log(
+    conn: AsyncConnection, journey_id: str, *, first: int = 1, last: int | None = None
+) -> list[StoredEvent]:
     q = select(*EVENT_COLUMNS).where(events.c.journey_id == journey_id, events.c.seq >= first)
     if last is not None:
         q = q.where(events.c.seq <= last)
@@ -71,12 +76,12 @@ async def load_head(conn: AsyncConnection, journey_id: str) -> Head:
     log = await read_log(conn, journey_id)
     if not log:
         return Head(0, GENESIS, None, False)
-    return Head(log[-1].seq, log[-1].hash, apply_records(None, log),
-                False)
+    return Head(log[-1].seq, log[-1].hash, apply_records(None, log), False)
 
 
-async def append_once(conn: AsyncConnection, journey_id: str, records: list[EventRecord],
-                      head: Head) -> tuple[list[StoredEvent], Head]:
+async def append_once(
+    conn: AsyncConnection, journey_id: str, records: list[EventRecord], head: Head
+) -> tuple[list[StoredEvent], Head]:
     """Write what `records` adds after `head`; returns the events and the new head.
 
     Raises StaleHead (or IntegrityError, from the primary keys) when another writer
@@ -84,11 +89,16 @@ async def append_once(conn: AsyncConnection, journey_id: str, records: list[Even
     """
     stored: dict[int, StoredEvent] = {}
     if records and records[0].seq <= head.last_seq:
-        overlap = await read_log(conn, journey_id, first=records[0].seq,
-                                 last=min(records[-1].seq, head.last_seq))
+        overlap = await read_log(conn, journey_id, first=records[0].seq, last=min(records[-1].seq, head.last_seq))
         stored = {e.seq: e for e in overlap}
-    plan = plan_append(journey_id, records, last_seq=head.last_seq, last_hash=head.last_hash,
-                       stored=stored, recorded_at=datetime.now(UTC))
+    plan = plan_append(
+        journey_id,
+        records,
+        last_seq=head.last_seq,
+        last_hash=head.last_hash,
+        stored=stored,
+        recorded_at=datetime.now(UTC),
+    )
     if not plan.new:
         return plan.replayed, head
 
@@ -96,8 +106,7 @@ async def append_once(conn: AsyncConnection, journey_id: str, records: list[Even
     values = projection_values(after, plan.new[-1].hash)
     if head.has_row:
         del values["journey_id"]
-        moved = await conn.execute(ADVANCE_ROW, {**values, "row_id": journey_id,
-                                                 "expected_seq": head.last_seq})
+        moved = await conn.execute(ADVANCE_ROW, {**values, "row_id": journey_id, "expected_seq": head.last_seq})
         if moved.rowcount != 1:
             raise StaleHead(journey_id)
     else:
@@ -109,8 +118,12 @@ async def append_once(conn: AsyncConnection, journey_id: str, records: list[Even
 
 def projection_values(state: JourneyState, last_hash: str) -> dict[str, Any]:
     values = row_values(state)
-    values.update(stage=str(state.stage), outcome=str(state.outcome) if state.outcome else None,
-                  last_hash=last_hash, snapshot=state.model_dump(mode="json"))
+    values.update(
+        stage=str(state.stage),
+        outcome=str(state.outcome) if state.outcome else None,
+        last_hash=last_hash,
+        snapshot=state.model_dump(mode="json"),
+    )
     return values
 
 
@@ -122,6 +135,7 @@ async def add_durations(conn: AsyncConnection, visits: Iterable[tuple[str, Stage
     if not totals:
         return
     # Sorted so concurrent appenders take these shared rows' locks in one order (no deadlock).
-    rows = [{"centre_id": c, "stage": s, "visits": n, "total_micro_days": t}
-            for (c, s), (n, t) in sorted(totals.items())]
+    rows = [
+        {"centre_id": c, "stage": s, "visits": n, "total_micro_days": t} for (c, s), (n, t) in sorted(totals.items())
+    ]
     await conn.execute(UPSERT_DURATIONS[conn.dialect.name], rows)

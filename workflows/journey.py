@@ -124,9 +124,15 @@ class JourneyWorkflow:
             # for them, so their histories replay as they were written.
             services = workflow.patched(PATIENT_SERVICES)
             started = rules.start(
-                journey_id=start.journey_id, patient_ref=start.patient_ref, centre_id=start.centre_id,
-                product=start.product, policy=start.policy, actor=start.actor, now=workflow.now(),
-                edition=edition, time_zone=start.time_zone,
+                journey_id=start.journey_id,
+                patient_ref=start.patient_ref,
+                centre_id=start.centre_id,
+                product=start.product,
+                policy=start.policy,
+                actor=start.actor,
+                now=workflow.now(),
+                edition=edition,
+                time_zone=start.time_zone,
                 language=start.language if services else None,
                 interpreter_needed=start.interpreter_needed if services else False,
             )
@@ -155,8 +161,9 @@ class JourneyWorkflow:
         await asyncio.gather(*pumps)
         if surveillance_rules.hands_over(self.state) and workflow.patched(SURVEILLANCE_HANDOVER):
             await self._hand_over()
-        workflow.logger.info("journey ended", extra={"journey_id": self.state.journey_id,
-                                                    "outcome": str(self.state.outcome)})
+        workflow.logger.info(
+            "journey ended", extra={"journey_id": self.state.journey_id, "outcome": str(self.state.outcome)}
+        )
         return view(self.state)
 
     # -- messages ---------------------------------------------------------
@@ -224,8 +231,9 @@ class JourneyWorkflow:
         for event in events:
             self.state = evolve(self.state, event)
             self._outbox.append(to_record(event, self.state.seq))
-            self._effects.extend(deposit.effects(self.state, event, self.state.seq,
-                                                 effects_of(event, self.state.seq, self.state)))
+            self._effects.extend(
+                deposit.effects(self.state, event, self.state.seq, effects_of(event, self.state.seq, self.state))
+            )
             if workflow.patched(BOOK_CAPACITY):
                 self._effects.extend(capacity_effects_of(self.state, event, self.state.seq))
 
@@ -257,7 +265,8 @@ class JourneyWorkflow:
             # History grows with every milestone even when nothing watched changes (a long
             # stay of daily monitoring), so a long history wakes the loop to continue as new.
             await workflow.wait_condition(
-                lambda: self._watched() != self._watch or self._history_is_long(), timeout=timeout)
+                lambda: self._watched() != self._watch or self._history_is_long(), timeout=timeout
+            )
         except TimeoutError:
             pass
 
@@ -266,9 +275,7 @@ class JourneyWorkflow:
     async def _record_pump(self) -> None:
         while True:
             # Effects can still produce events after stopping, so only quit when both queues are dry.
-            await workflow.wait_condition(
-                lambda: bool(self._outbox) or (self._stopping and not self._effects)
-            )
+            await workflow.wait_condition(lambda: bool(self._outbox) or (self._stopping and not self._effects))
             if not self._outbox:
                 return
             batch = self._outbox[:RECORD_BATCH]
@@ -278,13 +285,19 @@ class JourneyWorkflow:
                 # store never holds an event that a lost workflow task could later re-decide
                 # differently (a worker or server crash used to wedge the journey on a seq conflict).
                 await workflow.execute_activity(
-                    act.RECORD_EVENTS, record, result_type=act.RecordEventsResult,
-                    start_to_close_timeout=timedelta(seconds=15), retry_policy=RECORD_RETRY,
+                    act.RECORD_EVENTS,
+                    record,
+                    result_type=act.RecordEventsResult,
+                    start_to_close_timeout=timedelta(seconds=15),
+                    retry_policy=RECORD_RETRY,
                 )
             else:
                 await workflow.execute_local_activity(
-                    act.RECORD_EVENTS, record, result_type=act.RecordEventsResult,
-                    start_to_close_timeout=timedelta(seconds=15), retry_policy=RECORD_RETRY,
+                    act.RECORD_EVENTS,
+                    record,
+                    result_type=act.RecordEventsResult,
+                    start_to_close_timeout=timedelta(seconds=15),
+                    retry_policy=RECORD_RETRY,
                 )
             del self._outbox[: len(batch)]
             self._recorded_seq = batch[-1].seq
@@ -322,14 +335,21 @@ class JourneyWorkflow:
         s = self.state
         confirmation = await workflow.execute_activity(
             act.BOOK,
-            act.BookingRequest(journey_id=s.journey_id, centre_id=s.centre_id, item=effect.item,
-                               idempotency_key=effect.idempotency_key(s.journey_id)),
+            act.BookingRequest(
+                journey_id=s.journey_id,
+                centre_id=s.centre_id,
+                item=effect.item,
+                idempotency_key=effect.idempotency_key(s.journey_id),
+            ),
             result_type=act.BookingConfirmation,
             start_to_close_timeout=timedelta(seconds=30),
             retry_policy=DURABLE_RETRY,
         )
-        return [BookingMade(item=confirmation.item, reference=confirmation.reference,
-                            occurred_at=workflow.now(), actor=SYSTEM)]
+        return [
+            BookingMade(
+                item=confirmation.item, reference=confirmation.reference, occurred_at=workflow.now(), actor=SYSTEM
+            )
+        ]
 
     async def _compensate(self, effect: Compensate) -> list[Event]:
         # Each cancellation is recorded as it happens: one refused cancellation leaves an
@@ -340,9 +360,13 @@ class JourneyWorkflow:
             try:
                 await workflow.execute_activity(
                     act.CANCEL_BOOKING,
-                    act.CancelRequest(journey_id=s.journey_id, centre_id=s.centre_id, item=booking.item,
-                                      reference=booking.reference,
-                                      idempotency_key=effect.cancel_key(s.journey_id, booking)),
+                    act.CancelRequest(
+                        journey_id=s.journey_id,
+                        centre_id=s.centre_id,
+                        item=booking.item,
+                        reference=booking.reference,
+                        idempotency_key=effect.cancel_key(s.journey_id, booking),
+                    ),
                     result_type=act.Done,
                     start_to_close_timeout=timedelta(seconds=30),
                     retry_policy=DURABLE_RETRY,
@@ -350,17 +374,29 @@ class JourneyWorkflow:
             except ActivityError as err:
                 self._apply([self._failed(effect, _cause(err), booking)])
                 continue
-            self._apply([BookingCancelled(item=booking.item, reference=booking.reference,
-                                          occurred_at=workflow.now(), actor=SYSTEM)])
+            self._apply(
+                [
+                    BookingCancelled(
+                        item=booking.item, reference=booking.reference, occurred_at=workflow.now(), actor=SYSTEM
+                    )
+                ]
+            )
         return []
 
     async def _notify(self, effect: Notify) -> list[Event]:
         s = self.state
         await workflow.execute_activity(
             act.NOTIFY,
-            act.Notification(journey_id=s.journey_id, centre_id=s.centre_id, audience=effect.audience,
-                             message=effect.message, idempotency_key=effect.idempotency_key(s.journey_id),
-                             template=effect.template, params=effect.params, language=s.language or "en"),
+            act.Notification(
+                journey_id=s.journey_id,
+                centre_id=s.centre_id,
+                audience=effect.audience,
+                message=effect.message,
+                idempotency_key=effect.idempotency_key(s.journey_id),
+                template=effect.template,
+                params=effect.params,
+                language=s.language or "en",
+            ),
             result_type=act.Done,
             start_to_close_timeout=timedelta(seconds=15),
             retry_policy=NOTIFY_RETRY,
@@ -371,9 +407,14 @@ class JourneyWorkflow:
         s = self.state
         await workflow.execute_activity(
             act.RAISE_SAFETY_ALERT,
-            act.SafetyAlert(journey_id=s.journey_id, centre_id=s.centre_id, severity=effect.severity,
-                            code=effect.code, message=effect.message,
-                            idempotency_key=effect.idempotency_key(s.journey_id)),
+            act.SafetyAlert(
+                journey_id=s.journey_id,
+                centre_id=s.centre_id,
+                severity=effect.severity,
+                code=effect.code,
+                message=effect.message,
+                idempotency_key=effect.idempotency_key(s.journey_id),
+            ),
             result_type=act.Done,
             start_to_close_timeout=timedelta(seconds=15),
             retry_policy=DURABLE_RETRY,
@@ -398,8 +439,11 @@ class JourneyWorkflow:
             case "look":
                 command = cc.Look(**ids)
         result = await workflow.execute_activity(
-            cc.CAPACITY, cc.CapacityInput(command=command), result_type=cc.CapacityResult,
-            start_to_close_timeout=timedelta(seconds=30), retry_policy=DURABLE_RETRY,
+            cc.CAPACITY,
+            cc.CapacityInput(command=command),
+            result_type=cc.CapacityResult,
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=DURABLE_RETRY,
         )
         await self._tell(result.moved)
         return reservation_events(self.state, effect.op, result.placement, result.overbooked, workflow.now())
@@ -413,8 +457,9 @@ class JourneyWorkflow:
             try:
                 await handle.signal(JourneyWorkflow.capacity_changed, CapacityChanged(by=self.state.journey_id))
             except Exception as err:  # a journey that has ended since needs no telling
-                workflow.logger.info("capacity change not delivered",
-                                     extra={"journey_id": journey_id, "cause": str(err)})
+                workflow.logger.info(
+                    "capacity change not delivered", extra={"journey_id": journey_id, "cause": str(err)}
+                )
 
     @workflow.signal
     def capacity_changed(self, note: CapacityChanged) -> None:
@@ -424,8 +469,9 @@ class JourneyWorkflow:
             self._effects.append(CapacityChange(seq=self.state.seq, op="look"))
 
     def _failed(self, effect: Effect, cause: str, booking: Booking | None = None) -> Event:
-        workflow.logger.warning("effect failed", extra={"journey_id": self.state.journey_id,
-                                                        "effect": effect.kind, "cause": cause})
+        workflow.logger.warning(
+            "effect failed", extra={"journey_id": self.state.journey_id, "effect": effect.kind, "cause": cause}
+        )
         return failure_alert(self.state, effect, cause, workflow.now(), booking)
 
     # -- hand-over -----------------------------------------------------------
@@ -438,7 +484,8 @@ class JourneyWorkflow:
         policy = surveillance_rules.policy_for(self.state)
         try:
             await workflow.start_child_workflow(
-                SurveillanceWorkflow.run, StartSurveillance(journey=self.state, policy=policy),
+                SurveillanceWorkflow.run,
+                StartSurveillance(journey=self.state, policy=policy),
                 id=surveillance_workflow_id(self.state.journey_id),
                 parent_close_policy=ParentClosePolicy.ABANDON,
                 # Temporal's test server would otherwise cut it at ten years.
@@ -475,6 +522,5 @@ class JourneyWorkflow:
         # boundary; an effect still in flight is carried and redone under the same idempotency key.
         await workflow.wait_condition(lambda: workflow.all_handlers_finished() and not self._outbox)
         workflow.logger.info("continuing as new", extra={"journey_id": self.state.journey_id})
-        carried = Carried(state=self.state, outbox=self._outbox, effects=self._effects,
-                          recorded_seq=self._recorded_seq)
+        carried = Carried(state=self.state, outbox=self._outbox, effects=self._effects, recorded_seq=self._recorded_seq)
         workflow.continue_as_new(self._start.model_copy(update={"carried": carried}))

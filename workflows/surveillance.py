@@ -31,10 +31,12 @@ with workflow.unsafe.imports_passed_through():
     from workflows.surveillance_messages import CarriedSurveillance, CheckRequest, StartSurveillance
 
 RECORD_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
-DURABLE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_interval=timedelta(minutes=5),
-                            non_retryable_error_types=["Rejected"])
-NOTIFY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_interval=timedelta(minutes=1),
-                           maximum_attempts=10)
+DURABLE_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=2), maximum_interval=timedelta(minutes=5), non_retryable_error_types=["Rejected"]
+)
+NOTIFY_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=2), maximum_interval=timedelta(minutes=1), maximum_attempts=10
+)
 
 
 def _refusal(err: JourneyRuleError) -> ApplicationError:
@@ -74,7 +76,8 @@ class SurveillanceWorkflow:
                 await self._continue_as_new()
         self._stopping = True
         await workflow.wait_condition(
-            lambda: not self._outbox and not self._effects and workflow.all_handlers_finished())
+            lambda: not self._outbox and not self._effects and workflow.all_handlers_finished()
+        )
         await asyncio.gather(*pumps)
         return view(self.state)
 
@@ -114,7 +117,8 @@ class SurveillanceWorkflow:
         try:
             # A year-long durable timer: no worker holds anything while it waits.
             await workflow.wait_condition(
-                lambda: self._watched() != self._watch or self._history_is_long(), timeout=timeout)
+                lambda: self._watched() != self._watch or self._history_is_long(), timeout=timeout
+            )
         except TimeoutError:
             pass
 
@@ -129,8 +133,10 @@ class SurveillanceWorkflow:
                 return
             batch = self._outbox[:100]
             await workflow.execute_activity(
-                act.RECORD_EVENTS, act.RecordEventsInput(journey_id=self.state.journey_id, events=batch),
-                result_type=act.RecordEventsResult, start_to_close_timeout=timedelta(seconds=15),
+                act.RECORD_EVENTS,
+                act.RecordEventsInput(journey_id=self.state.journey_id, events=batch),
+                result_type=act.RecordEventsResult,
+                start_to_close_timeout=timedelta(seconds=15),
                 retry_policy=RECORD_RETRY,
             )
             del self._outbox[: len(batch)]
@@ -155,17 +161,31 @@ class SurveillanceWorkflow:
         if isinstance(effect, SafetyAlert):
             await workflow.execute_activity(
                 act.RAISE_SAFETY_ALERT,
-                act.SafetyAlert(journey_id=s.journey_id, centre_id=s.centre_id,
-                                severity=effect.severity, code=effect.code,
-                                message=effect.message, idempotency_key=key),
-                result_type=act.Done, start_to_close_timeout=timedelta(seconds=15), retry_policy=DURABLE_RETRY,
+                act.SafetyAlert(
+                    journey_id=s.journey_id,
+                    centre_id=s.centre_id,
+                    severity=effect.severity,
+                    code=effect.code,
+                    message=effect.message,
+                    idempotency_key=key,
+                ),
+                result_type=act.Done,
+                start_to_close_timeout=timedelta(seconds=15),
+                retry_policy=DURABLE_RETRY,
             )
         elif isinstance(effect, Notify):
             await workflow.execute_activity(
                 act.NOTIFY,
-                act.Notification(journey_id=s.journey_id, centre_id=s.centre_id, audience=effect.audience,
-                                 message=effect.message, idempotency_key=key),
-                result_type=act.Done, start_to_close_timeout=timedelta(seconds=15), retry_policy=NOTIFY_RETRY,
+                act.Notification(
+                    journey_id=s.journey_id,
+                    centre_id=s.centre_id,
+                    audience=effect.audience,
+                    message=effect.message,
+                    idempotency_key=key,
+                ),
+                result_type=act.Done,
+                start_to_close_timeout=timedelta(seconds=15),
+                retry_policy=NOTIFY_RETRY,
             )
         else:
             # Surveillance books nothing; an effect it has no handler for is a bug, logged not fatal.
@@ -180,6 +200,7 @@ class SurveillanceWorkflow:
 
     async def _continue_as_new(self) -> None:
         await workflow.wait_condition(lambda: workflow.all_handlers_finished() and not self._outbox)
-        carried = CarriedSurveillance(state=self.state, outbox=self._outbox, effects=self._effects,
-                                      recorded_seq=self._recorded_seq)
+        carried = CarriedSurveillance(
+            state=self.state, outbox=self._outbox, effects=self._effects, recorded_seq=self._recorded_seq
+        )
         workflow.continue_as_new(self._start.model_copy(update={"carried": carried}))

@@ -51,8 +51,7 @@ def capacity_store(request: Request) -> CapacityStore:
     """The capacity book beside the API's event store, with this deployment's capacity file."""
     state = request.app.state
     if getattr(state, "capacity", None) is None:
-        state.capacity = capacity_store_for(state.reader,
-                                            reference_data.capacities(state.settings.capacity_file))
+        state.capacity = capacity_store_for(state.reader, reference_data.capacities(state.settings.capacity_file))
     store: CapacityStore = state.capacity
     return store
 
@@ -68,8 +67,7 @@ async def centre_capacity(request: Request, centre_id: str, weeks: int) -> Capac
         weeks=list(dict.fromkeys(r.week for r in rows)),
         slots=[SlotOut(**r.model_dump(), full=r.full) for r in rows],
         waiting_list=[
-            WaitingOut(journey_id=entry.journey_id, position=i,
-                       expected_week=_apheresis_week(slots))
+            WaitingOut(journey_id=entry.journey_id, position=i, expected_week=_apheresis_week(slots))
             for i, (entry, slots) in enumerate(expected(book, now), start=1)
         ],
     )
@@ -96,8 +94,9 @@ VisibleCentre = Annotated[str, Depends(visible_centre)]
 
 
 @router.get("/{centre_id}/capacity", response_model=CapacityOut, responses=READ)
-async def capacity(request: Request, centre_id: VisibleCentre,
-                   weeks: Annotated[int, Query(ge=1, le=MAX_WEEKS)] = 8) -> CapacityOut:
+async def capacity(
+    request: Request, centre_id: VisibleCentre, weeks: Annotated[int, Query(ge=1, le=MAX_WEEKS)] = 8
+) -> CapacityOut:
     """Per resource (apheresis chairs, manufacturing slots per product, inpatient-bed admissions)
     and ISO week from the current one: `capacity`, `reserved` and `waiting` (journeys on the
     waiting list expected that week), plus the waiting list in order. Ops, managers, that centre."""

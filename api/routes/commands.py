@@ -36,9 +36,7 @@ async def report_milestone(
 
 
 @router.post("/withdraw", response_model=JourneyOut, responses=WRITE)
-async def withdraw(
-    body: WithdrawIn, ops: WriterPrincipal, journey: Journey, journeys: Journeys
-) -> JourneyOut:
+async def withdraw(body: WithdrawIn, ops: WriterPrincipal, journey: Journey, journeys: Journeys) -> JourneyOut:
     """End the journey as `withdrawn` (ops): bookings cancelled newest first, centre told."""
     authorise(ops, journey, OpsCommand.WITHDRAW)
     return JourneyOut.of(await journeys.withdraw(journey.journey_id, body.reason, ops.actor))

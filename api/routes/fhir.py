@@ -17,8 +17,7 @@ router = APIRouter(prefix="/v1/journeys/{journey_id}", tags=["interoperability"]
 
 FHIR_JSON = "application/fhir+json"
 OK: dict[int | str, dict[str, Any]] = {
-    200: {"description": "An R4 Bundle (type collection)",
-          "content": {FHIR_JSON: {"schema": {"type": "object"}}}},
+    200: {"description": "An R4 Bundle (type collection)", "content": {FHIR_JSON: {"schema": {"type": "object"}}}},
 }
 
 
@@ -33,8 +32,12 @@ async def fhir_bundle(journey: Journey, reader: Reader, request: Request) -> Res
     except NotInStore:
         stored = []
     if not stored:
-        raise ApiError(503, "unavailable", "the journey's first events are not recorded yet; retry shortly",
-                       headers={"Retry-After": "1"})
+        raise ApiError(
+            503,
+            "unavailable",
+            "the journey's first events are not recorded yet; retry shortly",
+            headers={"Retry-After": "1"},
+        )
     # A stored event is an EventRecord (with its hashes): the mapper takes them as they are.
     bundle = journey_bundle(stored, as_of=request.app.state.clock())
     return Response(bundle.model_dump_json(exclude_none=True), media_type=FHIR_JSON)

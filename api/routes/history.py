@@ -41,15 +41,20 @@ async def history(
     entries = [HistoryEntryOut.of(e) for e in events]
     if reader_role.role != "ops":
         # Managers read the clinical history, not who the patient is (the manager page hides it too).
-        entries = [e.model_copy(update={"payload": {k: v for k, v in e.payload.items() if k not in PERSONAL}})
-                   for e in entries]
+        entries = [
+            e.model_copy(update={"payload": {k: v for k, v in e.payload.items() if k not in PERSONAL}}) for e in entries
+        ]
     else:
         # Ops read the reference unsealed (journeys.personal_data), or `[erased]` once erased.
         from api.personal_routes import vault
 
         sealed = vault(request)
-        entries = [e.model_copy(update={"payload": await sealed.reveal(journey.journey_id, e.payload)})
-                   if PERSONAL & e.payload.keys() else e for e in entries]
+        entries = [
+            e.model_copy(update={"payload": await sealed.reveal(journey.journey_id, e.payload)})
+            if PERSONAL & e.payload.keys()
+            else e
+            for e in entries
+        ]
     return HistoryOut(
         journey_id=journey.journey_id,
         events=entries,

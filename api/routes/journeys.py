@@ -18,9 +18,7 @@ router = APIRouter(prefix="/v1/journeys", tags=["journeys"])
 
 
 @router.post("", status_code=201, response_model=JourneyOut, responses=WRITE)
-async def start_journey(
-    body: StartJourneyIn, ops: OpsPrincipal, journeys: Journeys, response: Response
-) -> JourneyOut:
+async def start_journey(body: StartJourneyIn, ops: OpsPrincipal, journeys: Journeys, response: Response) -> JourneyOut:
     """Start a patient's journey in stage `records` (ops). 409 if the patient already has an
     active journey (`journey_id` names it); 422 for an unknown centre or product."""
     view = await journeys.start(
@@ -40,9 +38,7 @@ async def list_journeys(
     principal: CurrentPrincipal,
     reader: Reader,
     stage: Stage | None = None,
-    centre: Annotated[
-        str | None, Query(max_length=64, json_schema_extra=enumerated(reference_data.centres))
-    ] = None,
+    centre: Annotated[str | None, Query(max_length=64, json_schema_extra=enumerated(reference_data.centres))] = None,
     overdue: bool | None = None,
     outcome: Outcome | None = None,
     surveillance: Annotated[
@@ -69,9 +65,7 @@ async def list_journeys(
         cursor=cursor,
         surveillance=surveillance,
     )
-    return JourneyPageOut(
-        journeys=[JourneyRowOut.of(r) for r in page.rows], next_cursor=page.next_cursor
-    )
+    return JourneyPageOut(journeys=[JourneyRowOut.of(r) for r in page.rows], next_cursor=page.next_cursor)
 
 
 @router.get("/{journey_id}", response_model=JourneyOut, responses=READ)

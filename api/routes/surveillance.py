@@ -24,8 +24,12 @@ async def surveillance(journey: Journey, reader: Reader) -> SurveillanceView:
     its deadline, `overdue`, `relapsed`, `secondary_malignancy`."""
     state = await logged_state(reader, journey.journey_id)
     if state is None:
-        raise ApiError(503, "unavailable", "the journey's first events are not recorded yet; retry shortly",
-                       headers={"Retry-After": "1"})
+        raise ApiError(
+            503,
+            "unavailable",
+            "the journey's first events are not recorded yet; retry shortly",
+            headers={"Retry-After": "1"},
+        )
     return view(state)
 
 
@@ -43,9 +47,12 @@ async def report_check(
     try:
         return await SurveillanceClient(journeys).report_check(journey.journey_id, body, writer.actor)
     except JourneyNotFound:
-        raise ApiError(409, "not_under_surveillance",
-                       "this journey is not under long-term surveillance (it starts when the last "
-                       "follow-up visit completes the journey)") from None
+        raise ApiError(
+            409,
+            "not_under_surveillance",
+            "this journey is not under long-term surveillance (it starts when the last "
+            "follow-up visit completes the journey)",
+        ) from None
     except Refused as err:
         if err.code == "journey_ended":
             raise ApiError(409, "surveillance_ended", "long-term surveillance of this journey has ended") from None

@@ -39,8 +39,15 @@ def grid(out: CapacityOut) -> list[dict[str, Any]]:
     rows: dict[tuple[str, str | None], dict[str, Any]] = {}
     for s in out.slots:
         row = rows.setdefault((s.resource, s.product), {"label": _label(s.resource, s.product), "cells": []})
-        row["cells"].append({"week": s.week, "capacity": s.capacity, "reserved": s.reserved,
-                             "waiting": s.waiting, "level": _level(s.capacity, s.reserved)})
+        row["cells"].append(
+            {
+                "week": s.week,
+                "capacity": s.capacity,
+                "reserved": s.reserved,
+                "waiting": s.waiting,
+                "level": _level(s.capacity, s.reserved),
+            }
+        )
     return list(rows.values())
 
 
@@ -56,8 +63,22 @@ async def capacity_page(request: Request) -> Response:
     boards = []
     for centre_id, centre in (centres or reference_data.centres()).items():
         out = await centre_capacity(request, centre_id, weeks)
-        boards.append({"id": centre_id, "name": centre.name, "city": centre.city, "out": out,
-                       "rows": grid(out),
-                       "full_weeks": sum(1 for s in out.slots if s.resource == "apheresis" and s.full)})
-    return _page(request, "capacity.html", principal=gate, boards=boards, weeks=weeks,
-                 now=request.app.state.clock(), active="capacity")
+        boards.append(
+            {
+                "id": centre_id,
+                "name": centre.name,
+                "city": centre.city,
+                "out": out,
+                "rows": grid(out),
+                "full_weeks": sum(1 for s in out.slots if s.resource == "apheresis" and s.full),
+            }
+        )
+    return _page(
+        request,
+        "capacity.html",
+        principal=gate,
+        boards=boards,
+        weeks=weeks,
+        now=request.app.state.clock(),
+        active="capacity",
+    )

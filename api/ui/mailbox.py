@@ -59,12 +59,18 @@ def read_mailbox(path: Path, limit: int = SHOWN) -> list[Mail]:
         # The sink's delivery time (sub-second), not the Date header: the order mail arrived in.
         received = datetime.fromtimestamp(stored.get_date(), UTC)
         language = str(msg.get("Content-Language", "en"))
-        out.append(Mail(
-            received=received, to=str(msg.get("To", "")), subject=str(msg.get("Subject", "")),
-            journey_id=str(msg.get(JOURNEY_HEADER, "")), language=language,
-            direction="rtl" if language.split("-")[0] in RTL_LANGUAGES else "ltr",
-            template=str(msg.get("X-Journey-Template", "")), body=_text(msg),
-        ))
+        out.append(
+            Mail(
+                received=received,
+                to=str(msg.get("To", "")),
+                subject=str(msg.get("Subject", "")),
+                journey_id=str(msg.get(JOURNEY_HEADER, "")),
+                language=language,
+                direction="rtl" if language.split("-")[0] in RTL_LANGUAGES else "ltr",
+                template=str(msg.get("X-Journey-Template", "")),
+                body=_text(msg),
+            )
+        )
     out.sort(key=lambda m: m.received, reverse=True)
     return out[:limit]
 
@@ -73,14 +79,31 @@ def read_mailbox(path: Path, limit: int = SHOWN) -> list[Mail]:
 async def mailbox_page(request: Request) -> Response:
     path: Path | None = request.app.state.settings.dev_mailbox
     if path is None:
-        return _page(request, "message.html", 404, title="No mailbox",
-                     message="The mailbox page exists only in the dev stack and the demo (journeys dev / demo).")
+        return _page(
+            request,
+            "message.html",
+            404,
+            title="No mailbox",
+            message="The mailbox page exists only in the dev stack and the demo (journeys dev / demo).",
+        )
     gate = _gate(request)
     if not isinstance(gate, Principal):
         return gate
     if gate.role != "ops":
-        return _page(request, "message.html", 403, principal=gate, title="Ops only",
-                     message="The patients' mailbox is for ops tokens.")
+        return _page(
+            request,
+            "message.html",
+            403,
+            principal=gate,
+            title="Ops only",
+            message="The patients' mailbox is for ops tokens.",
+        )
     mails = await asyncio.to_thread(read_mailbox, path)
-    return _page(request, "mailbox.html", principal=gate, mails=mails, active="mailbox",
-                 languages=sorted({m.language for m in mails}))
+    return _page(
+        request,
+        "mailbox.html",
+        principal=gate,
+        mails=mails,
+        active="mailbox",
+        languages=sorted({m.language for m in mails}),
+    )

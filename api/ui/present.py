@@ -161,8 +161,9 @@ def _reservation(p: dict[str, Any]) -> str:
 # Chain of custody and capacity (DESIGN §1b): what a person reads first about each.
 LOGISTICS_SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
     "custody_transferred": _hand_off,
-    "quality_release": lambda p: f"{p.get('decision')} by {p.get('approved_by')}"
-    + (f" · {p['reason']}" if p.get("reason") else ""),
+    "quality_release": lambda p: (
+        f"{p.get('decision')} by {p.get('approved_by')}" + (f" · {p['reason']}" if p.get("reason") else "")
+    ),
     "reservation_updated": _reservation,
 }
 
@@ -170,9 +171,7 @@ LOGISTICS_SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
 def summary(event: StoredEvent) -> str:
     payload = event.payload
     if event.kind == "journey_started":
-        return (
-            f"centre {payload.get('centre_id')}, product {payload.get('product') or 'not chosen'}"
-        )
+        return f"centre {payload.get('centre_id')}, product {payload.get('product') or 'not chosen'}"
     if event.kind == "stage_entered":
         return f"→ {stage_label(str(payload.get('stage')))}"
     if event.kind in LOGISTICS_SUMMARIES:

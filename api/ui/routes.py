@@ -99,21 +99,15 @@ async def journey_list(request: Request, reader: Reader) -> Response:
         return gate
     filters = _filters(params)
     try:
-        page = await reader.list_journeys(
-            limit=PAGE_SIZE, cursor=params.get("cursor") or None, **filters
-        )
+        page = await reader.list_journeys(limit=PAGE_SIZE, cursor=params.get("cursor") or None, **filters)
     except BadCursor:  # a stale or edited link: show the first page rather than an error
         params.pop("cursor", None)
         page = await reader.list_journeys(limit=PAGE_SIZE, **filters)
     now = request.app.state.clock()
     chosen: dict[str, str] = {
-        k: params[k]
-        for k in ("stage", "centre", "overdue", "outcome", "surveillance")
-        if k in params and k in filters
+        k: params[k] for k in ("stage", "centre", "overdue", "outcome", "surveillance") if k in params and k in filters
     }
-    next_url = (
-        f"/ui?{urlencode({**chosen, 'cursor': page.next_cursor})}" if page.next_cursor else None
-    )
+    next_url = f"/ui?{urlencode({**chosen, 'cursor': page.next_cursor})}" if page.next_cursor else None
     return _page(
         request,
         "list.html",
@@ -183,9 +177,7 @@ def _facts(v: Any, journey_plan: Any, now: Any) -> list[tuple[str, str, str]]:
         else ("Ended on", present.date(v.stage_entered_at), ""),
         (
             "Next deadline",
-            f"{nd.action}: {present.when(nd.due_at, now)} ({present.date(nd.due_at)})"
-            if nd
-            else "none pending",
+            f"{nd.action}: {present.when(nd.due_at, now)} ({present.date(nd.due_at)})" if nd else "none pending",
             "late" if nd and nd.due_at <= now else "",
         ),
         (
@@ -222,17 +214,20 @@ async def login(request: Request) -> Response:
 
 
 def _cross_site(request: Request) -> Response:
-    return _page(request, "message.html", 403, title="Refused",
-                 message="Sign-in and sign-out are accepted only from this site's own pages.")
+    return _page(
+        request,
+        "message.html",
+        403,
+        title="Refused",
+        message="Sign-in and sign-out are accepted only from this site's own pages.",
+    )
 
 
 def _sign_in(request: Request, token: str, target: str) -> Response:
     principal = session.token_principal(request, token) if token else None
     if principal is None or principal.role not in session.UI_ROLES:
         error = "That token is not an ops or manager token." if principal else "Unknown token."
-        return _page(
-            request, "login.html", 401 if principal is None else 403, next=target, error=error
-        )
+        return _page(request, "login.html", 401 if principal is None else 403, next=target, error=error)
     request.state.actor = str(principal.actor)
     response = RedirectResponse(target, status_code=303)
     session.sign_in(request, response, principal)

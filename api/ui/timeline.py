@@ -133,13 +133,7 @@ def ticks(scale: _Scale) -> list[tuple[float, str]]:
     step = next((s for s in STEPS if length / s <= 10), MONTH)
     epoch = datetime(2000, 1, 1, tzinfo=UTC)
     at = epoch + ((scale.start - epoch) // step + 1) * step
-    fmt = (
-        "%d %b"
-        if step >= timedelta(days=1)
-        else "%H:%M"
-        if step >= timedelta(minutes=1)
-        else "%H:%M:%S"
-    )
+    fmt = "%d %b" if step >= timedelta(days=1) else "%H:%M" if step >= timedelta(minutes=1) else "%H:%M:%S"
     out: list[tuple[float, str]] = []
     while at <= scale.end:
         out.append((scale.x(at), at.strftime(fmt)))
@@ -178,13 +172,9 @@ def _row(scale: _Scale, index: int, stage: StagePlan, now: datetime) -> Row:
     if stage.forecast_start and stage.forecast_end and stage.status != "done":
         start = now if stage.status == "current" else stage.forecast_start
         if stage.forecast_end > start:
-            forecast = scale.bar(
-                start, stage.forecast_end, f"{label} forecast to {stage.forecast_end:%d %b}"
-            )
+            forecast = scale.bar(start, stage.forecast_end, f"{label} forecast to {stage.forecast_end:%d %b}")
     note, note_class = _note(stage, now)
-    return Row(
-        y, stage.stage.value, label, stage.status, note, note_class, planned, actual, forecast
-    )
+    return Row(y, stage.stage.value, label, stage.status, note, note_class, planned, actual, forecast)
 
 
 def _note(stage: StagePlan, now: datetime) -> tuple[str, str]:
@@ -223,12 +213,8 @@ def build(plan: JourneyPlan, events: list[StoredEvent], deadlines: list[Deadline
     for v in plan.visits:
         missed = v.response is None and v.due_at + grace < now
         kind = "visit-done" if v.response else ("visit-missed" if missed else "visit")
-        title = f"day {v.day} visit: " + (
-            v.response or ("missed" if missed else f"due {v.due_at:%d %b %Y}")
-        )
-        markers.append(
-            Marker(scale.x(v.due_at), follow_y + MID, kind, title, v.response or f"d{v.day}")
-        )
+        title = f"day {v.day} visit: " + (v.response or ("missed" if missed else f"due {v.due_at:%d %b %Y}"))
+        markers.append(Marker(scale.x(v.due_at), follow_y + MID, kind, title, v.response or f"d{v.day}"))
     in_window = start <= now <= end
     visible = [m for m in markers if LEFT < m.x < WIDTH - RIGHT]
     return Timeline(
@@ -251,9 +237,7 @@ def plan_grace_seconds(plan: JourneyPlan) -> float:
     return (row.late_at - row.planned_end).total_seconds()
 
 
-def _event_markers(
-    scale: _Scale, events: list[StoredEvent], y_of: dict[str, float]
-) -> list[Marker]:
+def _event_markers(scale: _Scale, events: list[StoredEvent], y_of: dict[str, float]) -> list[Marker]:
     """Milestones and alerts on the row of the stage they happened in."""
     out: list[Marker] = []
     stage = Stage.RECORDS.value
@@ -263,9 +247,21 @@ def _event_markers(
             case ev.StageEntered(stage=entered):
                 stage = entered.value
             case ev.AlertRaised() as alert if stage in y_of:
-                out.append(Marker(scale.x(e.occurred_at), y_of[stage] + BAR_Y - 1, f"alert-{alert.severity}",
-                                  f"{alert.severity} alert {alert.alert_id}: {alert.message}"))
+                out.append(
+                    Marker(
+                        scale.x(e.occurred_at),
+                        y_of[stage] + BAR_Y - 1,
+                        f"alert-{alert.severity}",
+                        f"{alert.severity} alert {alert.alert_id}: {alert.message}",
+                    )
+                )
             case ev.MilestoneAccepted() if stage in y_of:
-                out.append(Marker(scale.x(e.occurred_at), y_of[stage] + MID, "milestone",
-                                  f"{e.kind.replace('_', ' ')} by {e.actor}, {e.occurred_at:%d %b %H:%M}"))
+                out.append(
+                    Marker(
+                        scale.x(e.occurred_at),
+                        y_of[stage] + MID,
+                        "milestone",
+                        f"{e.kind.replace('_', ' ')} by {e.actor}, {e.occurred_at:%d %b %H:%M}",
+                    )
+                )
     return out

@@ -15,8 +15,11 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 # (`en`, `zh-CN`, `zh-Hans`, `ar-EG`, `sr-Latn-RS`). Whether a catalogue covers it is render's business.
 LanguageTag = Annotated[
     str,
-    Field(min_length=2, max_length=35,
-          pattern=r"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-(?:[A-Za-z]{2}|[0-9]{3}))?(-(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*$"),
+    Field(
+        min_length=2,
+        max_length=35,
+        pattern=r"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-(?:[A-Za-z]{2}|[0-9]{3}))?(-(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*$",
+    ),
 ]
 
 

@@ -73,8 +73,9 @@ def fields_of(template: Template) -> set[str]:
     return {name for text in template for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
-def render(template: str, params: dict[str, Param], language: str = DEFAULT_LANGUAGE,
-           time_zone: str = "Asia/Shanghai") -> Rendered:
+def render(
+    template: str, params: dict[str, Param], language: str = DEFAULT_LANGUAGE, time_zone: str = "Asia/Shanghai"
+) -> Rendered:
     """Raises KeyError for an unknown template or a missing parameter (a programming error)."""
     english = CATALOGUE[DEFAULT_LANGUAGE][template]
     resolved = resolve_language(language)
@@ -87,8 +88,12 @@ def render(template: str, params: dict[str, Param], language: str = DEFAULT_LANG
     zone = ZoneInfo(time_zone)
     values = {name: _format(p, locale, zone) for name, p in params.items()}
     return Rendered(
-        template=template, requested=language, catalogue=key, locale=str(locale),
+        template=template,
+        requested=language,
+        catalogue=key,
+        locale=str(locale),
         direction="rtl" if locale.character_order == "right-to-left" else "ltr",
-        subject=chosen.subject.format_map(values), body=chosen.body.format_map(values),
+        subject=chosen.subject.format_map(values),
+        body=chosen.body.format_map(values),
         fell_back=fell_back and language.split("-")[0].lower() != DEFAULT_LANGUAGE,
     )

@@ -14,8 +14,12 @@ config = context.config
 
 
 def run_on(connection: Connection) -> None:
-    context.configure(connection=connection, target_metadata=metadata,
-                      render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -38,5 +42,6 @@ if connection is not None:
 elif context.is_offline_mode():
     raise SystemExit("offline (--sql) migrations are not supported; run `journeys db upgrade`")
 else:
-    asyncio.run(run_standalone(os.environ.get("JOURNEYS_DATABASE_URL")
-                               or config.get_main_option("sqlalchemy.url") or ""))
+    asyncio.run(
+        run_standalone(os.environ.get("JOURNEYS_DATABASE_URL") or config.get_main_option("sqlalchemy.url") or "")
+    )

@@ -38,9 +38,7 @@ def env() -> ActivityEnvironment:
     return ActivityEnvironment()
 
 
-async def test_a_booking_posts_with_the_idempotency_key_and_returns_the_reference(
-    env, respx_mock
-) -> None:
+async def test_a_booking_posts_with_the_idempotency_key_and_returns_the_reference(env, respx_mock) -> None:
     route = respx_mock.post(f"{BASE}/bookings").respond(201, json={"reference": "FL-123"})
     confirmation = await env.run(CentreActivities({"pku": BASE}).book, booking())
     assert confirmation == c.BookingConfirmation(item="flight", reference="FL-123")
@@ -49,9 +47,7 @@ async def test_a_booking_posts_with_the_idempotency_key_and_returns_the_referenc
     assert json.loads(sent.content) == {"journey_id": "J1", "item": "flight"}
 
 
-async def test_a_base_url_with_a_trailing_slash_and_a_wildcard_centre_both_work(
-    env, respx_mock
-) -> None:
+async def test_a_base_url_with_a_trailing_slash_and_a_wildcard_centre_both_work(env, respx_mock) -> None:
     route = respx_mock.post("http://desk.test/bookings").respond(200, json={"reference": 42})
     confirmation = await env.run(CentreActivities({"*": "http://desk.test/"}).book, booking())
     assert confirmation.reference == "42" and route.called
@@ -97,15 +93,11 @@ async def test_without_a_url_a_booking_is_simulated_deterministically(env, respx
     first = await env.run(acts.book, booking())
     again = await env.run(acts.book, booking())
     other = await env.run(acts.book, booking(key="J1:9:book:hotel"))
-    assert (
-        first.reference.startswith("SIM-") and first == again and other.reference != first.reference
-    )
+    assert first.reference.startswith("SIM-") and first == again and other.reference != first.reference
     assert not respx_mock.calls
 
 
-async def test_a_cancellation_posts_to_the_bookings_cancel_url_with_its_key(
-    env, respx_mock
-) -> None:
+async def test_a_cancellation_posts_to_the_bookings_cancel_url_with_its_key(env, respx_mock) -> None:
     route = respx_mock.post(f"{BASE}/bookings/R-77/cancel").respond(204)
     assert await env.run(CentreActivities({"pku": BASE}).cancel_booking, cancel()) == c.Done()
     assert route.calls.last.request.headers["Idempotency-Key"] == "J1:20:compensate:R-77"

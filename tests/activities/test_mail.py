@@ -24,15 +24,28 @@ from domain.messages.params import Money
 from starter.mailsink import MailSink
 from tests.helpers.fake_centre import FakeCentre
 
-DEPOSIT = {"deposit": Money(amount=Decimal("29400.00"), currency="USD"),
-           "outstanding": Money(amount=Decimal("9400.00"), currency="USD")}
+DEPOSIT = {
+    "deposit": Money(amount=Decimal("29400.00"), currency="USD"),
+    "outstanding": Money(amount=Decimal("9400.00"), currency="USD"),
+}
 
 
-def note(language: str = "zh-CN", key: str = "J1:9:notify:patient", template: str | None = "deposit_reminder",
-         audience: str = "patient") -> c.Notification:
-    return c.Notification(journey_id="J1", centre_id="pku", audience=audience, message="deposit outstanding",
-                          idempotency_key=key, template=template, params=DEPOSIT if template else {},
-                          language=language)
+def note(
+    language: str = "zh-CN",
+    key: str = "J1:9:notify:patient",
+    template: str | None = "deposit_reminder",
+    audience: str = "patient",
+) -> c.Notification:
+    return c.Notification(
+        journey_id="J1",
+        centre_id="pku",
+        audience=audience,
+        message="deposit outstanding",
+        idempotency_key=key,
+        template=template,
+        params=DEPOSIT if template else {},
+        language=language,
+    )
 
 
 @pytest.fixture
@@ -48,13 +61,17 @@ def hook() -> Iterator[FakeCentre]:
 
 
 def delivered(sink: MailSink) -> list[object]:
-    return [message_from_bytes(m.as_bytes(), policy=policy.default)
-            for m in mailbox.Maildir(sink.maildir, create=False)]
+    return [
+        message_from_bytes(m.as_bytes(), policy=policy.default) for m in mailbox.Maildir(sink.maildir, create=False)
+    ]
 
 
 def acts(sink: MailSink, hook: FakeCentre | None = None) -> NotificationActivities:
-    return NotificationActivities(hook.url if hook else None, httpx.AsyncClient(timeout=5),
-                                  mail_config=MailConfig(host="127.0.0.1", port=sink.port))
+    return NotificationActivities(
+        hook.url if hook else None,
+        httpx.AsyncClient(timeout=5),
+        mail_config=MailConfig(host="127.0.0.1", port=sink.port),
+    )
 
 
 async def test_a_patient_message_arrives_by_email_in_their_language(sink: MailSink) -> None:
@@ -76,8 +93,9 @@ async def test_ops_messages_stay_in_english_and_go_only_where_an_address_is_conf
     env = ActivityEnvironment()
     await env.run(acts(sink).notify, note(template=None, audience="ops", key="J1:3:notify:ops"))
     assert delivered(sink) == []
-    with_ops = NotificationActivities(None, mail_config=MailConfig(host="127.0.0.1", port=sink.port,
-                                                                   ops_to="ops@hub.localhost"))
+    with_ops = NotificationActivities(
+        None, mail_config=MailConfig(host="127.0.0.1", port=sink.port, ops_to="ops@hub.localhost")
+    )
     await env.run(with_ops.notify, note(template=None, audience="ops", key="J1:3:notify:ops"))
     [mail] = delivered(sink)
     assert mail["To"] == "ops@hub.localhost" and "deposit outstanding" in mail.get_content()
@@ -93,8 +111,9 @@ async def test_a_failing_webhook_is_retried_without_resending_the_email(sink: Ma
     hook.fail_next(1, status=503, path="/notifications")
     env, beats = ActivityEnvironment(), []
     env.on_heartbeat = lambda *details: beats.append(details)
-    activities = NotificationActivities(hook.url, httpx.AsyncClient(timeout=5),
-                                        mail_config=MailConfig(host="127.0.0.1", port=sink.port))
+    activities = NotificationActivities(
+        hook.url, httpx.AsyncClient(timeout=5), mail_config=MailConfig(host="127.0.0.1", port=sink.port)
+    )
     with pytest.raises(httpx.HTTPStatusError):
         await env.run(activities.notify, note())
     assert delivered(sink) == [] and not beats  # webhook goes first; nothing delivered yet
@@ -102,8 +121,7 @@ async def test_a_failing_webhook_is_retried_without_resending_the_email(sink: Ma
     assert len(delivered(sink)) == 1 and beats[-1] == (["email", "webhook"],)
 
 
-async def test_a_retry_skips_the_channels_its_heartbeat_says_were_delivered(sink: MailSink,
-                                                                            hook: FakeCentre) -> None:
+async def test_a_retry_skips_the_channels_its_heartbeat_says_were_delivered(sink: MailSink, hook: FakeCentre) -> None:
     env = ActivityEnvironment()
     env.info = env.info.__class__(**{**env.info.__dict__, "heartbeat_details": [["webhook"]]})
     await env.run(acts(sink, hook).notify, note())
@@ -127,8 +145,7 @@ async def test_a_missing_translation_is_logged_once_per_language_and_template(si
 
 
 async def test_the_webhook_gets_the_rendered_text(hook: FakeCentre) -> None:
-    await ActivityEnvironment().run(NotificationActivities(hook.url, httpx.AsyncClient(timeout=5)).notify,
-                                    note("ru"))
+    await ActivityEnvironment().run(NotificationActivities(hook.url, httpx.AsyncClient(timeout=5)).notify, note("ru"))
     [seen] = hook.requests("/notifications")
     assert seen.body["language"] == "ru" and seen.body["subject"] == "Депозит"
     assert "9\xa0400,00\xa0$" in seen.body["message"]

@@ -27,9 +27,10 @@ BOOKED = 19
 
 
 def need(product: str = "axi-cel", lead_days: int = 0) -> Need:
-    return Need(earliest=NOW + timedelta(days=lead_days),
-                offsets={APHERESIS: timedelta(), cap.manufacturing(product): timedelta(days=1),
-                         BED: timedelta(days=24)})
+    return Need(
+        earliest=NOW + timedelta(days=lead_days),
+        offsets={APHERESIS: timedelta(), cap.manufacturing(product): timedelta(days=1), BED: timedelta(days=24)},
+    )
 
 
 PRODUCTS = ("axi-cel", "relma-cel", "eque-cel", "inati-cel", "zevor-cel", "cilta-cel")
@@ -43,9 +44,7 @@ async def seeded_app(**kw: object) -> FastAPI:
         j, n = f"J{FULL_CENTRE}{i:02d}", need(PRODUCTS[i % len(PRODUCTS)])
         await book.apply(FULL_CENTRE, partial(cap.reserve, journey_id=j, need=n, now=NOW))
     for i in range(3):
-        await book.apply("pku", partial(cap.reserve, journey_id=f"Jpku{i:02d}", need=need(lead_days=21),
-                                        now=NOW))
+        await book.apply("pku", partial(cap.reserve, journey_id=f"Jpku{i:02d}", need=need(lead_days=21), now=NOW))
     settings = Settings()
     client = await Client.connect(dead_address(), lazy=True, data_converter=pydantic_data_converter)
-    return create_app(settings, JourneyClient(client, settings), store, clock=lambda: NOW,
-                      **kw)  # type: ignore[arg-type]
+    return create_app(settings, JourneyClient(client, settings), store, clock=lambda: NOW, **kw)  # type: ignore[arg-type]

@@ -60,9 +60,7 @@ class Api:
     env: WorkflowEnvironment
     settings: Settings
 
-    async def call(
-        self, method: str, path: str, as_: str | None = "ops", **kw: Any
-    ) -> httpx.Response:
+    async def call(self, method: str, path: str, as_: str | None = "ops", **kw: Any) -> httpx.Response:
         headers = dict(kw.pop("headers", {}))
         if as_ is not None:
             headers["Authorization"] = f"Bearer {TOKENS[as_]}"
@@ -95,17 +93,13 @@ class Api:
         who = as_ or ("ops" if kind == "estimate_accepted" else "pku")
         return await self.call("POST", f"/v1/journeys/{journey_id}/milestones", who, json=body)
 
-    async def ok(
-        self, journey_id: str, kind: str, as_: str | None = None, **fields: Any
-    ) -> dict[str, Any]:
+    async def ok(self, journey_id: str, kind: str, as_: str | None = None, **fields: Any) -> dict[str, Any]:
         r = await self.milestone(journey_id, kind, as_, **fields)
         assert r.status_code == 200, r.text
         await self.settle(journey_id)
         return r.json()  # type: ignore[no-any-return]
 
-    async def to_infusion(
-        self, journey_id: str, coi: str = "COI-API-1", centre: str = "pku"
-    ) -> None:
+    async def to_infusion(self, journey_id: str, coi: str = "COI-API-1", centre: str = "pku") -> None:
         await self.ok(journey_id, "records_received", centre)
         await self.ok(journey_id, "teleconsult_completed", centre, outcome="proceed")
         await self.ok(
@@ -179,9 +173,7 @@ async def api(env: WorkflowEnvironment, api_store: JourneyStore) -> AsyncIterato
     )
     async with worker:
         app = create_app(settings, JourneyClient(env.client, settings), api_store)
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://api"
-        ) as http:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as http:
             yield Api(app, http, api_store, env, settings)
 
 
@@ -195,9 +187,7 @@ def free_port() -> int:
 async def served(api: Api) -> AsyncIterator[str]:
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(
-            api.app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="off"
-        )
+        uvicorn.Config(api.app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="off")
     )
     task = asyncio.create_task(server.serve())
     while not server.started:  # noqa: ASYNC110 - uvicorn offers no started event
@@ -216,14 +206,19 @@ async def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tupl
     async with await WorkflowEnvironment.start_time_skipping(
         data_converter=pydantic_data_converter, test_server_existing_path=test_server_path()
     ) as env:
-        worker = build_worker(env.client, settings, store, task_queue=settings.task_queue,
-                              activities=[RecordingActivities(store).record_events,
-                                          *FakeOutsideWorld().activities()])
+        worker = build_worker(
+            env.client,
+            settings,
+            store,
+            task_queue=settings.task_queue,
+            activities=[RecordingActivities(store).record_events, *FakeOutsideWorld().activities()],
+        )
         async with worker:
             app = create_app(settings, JourneyClient(env.client, settings), store)
             port = free_port()
-            server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None,
-                                                   access_log=False, lifespan="off"))
+            server = uvicorn.Server(
+                uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="off")
+            )
             task = asyncio.create_task(server.serve())
             while not server.started:  # noqa: ASYNC110 - uvicorn offers no started event
                 await asyncio.sleep(0.02)

@@ -55,12 +55,13 @@ class SyntheticJourney:
         self.clock = until
         return self
 
-    def report(
-        self, kind: str, after_days: float = 0, actor: str | None = None, **fields: Any
-    ) -> SyntheticJourney:
+    def report(self, kind: str, after_days: float = 0, actor: str | None = None, **fields: Any) -> SyntheticJourney:
         self.advance(after_days)
-        who = Actor.parse(actor) if actor else (
-            OPS if kind in ("estimate_accepted",) else Actor.of_centre(self.state.centre_id))
+        who = (
+            Actor.parse(actor)
+            if actor
+            else (OPS if kind in ("estimate_accepted",) else Actor.of_centre(self.state.centre_id))
+        )
         milestone = parse_milestone(
             {
                 "kind": kind,

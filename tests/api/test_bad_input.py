@@ -44,18 +44,14 @@ BAD_BODIES = {
     ),
     "unknown field": (body(kind="records_received", diagnosis="x"), 422, "diagnosis"),
     "time without offset": (
-        json.dumps(
-            {"kind": "records_received", "milestone_id": "b", "occurred_at": "2025-01-01T10:00:00"}
-        ).encode(),
+        json.dumps({"kind": "records_received", "milestone_id": "b", "occurred_at": "2025-01-01T10:00:00"}).encode(),
         422,
         "occurred_at",
     ),
     "not an object": (b'["records_received"]', 422, "body"),
     "empty body": (b"", 422, "body"),
     "milestone id with spaces": (
-        json.dumps(
-            {"kind": "records_received", "milestone_id": "a b", "occurred_at": now_iso()}
-        ).encode(),
+        json.dumps({"kind": "records_received", "milestone_id": "a b", "occurred_at": now_iso()}).encode(),
         422,
         "milestone_id",
     ),
@@ -125,9 +121,7 @@ async def test_a_chunked_body_over_the_limit_is_413_too(api: Api, journey: str) 
     assert await api.count(journey) == before
 
 
-async def test_a_missing_or_unknown_token_is_401_and_changes_nothing(
-    api: Api, journey: str
-) -> None:
+async def test_a_missing_or_unknown_token_is_401_and_changes_nothing(api: Api, journey: str) -> None:
     before = await api.count(journey)
     good = body(kind="records_received")
     for headers in (

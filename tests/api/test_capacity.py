@@ -22,8 +22,7 @@ def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-async def test_a_full_centre_shows_every_week_at_capacity_and_its_waiting_list(
-        http: httpx.AsyncClient) -> None:
+async def test_a_full_centre_shows_every_week_at_capacity_and_its_waiting_list(http: httpx.AsyncClient) -> None:
     r = await http.get(f"/v1/centres/{FULL_CENTRE}/capacity?weeks=10", headers=auth("dev-manager"))
     assert r.status_code == 200, r.text
     body = r.json()
@@ -55,12 +54,15 @@ async def test_another_centre_may_not(http: httpx.AsyncClient) -> None:
     assert r.status_code == 403 and r.json()["code"] == "forbidden"
 
 
-@pytest.mark.parametrize(("path", "status"), [
-    ("/v1/centres/nowhere/capacity", 404),
-    ("/v1/centres/pku/capacity?weeks=0", 422),
-    ("/v1/centres/pku/capacity?weeks=53", 422),
-    ("/v1/centres/pku/capacity?weeks=abc", 422),
-])
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/v1/centres/nowhere/capacity", 404),
+        ("/v1/centres/pku/capacity?weeks=0", 422),
+        ("/v1/centres/pku/capacity?weeks=53", 422),
+        ("/v1/centres/pku/capacity?weeks=abc", 422),
+    ],
+)
 async def test_bad_requests_get_a_clear_error(http: httpx.AsyncClient, path: str, status: int) -> None:
     r = await http.get(path, headers=auth("dev-ops"))
     assert r.status_code == status

@@ -15,8 +15,11 @@ from tests.api.test_schemathesis import free_port
 async def test_the_capacity_view_shows_weeks_across_resources_down_and_full_weeks_in_red() -> None:
     app = await seeded_app()
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ui") as http:
-        signed_in = await http.post("/ui/login", content="token=dev-manager&next=/ui/capacity",
-                                    headers={"Content-Type": "application/x-www-form-urlencoded"})
+        signed_in = await http.post(
+            "/ui/login",
+            content="token=dev-manager&next=/ui/capacity",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
         assert signed_in.status_code == 303
         page = await http.get("/ui/capacity")
         one = await http.get(f"/ui/capacity?centre={FULL_CENTRE}&weeks=4")
@@ -33,8 +36,11 @@ async def test_the_capacity_view_shows_weeks_across_resources_down_and_full_week
 async def test_a_centre_token_cannot_open_the_capacity_view() -> None:
     app = await seeded_app()
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ui") as http:
-        await http.post("/ui/login", content="token=dev-jiahui&next=/ui/capacity",
-                        headers={"Content-Type": "application/x-www-form-urlencoded"})
+        await http.post(
+            "/ui/login",
+            content="token=dev-jiahui&next=/ui/capacity",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
         assert (await http.get("/ui/capacity")).status_code in (303, 403)
 
 
@@ -42,8 +48,9 @@ async def test_chromium_renders_the_capacity_view() -> None:
     browser = chromium()
     app = await seeded_app(ui_token_query=True)
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None,
-                                           access_log=False, lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="off")
+    )
     task = asyncio.create_task(server.serve())
     while not server.started:  # noqa: ASYNC110 - uvicorn offers no started event
         await asyncio.sleep(0.02)
@@ -52,7 +59,8 @@ async def test_chromium_renders_the_capacity_view() -> None:
         "manager-capacity.png": (f"http://127.0.0.1:{port}/ui/capacity?token=dev-manager", "1400,2600"),
         "manager-capacity-full-centre.png": (
             f"http://127.0.0.1:{port}/ui/capacity?centre={FULL_CENTRE}&weeks=12&token=dev-manager",
-            "1400,900"),
+            "1400,900",
+        ),
     }
     try:
         for name, (url, size) in shots.items():

@@ -11,8 +11,9 @@ BEDSIDE = {"verified_by": ["nurse-li", "nurse-zhang"]}
 
 
 async def hand(api: Api, jid: str, frm: str, to: str, condition: str = "intact", **extra: Any) -> Any:
-    return await api.milestone(jid, "custody_transferred", coi=COI, from_party=frm, to_party=to,
-                               condition=condition, **extra)
+    return await api.milestone(
+        jid, "custody_transferred", coi=COI, from_party=frm, to_party=to, condition=condition, **extra
+    )
 
 
 async def test_custody_hand_offs_a_quality_hold_and_the_reservation_show_on_the_journey(api: Api) -> None:
@@ -20,8 +21,9 @@ async def test_custody_hand_offs_a_quality_hold_and_the_reservation_show_on_the_
     await api.to_infusion(jid, coi=COI)
     r = await hand(api, jid, "manufacturing site", "courier (dry shipper)", temperature_c=-185.0, seal_id="S-9")
     assert r.status_code == 200, r.text
-    r = await hand(api, jid, "courier (dry shipper)", "centre pharmacy", "excursion", temperature_c=-121.5,
-                   excursion_minutes=40)
+    r = await hand(
+        api, jid, "courier (dry shipper)", "centre pharmacy", "excursion", temperature_c=-121.5, excursion_minutes=40
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["custody"]["holder"] == "centre pharmacy" and body["custody"]["on_hold"] is True

@@ -15,11 +15,7 @@ async def test_ops_starts_a_journey_and_gets_201_with_its_id_stage_and_location(
     )
     assert r.status_code == 201, r.text
     body = r.json()
-    assert (
-        body["journey_id"].startswith("J")
-        and body["stage"] == "records"
-        and body["outcome"] is None
-    )
+    assert body["journey_id"].startswith("J") and body["stage"] == "records" and body["outcome"] is None
     assert body["centre_id"] == "fuda" and body["product"] == "cilta-cel"
     assert r.headers["location"] == f"/v1/journeys/{body['journey_id']}"
     assert "patient_ref" not in body
@@ -39,13 +35,9 @@ async def test_a_second_start_for_a_patient_with_an_active_journey_is_409_naming
 
 async def test_a_withdrawn_patient_can_start_a_new_journey_with_a_new_id(api: Api) -> None:
     ref = f"p-{uuid.uuid4().hex}"
-    first = (
-        await api.call("POST", "/v1/journeys", json={"patient_ref": ref, "centre_id": "pku"})
-    ).json()
+    first = (await api.call("POST", "/v1/journeys", json={"patient_ref": ref, "centre_id": "pku"})).json()
     await api.settle(first["journey_id"])
-    r = await api.call(
-        "POST", f"/v1/journeys/{first['journey_id']}/withdraw", json={"reason": "moved"}
-    )
+    r = await api.call("POST", f"/v1/journeys/{first['journey_id']}/withdraw", json={"reason": "moved"})
     assert r.status_code == 200, r.text
     await api.closed(first["journey_id"])
     second = await api.call("POST", "/v1/journeys", json={"patient_ref": ref, "centre_id": "pku"})
@@ -67,9 +59,7 @@ async def test_an_unknown_centre_or_product_is_422_and_starts_nothing(api: Api) 
 
 
 async def test_a_patient_reference_that_looks_like_a_name_is_refused(api: Api) -> None:
-    r = await api.call(
-        "POST", "/v1/journeys", json={"patient_ref": "John Smith", "centre_id": "pku"}
-    )
+    r = await api.call("POST", "/v1/journeys", json={"patient_ref": "John Smith", "centre_id": "pku"})
     assert r.status_code == 422 and r.json()["errors"][0]["loc"] == ["body", "patient_ref"]
 
 
@@ -96,13 +86,9 @@ async def test_the_journey_list_filters_by_stage_centre_overdue_and_outcome(api:
         assert r.status_code == 200, r.text
         return {row["journey_id"] for row in r.json()["journeys"]}
 
-    assert in_records in await ids("stage=records") and in_teleconsult not in await ids(
-        "stage=records"
-    )
+    assert in_records in await ids("stage=records") and in_teleconsult not in await ids("stage=records")
     assert in_teleconsult in await ids("stage=teleconsult")
-    assert ended in await ids("outcome=ineligible") and in_records not in await ids(
-        "outcome=ineligible"
-    )
+    assert ended in await ids("outcome=ineligible") and in_records not in await ids("outcome=ineligible")
     assert {in_records, in_teleconsult} <= await ids("overdue=false")
     assert in_records not in await ids("overdue=true")
     rows = (await api.call("GET", "/v1/journeys?centre=jiahui&limit=200", "ops")).json()["journeys"]

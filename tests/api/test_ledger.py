@@ -72,6 +72,7 @@ async def test_a_journey_awaiting_its_deposit_says_so_and_a_payment_releases_tra
 
 
 async def test_a_start_body_with_a_malformed_language_is_422(api: Api) -> None:
-    r = await api.call("POST", "/v1/journeys", json={"patient_ref": "p-lang-1", "centre_id": "pku",
-                                                     "language": "english please"})
+    r = await api.call(
+        "POST", "/v1/journeys", json={"patient_ref": "p-lang-1", "centre_id": "pku", "language": "english please"}
+    )
     assert r.status_code == 422

@@ -32,14 +32,26 @@ async def page(settings: Settings, token: str = "dev-ops") -> httpx.Response:
 async def send_three(sink: MailSink) -> None:
     acts = NotificationActivities(None, mail_config=MailConfig(host="127.0.0.1", port=sink.port))
     booked = {"centre": Text(value="Peking University Cancer Hospital"), "reference": Text(value="PKU-FLI-1")}
-    money = {"deposit": Money(amount=Decimal("29400"), currency="USD"),
-             "outstanding": Money(amount=Decimal("29400"), currency="USD")}
-    for i, (language, template, params) in enumerate([("en", "flight_booked", booked),
-                                                      ("zh-CN", "deposit_reminder", money),
-                                                      ("ar", "flight_booked", booked)]):
-        await ActivityEnvironment().run(acts.notify, c.Notification(
-            journey_id=f"J{i}", centre_id="pku", audience="patient", message="m", idempotency_key=f"J{i}:1",
-            template=template, params=params, language=language))
+    money = {
+        "deposit": Money(amount=Decimal("29400"), currency="USD"),
+        "outstanding": Money(amount=Decimal("29400"), currency="USD"),
+    }
+    for i, (language, template, params) in enumerate(
+        [("en", "flight_booked", booked), ("zh-CN", "deposit_reminder", money), ("ar", "flight_booked", booked)]
+    ):
+        await ActivityEnvironment().run(
+            acts.notify,
+            c.Notification(
+                journey_id=f"J{i}",
+                centre_id="pku",
+                audience="patient",
+                message="m",
+                idempotency_key=f"J{i}:1",
+                template=template,
+                params=params,
+                language=language,
+            ),
+        )
 
 
 async def test_the_mailbox_shows_every_language_newest_first_arabic_right_to_left(tmp_path: Path) -> None:

@@ -38,9 +38,7 @@ async def app() -> FastAPI:
 @pytest_asyncio.fixture
 async def page(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """A fresh browser: no cookies from other tests."""
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://ui"
-    ) as http:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ui") as http:
         yield http
 
 
@@ -60,11 +58,7 @@ async def test_without_a_session_the_page_sends_you_to_sign_in_and_back(
     r = await page.get("/ui?stage=stay")
     assert r.status_code == 303 and r.headers["location"] == "/ui/login?next=%2Fui%3Fstage%3Dstay"
     form = await page.get("/ui/login?next=/ui%3Fstage%3Dstay")
-    assert (
-        form.status_code == 200
-        and 'name="token"' in form.text
-        and 'value="/ui?stage=stay"' in form.text
-    )
+    assert form.status_code == 200 and 'name="token"' in form.text and 'value="/ui?stage=stay"' in form.text
 
 
 async def test_signing_in_sets_an_httponly_strict_cookie_that_is_not_the_token(
@@ -206,6 +200,4 @@ async def test_an_unknown_journey_page_is_404_and_centres_are_refused(
 async def test_signing_out_clears_the_cookie(page: httpx.AsyncClient) -> None:
     r = await page.post("/ui/logout", cookies=await signed_in(page))
     assert r.status_code == 303 and r.headers["location"] == "/ui/login"
-    assert (
-        'journeys_session=""' in r.headers["set-cookie"] or "Max-Age=0" in r.headers["set-cookie"]
-    )
+    assert 'journeys_session=""' in r.headers["set-cookie"] or "Max-Age=0" in r.headers["set-cookie"]

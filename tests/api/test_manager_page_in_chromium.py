@@ -71,24 +71,18 @@ async def test_chromium_renders_the_list_and_journey_pages_for_a_signed_in_manag
     settings = Settings()
     client = await Client.connect(dead_address(), lazy=True, data_converter=pydantic_data_converter)
     # ?token= signs the browser in once (cookie, then a redirect without it): screenshots only.
-    app = create_app(
-        settings, JourneyClient(client, settings), store, clock=lambda: NOW, ui_token_query=True
-    )
+    app = create_app(settings, JourneyClient(client, settings), store, clock=lambda: NOW, ui_token_query=True)
     seen: list[str] = []
 
     @app.middleware("http")
     async def record(request, call_next):  # type: ignore[no-untyped-def]
         response = await call_next(request)
-        seen.append(
-            f"{request.url.path} {response.status_code} {'cookie' if request.cookies else ''}"
-        )
+        seen.append(f"{request.url.path} {response.status_code} {'cookie' if request.cookies else ''}")
         return response
 
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(
-            app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="off"
-        )
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="off")
     )
     task = asyncio.create_task(server.serve())
     while not server.started:  # noqa: ASYNC110 - uvicorn offers no started event

@@ -42,7 +42,8 @@ async def test_metrics_count_journeys_by_stage_and_centre_and_refusals_by_code(
     code = refused.json()["code"]
     refusals = {"code": code, "kind": "discharged"}
     assert value(after, "journeys_milestone_refusals_total", **refusals) == (
-        value(before, "journeys_milestone_refusals_total", **refusals) + 1)
+        value(before, "journeys_milestone_refusals_total", **refusals) + 1
+    )
     for severity in ("critical", "high", "warning"):
         assert f'journeys_open_alerts{{severity="{severity}"}}' in after
     assert "journeys_overdue" in after

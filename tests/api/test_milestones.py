@@ -32,9 +32,7 @@ async def test_resubmitting_the_same_milestone_returns_the_same_answer_and_recor
     api: Api,
 ) -> None:
     journey = await api.start()
-    first = await api.milestone(
-        journey, "records_received", milestone_id="m-1", occurred_at=now_iso()
-    )
+    first = await api.milestone(journey, "records_received", milestone_id="m-1", occurred_at=now_iso())
     body = {
         "kind": "records_received",
         "milestone_id": "m-1",
@@ -54,17 +52,13 @@ async def test_a_resubmission_after_an_api_restart_still_records_nothing(api: Ap
     before = await api.settle(journey)
     # A new process: a new app and a new client, nothing shared but Temporal and the store.
     fresh = create_app(api.settings, JourneyClient(api.env.client, api.settings), api.store)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=fresh), base_url="http://api"
-    ) as http:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=fresh), base_url="http://api") as http:
         again = await http.post(
             f"/v1/journeys/{journey}/milestones",
             json=body,
             headers={"Authorization": "Bearer dev-pku"},
         )
-    assert (
-        again.status_code == 200 and again.json()["stage"] == first.json()["stage"] == "teleconsult"
-    )
+    assert again.status_code == 200 and again.json()["stage"] == first.json()["stage"] == "teleconsult"
     assert await api.settle(journey) == before
 
 
@@ -74,9 +68,7 @@ async def test_the_same_milestone_id_with_a_different_body_is_409_and_changes_no
     journey = await api.start()
     await api.ok(journey, "records_received", milestone_id="dup-1")
     before = await api.count(journey)
-    r = await api.milestone(
-        journey, "teleconsult_completed", milestone_id="dup-1", outcome="proceed"
-    )
+    r = await api.milestone(journey, "teleconsult_completed", milestone_id="dup-1", outcome="proceed")
     assert r.status_code == 409 and r.json()["code"] == "duplicate_milestone"
     assert "dup-1" in r.json()["reason"]
     assert await api.settle(journey) == before

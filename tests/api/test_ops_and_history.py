@@ -8,9 +8,7 @@ from tests.api.conftest import Api
 async def test_ops_withdraws_a_journey_and_gets_200_with_the_ended_state(api: Api) -> None:
     journey = await api.start()
     await api.ok(journey, "records_received")
-    r = await api.call(
-        "POST", f"/v1/journeys/{journey}/withdraw", json={"reason": "patient chose home care"}
-    )
+    r = await api.call("POST", f"/v1/journeys/{journey}/withdraw", json={"reason": "patient chose home care"})
     assert r.status_code == 200, r.text
     assert r.json()["stage"] == "ended" and r.json()["outcome"] == "withdrawn"
     await api.settle(journey)
@@ -62,9 +60,7 @@ async def test_the_history_lists_domain_events_in_order_with_actors_and_a_linked
     events = body["events"]
     assert body["journey_id"] == journey and body["chain_verified"] is True
     assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
-    assert {"seq", "kind", "actor", "occurred_at", "recorded_at", "prev_hash", "hash"} <= set(
-        events[0]
-    )
+    assert {"seq", "kind", "actor", "occurred_at", "recorded_at", "prev_hash", "hash"} <= set(events[0])
     assert all(b["prev_hash"] == a["hash"] for a, b in zip(events, events[1:], strict=False))
     assert events[0]["kind"] == "journey_started" and events[1]["actor"] == "centre:pku"
 
@@ -87,10 +83,7 @@ async def test_reference_data_has_exactly_the_documented_fields_for_every_role(a
         products = (await api.call("GET", "/v1/products", who)).json()
         centres = (await api.call("GET", "/v1/centres", who)).json()
         assert len(products) == 6 and len(centres) == 4
-        assert all(
-            set(p) == {"id", "name", "target", "indication", "year", "manufacturer"}
-            for p in products
-        )
+        assert all(set(p) == {"id", "name", "target", "indication", "year", "manufacturer"} for p in products)
         assert {c["id"] for c in centres} == {"pku", "ludaopei", "fuda", "jiahui"}
         assert all(set(c) == {"id", "name", "city"} for c in centres)
     assert (await api.call("GET", "/v1/products", None)).status_code == 401
@@ -100,9 +93,7 @@ async def test_health_openapi_and_docs_need_no_token(api: Api) -> None:
     health = await api.call("GET", "/healthz", None)
     assert health.status_code == 200 and health.json()["status"] == "ok"
     schema = (await api.call("GET", "/openapi.json", None)).json()
-    assert {"/v1/journeys", "/v1/journeys/{journey_id}/milestones", "/v1/products"} <= set(
-        schema["paths"]
-    )
+    assert {"/v1/journeys", "/v1/journeys/{journey_id}/milestones", "/v1/products"} <= set(schema["paths"])
     assert "bearer" in str(schema["components"]["securitySchemes"]).lower()
     assert (await api.call("GET", "/docs", None)).status_code == 200
     root = await api.call("GET", "/", None)

@@ -31,10 +31,13 @@ def snippet() -> dict[str, Any]:
 
 async def test_the_readme_client_reports_once_however_often_it_is_sent(api: Api) -> None:
     journey = await api.start()
-    for kind, who, fields in [("records_received", "pku", {}), ("teleconsult_completed", "pku", {"outcome": "proceed"}),
-                              ("eligibility_decided", "pku", {"eligible": True, "product": "axi-cel",
-                                                               "estimate_usd": 90000}),
-                              ("estimate_accepted", "ops", {}), ("patient_admitted", "pku", {})]:
+    for kind, who, fields in [
+        ("records_received", "pku", {}),
+        ("teleconsult_completed", "pku", {"outcome": "proceed"}),
+        ("eligibility_decided", "pku", {"eligible": True, "product": "axi-cel", "estimate_usd": 90000}),
+        ("estimate_accepted", "ops", {}),
+        ("patient_admitted", "pku", {}),
+    ]:
         await api.ok(journey, kind, who, **fields)
     client = snippet()
     async with served(api.app) as url:

@@ -32,8 +32,9 @@ STARTED: list[str] = []
 
 
 @pytest_asyncio.fixture(scope="module", params=["sqlite", "postgres"])
-async def sealed_api(request: pytest.FixtureRequest, env: WorkflowEnvironment,
-                     tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Api]:
+async def sealed_api(
+    request: pytest.FixtureRequest, env: WorkflowEnvironment, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Api]:
     schema = None
     if request.param == "sqlite":
         path: Path = tmp_path_factory.mktemp("personal") / "events.db"
@@ -48,9 +49,13 @@ async def sealed_api(request: pytest.FixtureRequest, env: WorkflowEnvironment,
         store = await SqlEventStore.open(PG_URL, schema=schema)
     settings = api_settings(f"personal-{uuid.uuid4().hex[:8]}")
     seal = patient_data_vault(settings, store).seal
-    worker = build_worker(env.client, settings, store, task_queue=settings.task_queue,
-                          activities=[RecordingActivities(store, seal).record_events,
-                                      *FakeOutsideWorld().activities()])
+    worker = build_worker(
+        env.client,
+        settings,
+        store,
+        task_queue=settings.task_queue,
+        activities=[RecordingActivities(store, seal).record_events, *FakeOutsideWorld().activities()],
+    )
     try:
         async with worker:
             app = create_app(settings, JourneyClient(env.client, settings), store)

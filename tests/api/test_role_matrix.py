@@ -63,14 +63,10 @@ async def journeys(api: Api) -> dict[str, str]:
 
 
 def let_through(status: int, location: str | None) -> bool:
-    return status not in (401, 403) and not (
-        status == 303 and (location or "").startswith("/ui/login")
-    )
+    return status not in (401, 403) and not (status == 303 and (location or "").startswith("/ui/login"))
 
 
-@pytest.mark.parametrize(
-    "method,path,body,allowed", MATRIX, ids=[f"{m} {p}" for m, p, _, _ in MATRIX]
-)
+@pytest.mark.parametrize("method,path,body,allowed", MATRIX, ids=[f"{m} {p}" for m, p, _, _ in MATRIX])
 async def test_each_endpoint_lets_through_exactly_its_documented_roles(
     api: Api,
     journeys: dict[str, str],
@@ -83,11 +79,7 @@ async def test_each_endpoint_lets_through_exactly_its_documented_roles(
     before = {j: await api.count(j) for j in journeys.values()}
     through = set()
     for role in ROLES:
-        r = (
-            await api.call(method, url, role, json=body)
-            if body is not None
-            else await api.call(method, url, role)
-        )
+        r = await api.call(method, url, role, json=body) if body is not None else await api.call(method, url, role)
         assert r.status_code < 500, (role, r.text)
         if let_through(r.status_code, r.headers.get("location")):
             through.add(role)

@@ -27,17 +27,32 @@ MAX_EXAMPLES = 25
 async def run_schemathesis(base_url: str, token: str, report: Path, max_examples: int) -> tuple[int, str]:
     cli = Path(sys.executable).parent / "schemathesis"
     proc = await asyncio.create_subprocess_exec(
-        str(cli), "--config-file", str(CONFIG), "run", f"{base_url}/openapi.json",
-        "--checks", "all",
-        "--phases", PHASES,
-        "--max-examples", str(max_examples),
-        "--seed", "1",
-        "--workers", "1",
+        str(cli),
+        "--config-file",
+        str(CONFIG),
+        "run",
+        f"{base_url}/openapi.json",
+        "--checks",
+        "all",
+        "--phases",
+        PHASES,
+        "--max-examples",
+        str(max_examples),
+        "--seed",
+        "1",
+        "--workers",
+        "1",
         "--no-shrink",
-        "--request-timeout", "30",
-        "--header", f"Authorization: Bearer {token}",
-        "--report", "json", "--report-json-path", str(report),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        "--request-timeout",
+        "30",
+        "--header",
+        f"Authorization: Bearer {token}",
+        "--report",
+        "json",
+        "--report-json-path",
+        str(report),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
         cwd=report.parent,  # its cache of found failures stays out of the work tree
     )
     out, _ = await proc.communicate()
@@ -47,13 +62,11 @@ async def run_schemathesis(base_url: str, token: str, report: Path, max_examples
 def failures(output: str) -> str:
     """The CLI's failure report, each line cut short (generated bodies can be kilobytes)."""
     start = output.find("=== FAILURES ===")
-    return "\n".join(line[:300] for line in output[max(start - 40, 0):].splitlines())
+    return "\n".join(line[:300] for line in output[max(start - 40, 0) :].splitlines())
 
 
 @pytest.mark.parametrize("role", ["ops", "pku"])
-async def test_schemathesis_with_every_check_finds_nothing(
-    fuzzed: tuple[Api, str], role: str, tmp_path: Path
-) -> None:
+async def test_schemathesis_with_every_check_finds_nothing(fuzzed: tuple[Api, str], role: str, tmp_path: Path) -> None:
     api, served = fuzzed
     await api.start("pku")  # something to list and read
     code, output = await run_schemathesis(served, TOKENS[role], tmp_path / "report.json", MAX_EXAMPLES)

@@ -30,8 +30,15 @@ async def watched(api: Api, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[tu
 
 
 def check(year: int | None, **fields: Any) -> dict[str, Any]:
-    return {"kind": "surveillance_check_recorded", "milestone_id": uuid.uuid4().hex,
-            "occurred_at": None, "year": year, "alive": True, "disease_status": "remission", **fields}
+    return {
+        "kind": "surveillance_check_recorded",
+        "milestone_id": uuid.uuid4().hex,
+        "occurred_at": None,
+        "year": year,
+        "alive": True,
+        "disease_status": "remission",
+        **fields,
+    }
 
 
 SENT: dict[str, dict[str, Any]] = {}
@@ -72,8 +79,12 @@ async def test_a_centre_reports_yearly_checks_and_ops_sees_who_is_under_surveill
     assert first.json()["relapsed"] and first.json()["next_check_year"] == 2
     again = await api.call("POST", f"/v1/journeys/{journey_id}/surveillance/checks", "pku", json=first_body(body))
     assert again.status_code == 200 and again.json()["last_seq"] == first.json()["last_seq"]
-    changed = await api.call("POST", f"/v1/journeys/{journey_id}/surveillance/checks", "pku",
-                             json={**first_body(body), "disease_status": "progression"})
+    changed = await api.call(
+        "POST",
+        f"/v1/journeys/{journey_id}/surveillance/checks",
+        "pku",
+        json={**first_body(body), "disease_status": "progression"},
+    )
     assert changed.status_code == 409 and changed.json()["code"] == "duplicate_milestone"
 
     assert (await post(api, journey_id, check(3), as_="fuda")).status_code == 403
@@ -81,8 +92,9 @@ async def test_a_centre_reports_yearly_checks_and_ops_sees_who_is_under_surveill
     bad = await post(api, journey_id, check(3, alive=False, disease_status=None))
     assert bad.status_code == 422  # a death needs its cause
 
-    death = await post(api, journey_id, check(None, alive=False, disease_status=None, cause_of_death="sepsis"),
-                       as_="ops")
+    death = await post(
+        api, journey_id, check(None, alive=False, disease_status=None, cause_of_death="sepsis"), as_="ops"
+    )
     assert death.status_code == 200, death.text
     assert death.json()["status"] == "ended" and death.json()["end_reason"] == "deceased"
     await api.settle(journey_id)

@@ -65,9 +65,13 @@ async def traced(api_store: JourneyStore) -> AsyncIterator[Traced]:
     ) as env:
         client = Client(**{**env.client.config(), "interceptors": tracing.interceptors()})
         settings = api_settings(f"traced-{uuid.uuid4().hex[:8]}")
-        worker = build_worker(client, settings, api_store, task_queue=settings.task_queue,
-                              activities=[RecordingActivities(api_store).record_events,
-                                          *FakeOutsideWorld().activities()])
+        worker = build_worker(
+            client,
+            settings,
+            api_store,
+            task_queue=settings.task_queue,
+            activities=[RecordingActivities(api_store).record_events, *FakeOutsideWorld().activities()],
+        )
         async with worker:
             app = create_app(settings, JourneyClient(client, settings), api_store)
             async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as http:
@@ -87,20 +91,26 @@ def describe(spans: list[ReadableSpan]) -> str:
     start = min(s.start_time or 0 for s in spans)
     return "\n".join(
         f"{((s.start_time or 0) - start) / 1e6:8.1f} ms  {((s.end_time or 0) - (s.start_time or 0)) / 1e6:7.1f} ms  "
-        f"{s.name}" for s in spans)
+        f"{s.name}"
+        for s in spans
+    )
 
 
 async def test_a_milestone_is_one_trace_from_request_to_store_append(traced: Traced) -> None:
-    started = await traced.post("/v1/journeys", {"patient_ref": f"t-{uuid.uuid4().hex[:12]}",
-                                                 "centre_id": "pku"}, "ops")
+    started = await traced.post(
+        "/v1/journeys", {"patient_ref": f"t-{uuid.uuid4().hex[:12]}", "centre_id": "pku"}, "ops"
+    )
     assert started.status_code == 201, started.text
     journey = started.json()["journey_id"]
     EXPORTER.clear()
 
     with structlog.testing.capture_logs(processors=[structlog.contextvars.merge_contextvars]) as logs:
-        r = await traced.post(f"/v1/journeys/{journey}/milestones",
-                              {"kind": "records_received", "milestone_id": uuid.uuid4().hex,
-                               "occurred_at": now_iso()}, "pku", **{"X-Request-ID": "req-42"})
+        r = await traced.post(
+            f"/v1/journeys/{journey}/milestones",
+            {"kind": "records_received", "milestone_id": uuid.uuid4().hex, "occurred_at": now_iso()},
+            "pku",
+            **{"X-Request-ID": "req-42"},
+        )
     assert r.status_code == 200, r.text
     assert r.headers["x-request-id"] == "req-42"
 
@@ -109,9 +119,15 @@ async def test_a_milestone_is_one_trace_from_request_to_store_append(traced: Tra
     spans = await spans_of(server.context.trace_id, "store.append")
     names = [s.name for s in spans]
     print("\n" + describe(spans))
-    for name in ("POST /v1/journeys/{journey_id}/milestones", "StartWorkflowUpdate:report_milestone",
-                 "ValidateUpdate:report_milestone", "HandleUpdate:report_milestone",
-                 "StartActivity:record_events", "RunActivity:record_events", "store.append"):
+    for name in (
+        "POST /v1/journeys/{journey_id}/milestones",
+        "StartWorkflowUpdate:report_milestone",
+        "ValidateUpdate:report_milestone",
+        "HandleUpdate:report_milestone",
+        "StartActivity:record_events",
+        "RunActivity:record_events",
+        "store.append",
+    ):
         assert name in names, names
     by_id = {s.context.span_id: s for s in spans if s.context}
     append = next(s for s in spans if s.name == "store.append")

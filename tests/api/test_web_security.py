@@ -72,17 +72,22 @@ async def test_signing_out_ends_the_session_even_for_a_kept_copy_of_the_cookie(d
 
 
 @pytest.mark.parametrize("path", ["/ui/login", "/ui/logout"])
-@pytest.mark.parametrize("headers", [{"origin": "https://evil.example"}, {"sec-fetch-site": "cross-site"},
-                                     {"origin": "null"}])
-async def test_cross_site_posts_to_sign_in_and_out_are_refused(dev: httpx.AsyncClient, path: str,
-                                                               headers: dict[str, str]) -> None:
+@pytest.mark.parametrize(
+    "headers", [{"origin": "https://evil.example"}, {"sec-fetch-site": "cross-site"}, {"origin": "null"}]
+)
+async def test_cross_site_posts_to_sign_in_and_out_are_refused(
+    dev: httpx.AsyncClient, path: str, headers: dict[str, str]
+) -> None:
     r = await dev.post(path, content="token=dev-manager&next=/ui", headers={**FORM, **headers})
     assert r.status_code == 403 and "journeys_session" not in r.headers.get("set-cookie", "")
 
 
 async def test_a_same_origin_form_post_signs_in(dev: httpx.AsyncClient) -> None:
-    r = await dev.post("/ui/login", content="token=dev-manager&next=/ui",
-                       headers={**FORM, "origin": "http://ui", "sec-fetch-site": "same-origin"})
+    r = await dev.post(
+        "/ui/login",
+        content="token=dev-manager&next=/ui",
+        headers={**FORM, "origin": "http://ui", "sec-fetch-site": "same-origin"},
+    )
     assert r.status_code == 303
 
 
@@ -119,8 +124,9 @@ async def test_cors_grants_the_temporal_ui_nothing_outside_codec(dev: httpx.Asyn
 
 
 async def test_cors_with_credentials_covers_codec_for_the_ui_origin(dev: httpx.AsyncClient) -> None:
-    r = await dev.options("/codec/decode", headers={"origin": "http://localhost:8233",
-                                                    "access-control-request-method": "POST"})
+    r = await dev.options(
+        "/codec/decode", headers={"origin": "http://localhost:8233", "access-control-request-method": "POST"}
+    )
     assert r.headers["access-control-allow-origin"] == "http://localhost:8233"
     assert r.headers["access-control-allow-credentials"] == "true"
 

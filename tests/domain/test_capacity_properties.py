@@ -28,8 +28,10 @@ capacities = st.fixed_dictionaries({APHERESIS: st.integers(0, 3), MFG: st.intege
 
 
 def _need(now: datetime, lead: int, bed_after: int) -> Need:
-    return Need(earliest=now + timedelta(days=lead),
-                offsets={APHERESIS: timedelta(), MFG: timedelta(days=1), BED: timedelta(days=bed_after)})
+    return Need(
+        earliest=now + timedelta(days=lead),
+        offsets={APHERESIS: timedelta(), MFG: timedelta(days=1), BED: timedelta(days=bed_after)},
+    )
 
 
 def _check(book: CentreBook, now: datetime, forced_over: set[cap.Slot]) -> None:
@@ -41,7 +43,8 @@ def _check(book: CentreBook, now: datetime, forced_over: set[cap.Slot]) -> None:
     for waiting in book.waiting():
         assert not waiting.slots
         assert cap.first_fit(book.capacity, held, waiting.need, now, last) is None, (
-            f"{waiting.journey_id} waits although a week in the horizon has room")
+            f"{waiting.journey_id} waits although a week in the horizon has room"
+        )
     ids = [r.journey_id for r in book.reservations]
     assert len(ids) == len(set(ids))
     tickets = [r.ticket for r in book.reservations]
@@ -51,7 +54,8 @@ def _check(book: CentreBook, now: datetime, forced_over: set[cap.Slot]) -> None:
 @settings(max_examples=300, deadline=None)
 @given(weekly=capacities, horizon=st.integers(1, 4), steps=st.lists(ops, max_size=40))
 def test_reserved_never_exceeds_capacity_except_where_a_fact_was_reported(
-        weekly: dict[str, int], horizon: int, steps: list[tuple[object, ...]]) -> None:
+    weekly: dict[str, int], horizon: int, steps: list[tuple[object, ...]]
+) -> None:
     book = CentreBook(capacity=CentreCapacity(centre_id="c", horizon_weeks=horizon, weekly=weekly))
     now = START
     # Slots a fact was allowed to push over capacity (and that the operation reported).
@@ -67,8 +71,7 @@ def test_reserved_never_exceeds_capacity_except_where_a_fact_was_reported(
             case ("move_bed", str(j), int(d)):
                 change = cap.replan(book, j, {BED: now + timedelta(days=d)}, now)
             case ("fact", str(j), int(d)):
-                change = cap.replan(book, j, {APHERESIS: now + timedelta(days=d)}, now,
-                                    forced=frozenset({APHERESIS}))
+                change = cap.replan(book, j, {APHERESIS: now + timedelta(days=d)}, now, forced=frozenset({APHERESIS}))
             case ("wait", int(d)):
                 now += timedelta(days=d)
                 book, _ = cap.promote(book, now)

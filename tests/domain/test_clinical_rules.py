@@ -24,8 +24,11 @@ HOURS = timedelta(hours=1)
 
 
 def journey(**policy: Any) -> Pathway:
-    return Pathway(PathwayPolicy(**policy), edition=2, catalogue={"axi-cel": PathwayPolicy(),
-                                                                    "eque-cel": PathwayPolicy(min_stay_days=10)})
+    return Pathway(
+        PathwayPolicy(**policy),
+        edition=2,
+        catalogue={"axi-cel": PathwayPolicy(), "eque-cel": PathwayPolicy(min_stay_days=10)},
+    )
 
 
 def infused(p: Pathway | None = None) -> Pathway:
@@ -52,6 +55,7 @@ def refused_code(p: Pathway, kind: str, **fields: Any) -> str:
 
 
 # -- 1. The clinical clock: day counts run from when it happened, day N is a calendar day -----------
+
 
 def test_an_infusion_reported_three_days_late_counts_its_stay_from_the_infusion() -> None:
     p = journey().to_infusion()
@@ -88,6 +92,7 @@ def test_occurred_at_has_bounds(story: str, when: timedelta, code: str) -> None:
 
 
 # -- 2. No journey waits on nothing ----------------------------------------------------------------
+
 
 def test_a_missed_visit_is_recorded_and_later_visits_still_count() -> None:
     p = discharge_ready(infused())
@@ -130,17 +135,27 @@ def test_screening_with_no_eligibility_decision_escalates() -> None:
 
 # -- 3. Severity means something ---------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("story", "reports", "expected"),
     [
         ("grade 3 CRS", [(3, 0)], [(Severity.HIGH, "crs_grade_3")]),
         ("grade 4 ICANS", [(0, 4)], [(Severity.CRITICAL, "icans_grade_4")]),
-        ("grade 3 CRS three days running: one alert for the episode", [(3, 0), (3, 0), (3, 0)],
-         [(Severity.HIGH, "crs_grade_3")]),
-        ("grade 3 then 4: raised again because the grade rose", [(3, 0), (4, 0)],
-         [(Severity.HIGH, "crs_grade_3"), (Severity.CRITICAL, "crs_grade_4")]),
-        ("grade 3, resolved, grade 3 again: a new episode", [(3, 0), (1, 0), (3, 0)],
-         [(Severity.HIGH, "crs_grade_3"), (Severity.HIGH, "crs_grade_3")]),
+        (
+            "grade 3 CRS three days running: one alert for the episode",
+            [(3, 0), (3, 0), (3, 0)],
+            [(Severity.HIGH, "crs_grade_3")],
+        ),
+        (
+            "grade 3 then 4: raised again because the grade rose",
+            [(3, 0), (4, 0)],
+            [(Severity.HIGH, "crs_grade_3"), (Severity.CRITICAL, "crs_grade_4")],
+        ),
+        (
+            "grade 3, resolved, grade 3 again: a new episode",
+            [(3, 0), (1, 0), (3, 0)],
+            [(Severity.HIGH, "crs_grade_3"), (Severity.HIGH, "crs_grade_3")],
+        ),
         ("grade 2: watched, not escalated", [(2, 2)], []),
     ],
 )
@@ -166,6 +181,7 @@ def test_only_clinical_critical_and_high_alerts_page_safety() -> None:
 
 # -- 4. Discharge is toxicity-aware ------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("story", "last_report", "report_age_days", "code"),
     [
@@ -174,8 +190,9 @@ def test_only_clinical_critical_and_high_alerts_page_safety() -> None:
         ("no report in the last day", (0, 0), 2, "monitoring_stale"),
     ],
 )
-def test_discharge_is_refused_while_toxicity_is_active(story: str, last_report: tuple[int, int],
-                                                        report_age_days: float, code: str) -> None:
+def test_discharge_is_refused_while_toxicity_is_active(
+    story: str, last_report: tuple[int, int], report_age_days: float, code: str
+) -> None:
     p = infused().later(14)
     p.report("monitoring_reported", crs_grade=last_report[0], icans_grade=last_report[1])
     p.later(report_age_days)
@@ -190,6 +207,7 @@ def test_discharge_with_no_monitoring_at_all_is_refused() -> None:
 
 # -- 5. After discharge, toxicity and adverse events are still reported ------------------------------
 
+
 def test_delayed_icans_after_discharge_is_accepted_and_escalates() -> None:
     p = discharge_ready(infused())
     p.report("discharged")
@@ -200,8 +218,21 @@ def test_delayed_icans_after_discharge_is_accepted_and_escalates() -> None:
 
 # -- 6. Death in every stage --------------------------------------------------------------------------
 
-@pytest.mark.parametrize("walk", ["records", "to_screening", "to_travel", "to_apheresis", "reapheresis",
-                                  "to_manufacturing", "to_infusion", "to_stay", "follow_up"])
+
+@pytest.mark.parametrize(
+    "walk",
+    [
+        "records",
+        "to_screening",
+        "to_travel",
+        "to_apheresis",
+        "reapheresis",
+        "to_manufacturing",
+        "to_infusion",
+        "to_stay",
+        "follow_up",
+    ],
+)
 def test_a_death_is_accepted_in_every_stage_alerts_critically_and_ends_the_journey(walk: str) -> None:
     p = journey()
     if walk == "reapheresis":
@@ -224,6 +255,7 @@ def test_a_grade_5_adverse_event_during_re_apheresis_is_a_death() -> None:
 
 
 # -- 7. Out of specification, and the bedside check --------------------------------------------------
+
 
 def test_an_out_of_spec_product_needs_a_physicians_sign_off() -> None:
     p = journey().to_manufacturing()
@@ -264,6 +296,7 @@ def test_the_bedside_check(story: str, fields: dict[str, Any], code: str) -> Non
 
 # -- 8. Compensation cancels only what is still ahead -------------------------------------------------
 
+
 def booked(p: Pathway, *items: str) -> Pathway:
     for n, item in enumerate(items):
         p.apply([ev.BookingMade(item=item, reference=f"R{n}", occurred_at=p.now, actor="system")])
@@ -273,8 +306,11 @@ def booked(p: Pathway, *items: str) -> Pathway:
 @pytest.mark.parametrize(
     ("story", "ending", "cancelled"),
     [
-        ("withdrawn while travelling: every travel booking, newest first", "withdraw_in_travel",
-         ["interpreter", "accommodation", "flight"]),
+        (
+            "withdrawn while travelling: every travel booking, newest first",
+            "withdraw_in_travel",
+            ["interpreter", "accommodation", "flight"],
+        ),
         ("withdrawn in follow-up: nothing, it was all used", "withdraw_in_follow_up", []),
         ("died before admission", "death_in_travel", ["interpreter", "accommodation", "flight"]),
         ("estimate lapsed: nothing was booked yet", "lapse", []),
@@ -302,6 +338,7 @@ def test_every_ending_cancels_the_unused_bookings_only(story: str, ending: str, 
 
 
 # -- 9. Policy values are checked ---------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("story", "values"),

@@ -109,18 +109,14 @@ def test_an_actor_reads_back_as_the_string_the_event_log_holds(text) -> None:
 
 def test_a_milestone_dated_in_the_future_is_refused() -> None:
     p = Pathway()
-    m = p.milestone("records_received").model_copy(
-        update={"occurred_at": p.now + timedelta(hours=1)}
-    )
+    m = p.milestone("records_received").model_copy(update={"occurred_at": p.now + timedelta(hours=1)})
     with pytest.raises(OccurredAtOutOfRange, match="future"):
         p.decide(m)
 
 
 def test_a_little_clock_skew_from_a_centre_is_tolerated() -> None:
     p = Pathway()
-    m = p.milestone("records_received").model_copy(
-        update={"occurred_at": p.now + timedelta(minutes=5)}
-    )
+    m = p.milestone("records_received").model_copy(update={"occurred_at": p.now + timedelta(minutes=5)})
     assert kinds(p.decide(m)) == ["records_received", "stage_entered"]
 
 

@@ -13,10 +13,17 @@ from domain.custody import Condition, CustodyChain, HandOff, QualityDecision
 T0 = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 
 
-def hand(frm: str, to: str, hours: float, condition: Condition = Condition.INTACT,
-         minutes: float | None = None) -> HandOff:
-    return HandOff(from_party=frm, to_party=to, condition=condition, at=T0 + timedelta(hours=hours),
-                   temperature_c=4.0, excursion_minutes=minutes)
+def hand(
+    frm: str, to: str, hours: float, condition: Condition = Condition.INTACT, minutes: float | None = None
+) -> HandOff:
+    return HandOff(
+        from_party=frm,
+        to_party=to,
+        condition=condition,
+        at=T0 + timedelta(hours=hours),
+        temperature_c=4.0,
+        excursion_minutes=minutes,
+    )
 
 
 def chain(*hand_offs: HandOff) -> CustodyChain:

@@ -22,8 +22,9 @@ WHEN = T0
 def surveillance_events() -> list[ev.Event]:
     check = sv.SurveillanceCheck(milestone_id="s1", occurred_at=WHEN, year=2, alive=True, disease_status="stable")
     return [
-        sv.SurveillanceStarted(policy=sv.SurveillancePolicy(), anchor=WHEN, first_year=2, occurred_at=WHEN,
-                               actor="system"),
+        sv.SurveillanceStarted(
+            policy=sv.SurveillancePolicy(), anchor=WHEN, first_year=2, occurred_at=WHEN, actor="system"
+        ),
         sv.SurveillanceCheckRecorded(check=check, occurred_at=WHEN, actor="centre:pku"),
         sv.SurveillanceCheckMissed(year=3, due_at=WHEN, occurred_at=WHEN, actor="system"),
         sv.SurveillanceEnded(reason="horizon_reached", occurred_at=WHEN, actor="system"),
@@ -31,10 +32,11 @@ def surveillance_events() -> list[ev.Event]:
 
 
 def reservation_events() -> list[ev.Event]:
-    placement = Placement(journey_id="J1", status="waiting", ticket=3, position=1,
-                          weeks={"apheresis": "2026-W50"})
-    return [ce.ReservationUpdated(placement=placement, reason="reserved", occurred_at=WHEN, actor="system"),
-            ce.ReservationReleased(reason="released", occurred_at=WHEN, actor="system")]
+    placement = Placement(journey_id="J1", status="waiting", ticket=3, position=1, weeks={"apheresis": "2026-W50"})
+    return [
+        ce.ReservationUpdated(placement=placement, reason="reserved", occurred_at=WHEN, actor="system"),
+        ce.ReservationReleased(reason="released", occurred_at=WHEN, actor="system"),
+    ]
 
 
 def every_event_type() -> list[ev.Event]:
@@ -56,8 +58,16 @@ def every_event_type() -> list[ev.Event]:
         *reservation_events(),
     ]
     q = Pathway().to_manufacturing()
-    q.report("custody_transferred", coi=COI, from_party="site", to_party="courier", condition="excursion",
-             temperature_c=-120.0, seal_id="S1", excursion_minutes=20)
+    q.report(
+        "custody_transferred",
+        coi=COI,
+        from_party="site",
+        to_party="courier",
+        condition="excursion",
+        temperature_c=-120.0,
+        seal_id="S1",
+        excursion_minutes=20,
+    )
     q.report("quality_release", coi=COI, approved_by="qp-1", decision="release")
     q.report("manufacturing_failed", reason="x", next="out_of_spec")
     q.report("product_released", coi=COI, lot="L", out_of_spec_approved_by="dr-wu")
@@ -114,15 +124,9 @@ def effect_kinds(effects: list[Effect]) -> list[tuple[str, str | None]]:
     return [(e.kind, e.subject() or None) for e in effects]
 
 
-def test_entering_teleconsult_books_a_slot_and_travel_books_flight_accommodation_interpreter() -> (
-    None
-):
-    tele = ev.StageEntered(
-        stage=Stage.TELECONSULT, previous=Stage.RECORDS, occurred_at=WHEN, actor="system"
-    )
-    travel = ev.StageEntered(
-        stage=Stage.TRAVEL, previous=Stage.SCREENING, occurred_at=WHEN, actor="system"
-    )
+def test_entering_teleconsult_books_a_slot_and_travel_books_flight_accommodation_interpreter() -> None:
+    tele = ev.StageEntered(stage=Stage.TELECONSULT, previous=Stage.RECORDS, occurred_at=WHEN, actor="system")
+    travel = ev.StageEntered(stage=Stage.TRAVEL, previous=Stage.SCREENING, occurred_at=WHEN, actor="system")
     assert effect_kinds(effects_of(tele, 3)) == [("book", TELECONSULT_SLOT)]
     assert effect_kinds(effects_of(travel, 9)) == [("book", item) for item in TRAVEL_ITEMS]
     assert TRAVEL_ITEMS == ("flight", "accommodation", "interpreter")
@@ -135,9 +139,7 @@ def test_entering_other_stages_calls_nobody(stage) -> None:
 
 
 def test_a_reminder_notifies_its_audience() -> None:
-    r = ev.ReminderSent(
-        deadline="k", audience="patient", message="m", occurred_at=WHEN, actor="system"
-    )
+    r = ev.ReminderSent(deadline="k", audience="patient", message="m", occurred_at=WHEN, actor="system")
     assert effect_kinds(effects_of(r, 4)) == [("notify", "patient")]
 
 
@@ -151,9 +153,7 @@ def test_a_reminder_notifies_its_audience() -> None:
     ],
 )
 def test_critical_and_high_alerts_page_safety_and_the_rest_notify_ops(severity, expected) -> None:
-    alert = ev.AlertRaised(
-        alert_id="A1", severity=severity, code="c", message="m", occurred_at=WHEN, actor="system"
-    )
+    alert = ev.AlertRaised(alert_id="A1", severity=severity, code="c", message="m", occurred_at=WHEN, actor="system")
     [effect] = effects_of(alert, 5)
     assert effect.kind == expected
     if expected == "safety_alert":
@@ -196,9 +196,7 @@ def test_withdrawal_compensates_then_tells_the_centre() -> None:
 def test_every_other_ending_tells_the_centre(outcome) -> None:
     ended = ev.JourneyEnded(outcome=outcome, reason="r", occurred_at=WHEN, actor="system")
     [effect] = effects_of(ended, 8)
-    assert (
-        effect.kind == "notify" and effect.audience == "centre" and str(outcome) in effect.message
-    )
+    assert effect.kind == "notify" and effect.audience == "centre" and str(outcome) in effect.message
 
 
 @pytest.mark.parametrize(
@@ -232,9 +230,7 @@ def test_the_view_shows_stage_deadlines_coi_and_open_alerts() -> None:
 
 def test_a_teleconsult_slot_confirmed_after_the_teleconsult_is_not_held() -> None:
     p = Pathway().to_screening()
-    p.apply(
-        [ev.BookingMade(item=TELECONSULT_SLOT, reference="S1", occurred_at=p.now, actor="system")]
-    )
+    p.apply([ev.BookingMade(item=TELECONSULT_SLOT, reference="S1", occurred_at=p.now, actor="system")])
     assert p.state.bookings == ()
 
 

@@ -30,7 +30,10 @@ def test_the_estimate_is_shown_in_usd_and_in_rmb_at_the_recorded_policy_rate() -
     ledger = money.ledger(books_of(estimated(150000)))
     assert ledger.estimate is not None
     assert (ledger.estimate.usd, ledger.estimate.rmb, ledger.estimate.rate) == (
-        Decimal("150000.00"), Decimal("1080000.00"), Decimal("7.20"))
+        Decimal("150000.00"),
+        Decimal("1080000.00"),
+        Decimal("7.20"),
+    )
     assert ledger.model_dump(mode="json")["estimate"]["rmb"] == "1080000.00"
 
 
@@ -56,10 +59,24 @@ def test_the_deposit_is_a_policy_share_of_the_estimate_and_awaits_payment() -> N
 def test_payments_and_charges_in_either_currency_give_a_balance_in_both() -> None:
     p = estimated(100000)
     books = books_of(p)
-    books = money.payment(books, seq=90, occurred_at=p.now, actor="ops:alice", amount=Decimal("30000.00"),
-                          currency="USD", reference="WIRE-1")
-    books = money.charge(books, seq=91, occurred_at=p.now, actor="centre:pku", item="apheresis",
-                         amount=Decimal("72000.00"), currency="CNY")
+    books = money.payment(
+        books,
+        seq=90,
+        occurred_at=p.now,
+        actor="ops:alice",
+        amount=Decimal("30000.00"),
+        currency="USD",
+        reference="WIRE-1",
+    )
+    books = money.charge(
+        books,
+        seq=91,
+        occurred_at=p.now,
+        actor="centre:pku",
+        item="apheresis",
+        amount=Decimal("72000.00"),
+        currency="CNY",
+    )
     ledger = money.ledger(books)
     assert ledger.deposit and ledger.deposit.status == "paid"
     assert ledger.charged == money.Both(usd=Decimal("10000.00"), rmb=Decimal("72000.00"))
@@ -70,8 +87,9 @@ def test_withdrawal_refunds_what_was_paid_and_not_spent_by_policy() -> None:
     p = estimated(100000, PathwayPolicy(withdrawal_refund_fraction=Decimal("0.9")))
     p.withdraw("patient changed their mind")
     books = money.fold(enumerate(p.events, start=1))
-    books = money.payment(books, seq=90, occurred_at=p.now, actor="ops:alice", amount=Decimal("30000"),
-                          currency="USD", reference=None)
+    books = money.payment(
+        books, seq=90, occurred_at=p.now, actor="ops:alice", amount=Decimal("30000"), currency="USD", reference=None
+    )
     # The refund is decided when the withdrawal is folded: replay it after the payment.
     books = money.evolve(books, p.events[-1], 99)
     ledger = money.ledger(books)
@@ -97,7 +115,9 @@ def test_charges_and_payments_reported_as_milestones_fold_into_the_ledger() -> N
     p.report("charge_posted", item="teleconsult", amount="7200.00", currency="RMB")
     ledger = money.ledger(books_of(p))
     assert [(line.kind, line.converted.usd) for line in ledger.lines] == [
-        ("payment", Decimal("30000.00")), ("charge", Decimal("1000.00"))]
+        ("payment", Decimal("30000.00")),
+        ("charge", Decimal("1000.00")),
+    ]
     assert ledger.deposit and ledger.deposit.status == "paid"
     assert ledger.balance == money.Both(usd=Decimal("-29000.00"), rmb=Decimal("-208800.00"))
     p.withdraw("patient chose treatment at home")

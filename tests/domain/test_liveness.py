@@ -52,11 +52,15 @@ def progress(p: Pathway) -> list[tuple[str, dict[str, Any]]]:
         case Stage.INFUSION:
             return [("infusion_completed", {"coi": coi, "lot": lot, **BEDSIDE})]
         case Stage.STAY:
-            return [("monitoring_reported", {"crs_grade": 0, "icans_grade": 0}),
-                    ("discharged", {"override_reason": "physician's decision"})]
+            return [
+                ("monitoring_reported", {"crs_grade": 0, "icans_grade": 0}),
+                ("discharged", {"override_reason": "physician's decision"}),
+            ]
         case Stage.FOLLOW_UP if state.infused_at:
-            return [("follow_up_recorded", {"visit_day": max(1, day), "response": "CR"})
-                    for day in [day_number(state.policy, state.time_zone, state.infused_at, p.now)]]
+            return [
+                ("follow_up_recorded", {"visit_day": max(1, day), "response": "CR"})
+                for day in [day_number(state.policy, state.time_zone, state.infused_at, p.now)]
+            ]
     return []
 
 

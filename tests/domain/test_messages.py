@@ -58,8 +58,11 @@ def test_a_time_is_shown_in_the_centres_time_zone() -> None:
 
 @pytest.mark.parametrize("language", ["pt-BR", "zh-TW", "not a tag", ""])
 def test_a_language_without_a_catalogue_falls_back_to_english(language: str) -> None:
-    text = render("teleconsult_booked", {"centre": Text(value="Lu Daopei Hospital"),
-                                         "reference": Text(value="LUD-TEL-1")}, language)
+    text = render(
+        "teleconsult_booked",
+        {"centre": Text(value="Lu Daopei Hospital"), "reference": Text(value="LUD-TEL-1")},
+        language,
+    )
     assert text.catalogue == "en" and text.fell_back
     assert text.body.startswith("Your teleconsultation with Lu Daopei Hospital")
 
@@ -73,5 +76,6 @@ def test_a_template_missing_from_a_catalogue_falls_back_to_english(monkeypatch: 
 
 def test_english_variants_are_english_not_a_fallback() -> None:
     assert resolve_language("en-GB") is not None
-    assert not render("teleconsult_booked", {"centre": Text(value="x"), "reference": Text(value="y")},
-                      "en-GB").fell_back
+    assert not render(
+        "teleconsult_booked", {"centre": Text(value="x"), "reference": Text(value="y")}, "en-GB"
+    ).fell_back

@@ -26,8 +26,14 @@ VALID: dict[str, dict[str, Any]] = {
     "follow_up_recorded": {"visit_day": 30, "response": "CR"},
     "adverse_event_reported": {"term": "rash", "grade": 1},
     "death_reported": {"cause": "sepsis"},
-    "custody_transferred": {"coi": "COI-1", "from_party": "collection site", "to_party": "courier",
-                            "condition": "intact", "temperature_c": 4.5, "seal_id": "S-1"},
+    "custody_transferred": {
+        "coi": "COI-1",
+        "from_party": "collection site",
+        "to_party": "courier",
+        "condition": "intact",
+        "temperature_c": 4.5,
+        "seal_id": "S-1",
+    },
     "quality_release": {"coi": "COI-1", "approved_by": "qp-li", "decision": "release"},
     "charge_posted": {"item": "apheresis", "amount": "86400.00", "currency": "CNY"},
     "payment_received": {"amount": "29400.00", "currency": "USD", "reference": "WIRE-1"},
@@ -88,9 +94,7 @@ def test_an_out_of_range_or_unknown_value_is_refused(kind, field, value) -> None
 
 def test_an_unknown_kind_is_refused() -> None:
     with pytest.raises(ValidationError):
-        parse_milestone(
-            {"kind": "patient_cured", "milestone_id": "m", "occurred_at": T0.isoformat()}
-        )
+        parse_milestone({"kind": "patient_cured", "milestone_id": "m", "occurred_at": T0.isoformat()})
 
 
 def test_an_extra_field_is_refused_so_a_typo_is_not_silently_dropped() -> None:

@@ -20,15 +20,11 @@ def test_the_baseline_chains_each_stages_policy_duration_from_the_start() -> Non
     p = plan(SyntheticJourney("J1", "pku", T0).state, T0)
     policy = PathwayPolicy()
     records, teleconsult = p.stages[0], p.stages[1]
-    assert records.planned_start == T0 and records.planned_end == T0 + days(
-        policy.records_expected_days
-    )
+    assert records.planned_start == T0 and records.planned_end == T0 + days(policy.records_expected_days)
     assert records.late_at == T0 + days(policy.records_escalate_days)
     assert teleconsult.planned_start == records.planned_end
     manufacturing = next(s for s in p.stages if s.stage is Stage.MANUFACTURING)
-    assert manufacturing.planned_end - manufacturing.planned_start == days(
-        policy.manufacturing_expected_days
-    )
+    assert manufacturing.planned_end - manufacturing.planned_start == days(policy.manufacturing_expected_days)
     assert [s.stage for s in p.stages] == [s for s in Stage if s is not Stage.ENDED]
 
 
@@ -52,11 +48,7 @@ def test_done_stages_carry_their_actual_dates_and_slip_against_the_baseline() ->
     journey = SyntheticJourney("J1", "pku", T0).to_manufacturing("COI-PLAN")
     p = plan(journey.state, journey.clock)
     records = p.stages[0]
-    assert (
-        records.status == "done"
-        and records.actual[0].start == T0
-        and records.actual[0].end == T0 + days(5)
-    )
+    assert records.status == "done" and records.actual[0].start == T0 and records.actual[0].end == T0 + days(5)
     assert records.variance_days == -2
     manufacturing = next(s for s in p.stages if s.stage is Stage.MANUFACTURING)
     assert manufacturing.status == "current" and manufacturing.actual[0].end is None
@@ -90,9 +82,7 @@ def test_an_ended_journey_has_no_forecast_and_marks_stages_it_never_reached() ->
 
 def test_follow_up_visits_are_due_after_infusion_and_carry_their_responses() -> None:
     journey = SyntheticJourney("J1", "pku", T0).to_manufacturing("COI-V")
-    journey.report("product_released", 20, coi="COI-V", lot="L1").report(
-        "infusion_completed", 2, coi="COI-V"
-    )
+    journey.report("product_released", 20, coi="COI-V", lot="L1").report("infusion_completed", 2, coi="COI-V")
     infused = journey.clock
     journey.report("discharged", 15).report("follow_up_recorded", 15, visit_day=30, response="PR")
     p = plan(journey.state, journey.clock)

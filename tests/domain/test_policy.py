@@ -37,9 +37,7 @@ def test_a_product_override_applies_and_a_centre_override_wins_over_it() -> None
 
 def test_explicit_overrides_win_over_the_book() -> None:
     book = PolicyBook(centres={"pku": {"min_stay_days": 7}})
-    assert (
-        book.resolve(product=None, centre="pku", overrides={"min_stay_days": 3}).min_stay_days == 3
-    )
+    assert book.resolve(product=None, centre="pku", overrides={"min_stay_days": 3}).min_stay_days == 3
 
 
 def test_the_shipped_policy_book_loads_and_resolves_for_every_centre_and_product() -> None:

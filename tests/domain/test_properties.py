@@ -23,8 +23,13 @@ NEXT_KIND: dict[Stage, list[str]] = {
     Stage.SCREENING: ["eligibility_decided", "estimate_accepted"],
     Stage.TRAVEL: ["patient_admitted", "payment_received", "deposit_overridden"],
     Stage.APHERESIS: ["apheresis_completed"],
-    Stage.MANUFACTURING: ["product_released", "manufacturing_failed", "adverse_event_reported",
-                          "custody_transferred", "quality_release"],
+    Stage.MANUFACTURING: [
+        "product_released",
+        "manufacturing_failed",
+        "adverse_event_reported",
+        "custody_transferred",
+        "quality_release",
+    ],
     Stage.INFUSION: ["infusion_completed", "custody_transferred", "quality_release"],
     Stage.STAY: ["monitoring_reported", "discharged", "adverse_event_reported"],
     Stage.FOLLOW_UP: ["follow_up_recorded"],
@@ -40,11 +45,7 @@ def fields_for(kind: str) -> st.SearchStrategy[dict[str, Any]]:
     match kind:
         case "teleconsult_completed":
             return st.fixed_dictionaries(
-                {
-                    "outcome": st.sampled_from(
-                        ["proceed", "proceed", "proceed", "more_records", "not_candidate"]
-                    )
-                }
+                {"outcome": st.sampled_from(["proceed", "proceed", "proceed", "more_records", "not_candidate"])}
             )
         case "eligibility_decided":
             return st.fixed_dictionaries({"eligible": st.sampled_from([True, True, True, False])})
@@ -76,17 +77,26 @@ def fields_for(kind: str) -> st.SearchStrategy[dict[str, Any]]:
             return st.fixed_dictionaries({"cause": st.just("x")})
         case "custody_transferred":
             parties = st.sampled_from(["site", "courier", "lab"])
-            return st.fixed_dictionaries({"coi": cois, "from_party": parties, "to_party": parties,
-                                          "condition": st.sampled_from(["intact", "intact", "excursion", "damaged"])})
+            return st.fixed_dictionaries(
+                {
+                    "coi": cois,
+                    "from_party": parties,
+                    "to_party": parties,
+                    "condition": st.sampled_from(["intact", "intact", "excursion", "damaged"]),
+                }
+            )
         case "quality_release":
-            return st.fixed_dictionaries({"coi": cois, "approved_by": st.just("qp-1"),
-                                          "decision": st.sampled_from(["release", "reject"])})
+            return st.fixed_dictionaries(
+                {"coi": cois, "approved_by": st.just("qp-1"), "decision": st.sampled_from(["release", "reject"])}
+            )
         case "charge_posted":
-            return st.fixed_dictionaries({"item": st.just("stay"), "amount": st.just("7200.00"),
-                                          "currency": st.sampled_from(["USD", "CNY"])})
+            return st.fixed_dictionaries(
+                {"item": st.just("stay"), "amount": st.just("7200.00"), "currency": st.sampled_from(["USD", "CNY"])}
+            )
         case "payment_received":
-            return st.fixed_dictionaries({"amount": st.sampled_from(["1000.00", "30000.00"]),
-                                          "currency": st.sampled_from(["USD", "RMB"])})
+            return st.fixed_dictionaries(
+                {"amount": st.sampled_from(["1000.00", "30000.00"]), "currency": st.sampled_from(["USD", "RMB"])}
+            )
         case "deposit_overridden":
             return st.fixed_dictionaries({"reason": st.just("guarantee")})
     return st.just({})
@@ -132,9 +142,7 @@ def step(p: Pathway, data: st.DataObject, *, acks: bool = True) -> None:
                 return
             mid = data.draw(st.sampled_from(mids))
             m = next(
-                e.milestone
-                for e in p.events
-                if isinstance(e, ev.MilestoneAccepted) and e.milestone.milestone_id == mid
+                e.milestone for e in p.events if isinstance(e, ev.MilestoneAccepted) and e.milestone.milestone_id == mid
             )
             different = data.draw(st.booleans())
             if different:

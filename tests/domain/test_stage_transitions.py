@@ -55,9 +55,7 @@ def test_stage_names_are_spelled_as_the_api_spells_them() -> None:
         (Pathway.to_infusion, "infusion_completed", {"coi": COI}, Stage.STAY),
     ],
 )
-def test_each_milestone_records_itself_then_enters_the_next_stage(
-    walk, kind, fields, next_stage
-) -> None:
+def test_each_milestone_records_itself_then_enters_the_next_stage(walk, kind, fields, next_stage) -> None:
     p = Pathway()
     walk(p)
     before = p.state.stage
@@ -72,9 +70,7 @@ def test_each_milestone_records_itself_then_enters_the_next_stage(
 
 def test_eligibility_keeps_the_journey_in_screening_until_ops_accept_the_estimate() -> None:
     p = Pathway().to_screening()
-    events = p.report(
-        "eligibility_decided", eligible=True, product="relma-cel", estimate_usd=120_000
-    )
+    events = p.report("eligibility_decided", eligible=True, product="relma-cel", estimate_usd=120_000)
     assert kinds(events) == ["eligibility_decided"]
     assert p.state.stage is Stage.SCREENING
     assert p.state.eligible is True and p.state.estimate_usd == 120_000

@@ -51,8 +51,14 @@ class Surveillance:
 
     def check(self, year: int | None = None, *, actor: str = CENTRE, **fields: Any) -> list[ev.Event]:
         self.ids += 1
-        body = {"milestone_id": f"s{self.ids}", "occurred_at": self.p.now, "year": year, "alive": True,
-                "disease_status": "remission", **fields}
+        body = {
+            "milestone_id": f"s{self.ids}",
+            "occurred_at": self.p.now,
+            "year": year,
+            "alive": True,
+            "disease_status": "remission",
+            **fields,
+        }
         check = SurveillanceCheck.model_validate(body)
         return self.p.apply(sr.decide_check(self.p.state, check, Actor.parse(actor), self.p.now))
 

@@ -14,10 +14,7 @@ POLICY = PathwayPolicy()
 
 def pending(p: Pathway) -> dict[str, tuple[str, float]]:
     """Deadline name -> (action, days after now) of the current stage visit."""
-    return {
-        d.key.rsplit(".", 1)[-1]: (d.action, p.policy.in_days(d.due_at - p.now))
-        for d in timers.deadlines(p.state)
-    }
+    return {d.key.rsplit(".", 1)[-1]: (d.action, p.policy.in_days(d.due_at - p.now)) for d in timers.deadlines(p.state)}
 
 
 @pytest.mark.parametrize(
@@ -68,10 +65,7 @@ def test_records_remind_the_patient_then_escalate_then_lapse() -> None:
     p = Pathway().later(31)
     assert kinds(p.events[1:]) == ["reminder_sent", "alert_raised", "alert_raised", "journey_ended"]
     remind, escalate, lapse = p.events[1], p.events[2], p.events[3]
-    assert (
-        remind.audience == "patient"
-        and remind.occurred_at == p.started.occurred_at + POLICY.days(7)
-    )
+    assert remind.audience == "patient" and remind.occurred_at == p.started.occurred_at + POLICY.days(7)
     assert escalate.severity is Severity.HIGH and escalate.code == "records_escalate"
     assert escalate.overdue and escalate.occurred_at == p.started.occurred_at + POLICY.days(14)
     assert lapse.code == "records_lapse"

@@ -41,10 +41,26 @@ class DevStack:
     def start(self) -> None:
         env = {**os.environ, "JOURNEYS_POLICY_FILE": str(self.policy)}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "starter.cli", "dev", "--data-dir", str(self.data_dir),
-             "--api-port", str(self.ports["api"]), "--temporal-port", str(self.ports["temporal"]),
-             "--ui-port", str(self.ports["ui"]), "--metrics-port", str(self.ports["metrics"])],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "starter.cli",
+                "dev",
+                "--data-dir",
+                str(self.data_dir),
+                "--api-port",
+                str(self.ports["api"]),
+                "--temporal-port",
+                str(self.ports["temporal"]),
+                "--ui-port",
+                str(self.ports["ui"]),
+                "--metrics-port",
+                str(self.ports["metrics"]),
+            ],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
         poll_until(lambda: self._healthy(), what="the API to answer")
 
     def _healthy(self) -> bool:
@@ -82,18 +98,31 @@ def stack(tmp_path):
     policy = tmp_path / "policy.json"
     # Compressed days; reports may lag a loaded machine by many compressed days, and visit windows
     # are wide enough for sleep jitter (the second edition counts visits on their own day).
-    policy.write_text(json.dumps({"defaults": {"day_seconds": 0.02, "max_report_delay_days": 1000,
-                                               "monitoring_fresh_days": 1000, "follow_up_window_days": 10000}}))
+    policy.write_text(
+        json.dumps(
+            {
+                "defaults": {
+                    "day_seconds": 0.02,
+                    "max_report_delay_days": 1000,
+                    "monitoring_fresh_days": 1000,
+                    "follow_up_window_days": 10000,
+                }
+            }
+        )
+    )
     s = DevStack(tmp_path / "data", policy)
     yield s
     s.kill()
 
 
 def milestone(stack: DevStack, journey: str, kind: str, token: str = PKU, **fields) -> dict:
-    body = {"kind": kind, "milestone_id": uuid.uuid4().hex,
-            "occurred_at": datetime.now(UTC).isoformat(), **fields}
-    r = httpx.post(f"{stack.url}/v1/journeys/{journey}/milestones", json=body,
-                   headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    body = {"kind": kind, "milestone_id": uuid.uuid4().hex, "occurred_at": datetime.now(UTC).isoformat(), **fields}
+    r = httpx.post(
+        f"{stack.url}/v1/journeys/{journey}/milestones",
+        json=body,
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
     assert r.status_code == 200, r.text
     return r.json()
 
@@ -106,8 +135,12 @@ def get(stack: DevStack, path: str) -> dict:
 
 def test_a_journey_survives_a_stack_restart_and_completes_with_a_verifiable_log(stack):
     stack.start()
-    r = httpx.post(f"{stack.url}/v1/journeys", json={"patient_ref": "e2e-patient", "centre_id": "pku"},
-                   headers={"Authorization": f"Bearer {OPS}"}, timeout=30)
+    r = httpx.post(
+        f"{stack.url}/v1/journeys",
+        json={"patient_ref": "e2e-patient", "centre_id": "pku"},
+        headers={"Authorization": f"Bearer {OPS}"},
+        timeout=30,
+    )
     assert r.status_code == 201, r.text
     journey = r.json()["journey_id"]
     milestone(stack, journey, "records_received")
@@ -139,10 +172,19 @@ def test_a_journey_survives_a_stack_restart_and_completes_with_a_verifiable_log(
         # A compressed day is shorter than an HTTP round trip, so say which day it really is;
         # the wide policy window maps each visit to the next scheduled one.
         today = int((datetime.now(UTC) - infused).total_seconds() // 0.02)
-        milestone(stack, journey, "follow_up_recorded", visit_day=today, response="CR",
-                  occurred_at=(infused + timedelta(seconds=(today + 0.5) * 0.02)).isoformat())
-    final = poll_until(lambda: (v := get(stack, f"/v1/journeys/{journey}"))["outcome"] and v,
-                       what="the journey to end", show=lambda: get(stack, f"/v1/journeys/{journey}"))
+        milestone(
+            stack,
+            journey,
+            "follow_up_recorded",
+            visit_day=today,
+            response="CR",
+            occurred_at=(infused + timedelta(seconds=(today + 0.5) * 0.02)).isoformat(),
+        )
+    final = poll_until(
+        lambda: (v := get(stack, f"/v1/journeys/{journey}"))["outcome"] and v,
+        what="the journey to end",
+        show=lambda: get(stack, f"/v1/journeys/{journey}"),
+    )
     assert final["stage"] == "ended" and final["outcome"] == "completed"
 
     history = get(stack, f"/v1/journeys/{journey}/history")
@@ -152,9 +194,13 @@ def test_a_journey_survives_a_stack_restart_and_completes_with_a_verifiable_log(
     kinds = [e["kind"] for e in events]
     # What an ending sets off (the slot freed, the hand-over to surveillance) is recorded after it.
     assert kinds.count("journey_ended") == 1
-    assert set(kinds[kinds.index("journey_ended") + 1:]) <= {"reservation_released", "surveillance_started"}
+    assert set(kinds[kinds.index("journey_ended") + 1 :]) <= {"reservation_released", "surveillance_started"}
 
     db = f"sqlite+aiosqlite:///{(stack.data_dir / 'events.db').resolve()}"
-    verify = subprocess.run([sys.executable, "-m", "starter.cli", "verify", journey],
-                            env={**os.environ, "JOURNEYS_DATABASE_URL": db}, capture_output=True, text=True)
+    verify = subprocess.run(
+        [sys.executable, "-m", "starter.cli", "verify", journey],
+        env={**os.environ, "JOURNEYS_DATABASE_URL": db},
+        capture_output=True,
+        text=True,
+    )
     assert verify.returncode == 0, verify.stdout + verify.stderr

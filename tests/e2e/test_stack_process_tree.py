@@ -72,17 +72,36 @@ def test_a_stale_stack_on_the_data_directory_is_reported_and_stopped_on_request(
     try:
         record = StackRecord(stack.data_dir, [this("worker", stale.pid)])
         record.save()
-        args = [sys.executable, "-m", "starter.cli", "dev", "--data-dir", str(stack.data_dir),
-                "--api-port", str(stack.ports["api"]), "--temporal-port", str(stack.ports["temporal"]),
-                "--ui-port", str(stack.ports["ui"]), "--metrics-port", str(stack.ports["metrics"])]
-        refused = subprocess.run(args, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120,
-                                 env=os.environ)
+        args = [
+            sys.executable,
+            "-m",
+            "starter.cli",
+            "dev",
+            "--data-dir",
+            str(stack.data_dir),
+            "--api-port",
+            str(stack.ports["api"]),
+            "--temporal-port",
+            str(stack.ports["temporal"]),
+            "--ui-port",
+            str(stack.ports["ui"]),
+            "--metrics-port",
+            str(stack.ports["metrics"]),
+        ]
+        refused = subprocess.run(
+            args, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120, env=os.environ
+        )
         assert refused.returncode == 1
         assert f"still running: worker (pid {stale.pid})" in refused.stderr and "--stop-stale" in refused.stderr
         assert stale.poll() is None  # never killed without being asked
 
-        stopping = subprocess.Popen([*args, "--stop-stale"], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                    stderr=subprocess.STDOUT, env=os.environ)
+        stopping = subprocess.Popen(
+            [*args, "--stop-stale"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env=os.environ,
+        )
         stack.proc = stopping
         stale.wait(60)
         poll_until(lambda: stack._healthy(), what="the new stack")

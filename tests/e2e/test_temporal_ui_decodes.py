@@ -38,8 +38,13 @@ from workflows.journey import JourneyWorkflow
 from workflows.messages import StartJourney
 
 PATIENT = "PATIENT-REF-SEEN-ONLY-DECODED-4711"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--no-first-run"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 PATIENCE_MS = 60_000
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
 
@@ -58,8 +63,16 @@ class Stack:
 
 
 async def serve(app: object, port: int) -> tuple[uvicorn.Server, asyncio.Task[None]]:
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None,  # type: ignore[arg-type]
-                                           access_log=False, lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_config=None,  # type: ignore[arg-type]
+            access_log=False,
+            lifespan="off",
+        )
+    )
     task = asyncio.create_task(server.serve())
     while not server.started:  # noqa: ASYNC110 - uvicorn offers no started event
         await asyncio.sleep(0.02)
@@ -74,7 +87,10 @@ async def stack(environment: str) -> AsyncIterator[Stack]:
     base = production() if environment == "production" else {"environment": "development"}
     settings = Settings(**{**base, "ui_origin": ui, "search_attributes": False})  # type: ignore[arg-type]
     async with await WorkflowEnvironment.start_local(
-        dev_server_existing_path=dev_server_path(), ui=True, ui_port=ui_port, dev_server_log_level="error",
+        dev_server_existing_path=dev_server_path(),
+        ui=True,
+        ui_port=ui_port,
+        dev_server_log_level="error",
         dev_server_extra_args=["--ui-codec-endpoint", f"{api}/codec"],
     ) as env:
         client = Client(env.client.service_client, namespace="default", data_converter=data_converter(settings))
@@ -84,9 +100,16 @@ async def stack(environment: str) -> AsyncIterator[Stack]:
             # No worker: the journey's first workflow task stays pending, its input is in history.
             handle = await client.start_workflow(
                 JourneyWorkflow.run,
-                StartJourney(journey_id="Jui", patient_ref=PATIENT, centre_id="pku", actor="ops:test",
-                             upsert_search_attributes=False),
-                id=f"journey-ui-{uuid.uuid4().hex[:8]}", task_queue=f"nobody-{uuid.uuid4().hex[:6]}")
+                StartJourney(
+                    journey_id="Jui",
+                    patient_ref=PATIENT,
+                    centre_id="pku",
+                    actor="ops:test",
+                    upsert_search_attributes=False,
+                ),
+                id=f"journey-ui-{uuid.uuid4().hex[:8]}",
+                task_queue=f"nobody-{uuid.uuid4().hex[:6]}",
+            )
             yield Stack(ui, api, settings, handle.id, handle.result_run_id or "")
             await handle.terminate("test over")
         finally:
@@ -105,10 +128,13 @@ async def browser() -> AsyncIterator[Browser]:
 
 async def codec_with_credentials(context: BrowserContext, s: Stack) -> None:
     """The UI's own codec settings (its "Codec Server" dialog), as TEMPORAL_CODEC_INCLUDE_CREDENTIALS does."""
-    values = {"endpoint": f"{s.api}/codec", "includeCredentials": True, "passAccessToken": False,
-              "overrideRemoteCodecConfiguration": True}
-    script = "".join(f"localStorage.setItem({json.dumps(k)}, {json.dumps(json.dumps(v))});"
-                     for k, v in values.items())
+    values = {
+        "endpoint": f"{s.api}/codec",
+        "includeCredentials": True,
+        "passAccessToken": False,
+        "overrideRemoteCodecConfiguration": True,
+    }
+    script = "".join(f"localStorage.setItem({json.dumps(k)}, {json.dumps(json.dumps(v))});" for k, v in values.items())
     await context.add_init_script(f"if (location.origin === {json.dumps(s.ui)}) {{ {script} }}")
 
 

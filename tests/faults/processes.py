@@ -48,9 +48,15 @@ class Child:
     def start(self) -> Child:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log, "ab") as out:
-            self.proc = subprocess.Popen(self.args, stdout=out, stderr=subprocess.STDOUT,
-                                         env=self.env, cwd=ROOT, start_new_session=True,
-                                         preexec_fn=_die_with_parent)
+            self.proc = subprocess.Popen(
+                self.args,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=self.env,
+                cwd=ROOT,
+                start_new_session=True,
+                preexec_fn=_die_with_parent,
+            )
         return self
 
     @property
@@ -78,14 +84,19 @@ class Child:
 
 
 def worker_process(log: Path, *, temporal: str, task_queue: str, database_url: str) -> Child:
-    env = {**os.environ, "JOURNEYS_TEMPORAL_ADDRESS": temporal, "JOURNEYS_TASK_QUEUE": task_queue,
-           "JOURNEYS_DATABASE_URL": database_url, "JOURNEYS_CODEC_ENABLED": "false",
-           "JOURNEYS_LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        "JOURNEYS_TEMPORAL_ADDRESS": temporal,
+        "JOURNEYS_TASK_QUEUE": task_queue,
+        "JOURNEYS_DATABASE_URL": database_url,
+        "JOURNEYS_CODEC_ENABLED": "false",
+        "JOURNEYS_LOG_LEVEL": "WARNING",
+        "PYTHONUNBUFFERED": "1",
+    }
     return Child("worker", [sys.executable, "-m", "starter.cli", "worker"], log, env)
 
 
-async def until_worker_polls(worker: Child, client: Client, task_queue: str,
-                             within: float = 60) -> None:
+async def until_worker_polls(worker: Child, client: Client, task_queue: str, within: float = 60) -> None:
     """A worker is ready once Temporal sees it polling our task queue."""
     from temporalio.api.enums.v1 import TaskQueueType
     from temporalio.api.taskqueue.v1 import TaskQueue
@@ -95,9 +106,13 @@ async def until_worker_polls(worker: Child, client: Client, task_queue: str,
     while time.monotonic() < deadline:
         if not worker.alive:
             raise AssertionError(f"worker exited early:\n{worker.tail()}")
-        answer = await client.workflow_service.describe_task_queue(DescribeTaskQueueRequest(
-            namespace=client.namespace, task_queue=TaskQueue(name=task_queue),
-            task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW))
+        answer = await client.workflow_service.describe_task_queue(
+            DescribeTaskQueueRequest(
+                namespace=client.namespace,
+                task_queue=TaskQueue(name=task_queue),
+                task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+            )
+        )
         pid = str(worker.proc.pid) if worker.proc else "?"
         if any(p.identity.startswith(f"{pid}@") for p in answer.pollers):
             return
@@ -106,10 +121,24 @@ async def until_worker_polls(worker: Child, client: Client, task_queue: str,
 
 
 def dev_server(log: Path, *, db_file: Path, port: int) -> Child:
-    sa = [a for k in SEARCH_ATTRIBUTES
-          for a in ("--search-attribute", f"{k.name}={SA_TYPES[k.indexed_value_type.name]}")]
-    args = [dev_server_path(), "server", "start-dev", "--db-filename", str(db_file),
-            "--ip", "127.0.0.1", "--port", str(port), "--headless", "--log-level", "error", *sa]
+    sa = [
+        a for k in SEARCH_ATTRIBUTES for a in ("--search-attribute", f"{k.name}={SA_TYPES[k.indexed_value_type.name]}")
+    ]
+    args = [
+        dev_server_path(),
+        "server",
+        "start-dev",
+        "--db-filename",
+        str(db_file),
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--headless",
+        "--log-level",
+        "error",
+        *sa,
+    ]
     return Child("temporal", args, log)
 
 

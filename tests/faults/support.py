@@ -81,8 +81,7 @@ async def until(
             last = err
         await asyncio.sleep(interval)
     raise AssertionError(
-        f"timed out after {within:.0f}s waiting for {what}"
-        + (f" (last error: {last!r})" if last else "")
+        f"timed out after {within:.0f}s waiting for {what}" + (f" (last error: {last!r})" if last else "")
     )
 
 
@@ -109,15 +108,11 @@ async def report_step(
             raise
         except (ClientError, RuntimeError, TimeoutError) as err:
             if time.monotonic() > deadline:
-                raise AssertionError(
-                    f"{journey_id} step {step} ({kind}) never got through: {err!r}"
-                ) from err
+                raise AssertionError(f"{journey_id} step {step} ({kind}) never got through: {err!r}") from err
             await asyncio.sleep(0.3)
 
 
-async def walk(
-    jc: JourneyClient, journey_id: str, steps: range, centre: str = "pku"
-) -> JourneyView:
+async def walk(jc: JourneyClient, journey_id: str, steps: range, centre: str = "pku") -> JourneyView:
     view: JourneyView | None = None
     for step in steps:
         view = await report_step(jc, journey_id, step, centre)
@@ -131,13 +126,9 @@ async def assert_intact(store: JourneyReader, journey_id: str) -> list[StoredEve
     seqs = [e.seq for e in events]
     assert seqs == list(range(1, len(events) + 1)), f"{journey_id}: gap or duplicate in {seqs}"
     verdict = await store.verify(journey_id)
-    assert verdict.ok, (
-        f"{journey_id}: chain broken at {verdict.first_broken_seq}: {verdict.problem}"
-    )
+    assert verdict.ok, f"{journey_id}: chain broken at {verdict.first_broken_seq}: {verdict.problem}"
     ids = milestone_ids(events)
-    assert not [i for i, n in ids.items() if n > 1], (
-        f"{journey_id}: milestone recorded twice: {ids}"
-    )
+    assert not [i for i, n in ids.items() if n > 1], f"{journey_id}: milestone recorded twice: {ids}"
     return events
 
 
@@ -217,8 +208,9 @@ class Walkers:
         """Until every journey in flight at the fault had a step through again."""
         assert self.fault_at is not None
         t0, finished = self.fault_at, self._finished(before=self.fault_at)
-        return max(min(t for j, t in self.accepted if j == jid and t > t0)
-                   for jid in self.ids if jid not in finished) - t0
+        return (
+            max(min(t for j, t in self.accepted if j == jid and t > t0) for jid in self.ids if jid not in finished) - t0
+        )
 
     def _finished(self, before: float | None = None) -> set[str]:
         steps = Counter(j for j, t in self.accepted if before is None or t <= before)

@@ -51,9 +51,7 @@ async def events_of(store: InMemoryEventStore, journey_id: str, kind: str):
     return [e for e in await store.read(journey_id) if e.kind == kind]
 
 
-async def test_a_failing_and_hanging_centre_delays_bookings_but_books_each_exactly_once(
-    local_env, task_queue, centre
-):
+async def test_a_failing_and_hanging_centre_delays_bookings_but_books_each_exactly_once(local_env, task_queue, centre):
     settings = settings_for(centre, task_queue)
     store = InMemoryEventStore()
     jc = JourneyClient(local_env.client, settings)
@@ -65,7 +63,8 @@ async def test_a_failing_and_hanging_centre_delays_bookings_but_books_each_exact
                 centre_id="pku",
                 product=None,
                 actor="ops:test",
-                policy_overrides=NO_TIMERS, rules_edition=1,
+                policy_overrides=NO_TIMERS,
+                rules_edition=1,
             )
         ).journey_id
         # Teleconsult slot: refused with 503, then booked but the answer never arrives.
@@ -91,9 +90,7 @@ async def test_a_failing_and_hanging_centre_delays_bookings_but_books_each_exact
     assert {m["reference"] for m in made} == set(booked.values()), "journey and centre disagree"
     assert set(centre.books.made.values()) == {1}, "a booking key was booked twice"
     attempts = centre.attempts_per_key("/bookings")
-    assert sorted(attempts.values())[-2:] >= [2, 3], (
-        f"expected the slot and flight retried, saw {attempts}"
-    )
+    assert sorted(attempts.values())[-2:] >= [2, 3], f"expected the slot and flight retried, saw {attempts}"
     assert len(attempts) == 4, "every retry reused its booking's idempotency key"
     assert any(e.kind == "journey_ended" for e in events)
     figures.notes = {"booking attempts": sum(attempts.values()), "bookings made": len(booked)}
@@ -113,19 +110,16 @@ async def test_a_centre_refusing_a_booking_raises_a_high_alert_and_the_journey_c
                 centre_id="pku",
                 product=None,
                 actor="ops:test",
-                policy_overrides=NO_TIMERS, rules_edition=1,
+                policy_overrides=NO_TIMERS,
+                rules_edition=1,
             )
         ).journey_id
         centre.fail_next(1, status=409, path="/bookings")
         await report_step(jc, journey, 0)
-        [alert] = await until(
-            lambda: events_of(store, journey, "alert_raised"), what="the booking alert"
-        )
+        [alert] = await until(lambda: events_of(store, journey, "alert_raised"), what="the booking alert")
         assert alert.payload["severity"] == "high" and alert.payload["code"] == "book_failed"
         assert "409" in alert.payload["message"]
-        await until(
-            lambda: _async(len(centre.books.alerts) == 1), what="the safety alert to reach ops"
-        )
+        await until(lambda: _async(len(centre.books.alerts) == 1), what="the safety alert to reach ops")
         [posted] = centre.books.alerts.values()
         assert posted["code"] == "book_failed" and posted["journey_id"] == journey
 

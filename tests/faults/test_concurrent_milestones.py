@@ -32,20 +32,31 @@ async def journey(local_env, task_queue) -> AsyncIterator[Journey]:
     activities = [RecordingActivities(store).record_events, *FakeOutsideWorld().activities()]
     jc = JourneyClient(local_env.client, settings)
     async with build_worker(local_env.client, settings, store, activities=activities):
-        view = await jc.start(patient_ref=f"conc-{task_queue}", centre_id="pku", product=None,
-                              actor="ops:test", policy_overrides=NO_TIMERS, rules_edition=1)
+        view = await jc.start(
+            patient_ref=f"conc-{task_queue}",
+            centre_id="pku",
+            product=None,
+            actor="ops:test",
+            policy_overrides=NO_TIMERS,
+            rules_edition=1,
+        )
         yield Journey(jc, store, view.journey_id)
 
 
 def records_received(documents: list[str], milestone_id: str = "shared-id"):
-    return parse_milestone({"kind": "records_received", "milestone_id": milestone_id,
-                            "occurred_at": datetime.now(UTC), "documents": documents})
+    return parse_milestone(
+        {
+            "kind": "records_received",
+            "milestone_id": milestone_id,
+            "occurred_at": datetime.now(UTC),
+            "documents": documents,
+        }
+    )
 
 
 async def test_the_same_milestone_sent_twenty_times_at_once_is_one_event_and_one_answer(journey):
     m = milestone(journey.id, 0)
-    answers = await asyncio.gather(*[journey.jc.report(journey.id, m, "centre:pku")
-                                     for _ in range(COPIES)])
+    answers = await asyncio.gather(*[journey.jc.report(journey.id, m, "centre:pku") for _ in range(COPIES)])
     events = await assert_intact(journey.store, journey.id)
 
     assert all(a == answers[0] for a in answers), "every copy gets the first answer"
@@ -73,8 +84,7 @@ async def test_one_milestone_id_with_twenty_different_bodies_at_once_is_accepted
     assert recorded.payload["documents"] == bodies[accepted[0]].documents
 
 
-async def test_a_reused_milestone_id_is_refused_later_while_the_original_still_gets_its_answer(
-        journey):
+async def test_a_reused_milestone_id_is_refused_later_while_the_original_still_gets_its_answer(journey):
     original = records_received(["pathology"], milestone_id="m-later")
     first = await journey.jc.report(journey.id, original, "centre:pku")
     try:

@@ -16,17 +16,21 @@ from activities.contracts import RECORD_EVENTS
 from tests.helpers.driver import running_journey
 
 
-async def test_events_are_recorded_by_an_activity_scheduled_in_history_not_a_local_activity(
-        env, task_queue):
+async def test_events_are_recorded_by_an_activity_scheduled_in_history_not_a_local_activity(env, task_queue):
     async with running_journey(env, task_queue) as (driver, store, _):
         await driver.report("records_received")
         assert driver.handle
         history = await driver.handle.fetch_history()
-        scheduled = [e.activity_task_scheduled_event_attributes.activity_type.name
-                     for e in history.events
-                     if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED]
-        markers = [e.marker_recorded_event_attributes.marker_name for e in history.events
-                   if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED]
+        scheduled = [
+            e.activity_task_scheduled_event_attributes.activity_type.name
+            for e in history.events
+            if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+        ]
+        markers = [
+            e.marker_recorded_event_attributes.marker_name
+            for e in history.events
+            if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
+        ]
         recorded = await store.read(driver.journey_id)
         # running_journey closes the open journey on exit; terminating it here as well
         # left the shared time-skipping server stuck for every later test.

@@ -47,8 +47,7 @@ async def pg_schema() -> AsyncIterator[str]:
         await pg_admin(f"DROP SCHEMA IF EXISTS {name} CASCADE")
 
 
-async def test_an_event_store_outage_delays_journeys_but_loses_and_duplicates_nothing(
-        local_env, task_queue, pg_schema):
+async def test_an_event_store_outage_delays_journeys_but_loses_and_duplicates_nothing(local_env, task_queue, pg_schema):
     pg = make_url(PG_URL)
     proxy = await TcpProxy(pg.host or "127.0.0.1", pg.port or 5432).start()
     via_proxy = pg.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
@@ -58,18 +57,34 @@ async def test_an_event_store_outage_delays_journeys_but_loses_and_duplicates_no
     try:
         with all_logs() as logs:
             async with build_worker(local_env.client, settings, store):
-                ids = [(await jc.start(patient_ref=f"pg-{task_queue}-{i}", centre_id="pku",
-                                       product=None, actor="ops:test",
-                                       policy_overrides=NO_TIMERS, rules_edition=1)).journey_id
-                       for i in range(JOURNEYS)]
+                ids = [
+                    (
+                        await jc.start(
+                            patient_ref=f"pg-{task_queue}-{i}",
+                            centre_id="pku",
+                            product=None,
+                            actor="ops:test",
+                            policy_overrides=NO_TIMERS,
+                            rules_edition=1,
+                        )
+                    ).journey_id
+                    for i in range(JOURNEYS)
+                ]
                 walkers = Walkers(jc, ids).start()
                 await walkers.until_steps(JOURNEYS * len(PATHWAY) // 3)
                 proxy.cut()
                 in_flight = walkers.fault()
                 # A journey started mid-outage must get its first event recorded too.
-                late = (await jc.start(patient_ref=f"pg-{task_queue}-late", centre_id="pku",
-                                       product=None, actor="ops:test",
-                                       policy_overrides=NO_TIMERS, rules_edition=1)).journey_id
+                late = (
+                    await jc.start(
+                        patient_ref=f"pg-{task_queue}-late",
+                        centre_id="pku",
+                        product=None,
+                        actor="ops:test",
+                        policy_overrides=NO_TIMERS,
+                        rules_edition=1,
+                    )
+                ).journey_id
                 await until(lambda: _retry_logged(logs), what="an append retry to be logged")
                 await asyncio.sleep(OUTAGE_SECONDS)
                 proxy.restore()
@@ -91,13 +106,15 @@ async def test_an_event_store_outage_delays_journeys_but_loses_and_duplicates_no
     # Failed appends carry journey_started payloads; their errors must not leak them to logs.
     leaks = [line for line in logs.lines() if f"pg-{task_queue}" in line]
     assert not leaks, leaks[:3]
-    figures = Figures("event-store (PostgreSQL) outage", in_flight=in_flight + 1,
-                      recover_seconds=walkers.recover_seconds())
+    figures = Figures(
+        "event-store (PostgreSQL) outage", in_flight=in_flight + 1, recover_seconds=walkers.recover_seconds()
+    )
     figures.count(logs_by_journey, expected_steps=len(PATHWAY))
-    figures.notes = {"outage": f"{OUTAGE_SECONDS:.0f}s + until a retry was logged",
-                     "append retries logged": len(retries),
-                     "rest of the pathway after restore":
-                         f"{max(t for _, t in walkers.accepted) - restored_at:.1f}s"}
+    figures.notes = {
+        "outage": f"{OUTAGE_SECONDS:.0f}s + until a retry was logged",
+        "append retries logged": len(retries),
+        "rest of the pathway after restore": f"{max(t for _, t in walkers.accepted) - restored_at:.1f}s",
+    }
     figures.show()
     assert figures.lost == 0 and figures.duplicated == 0
 

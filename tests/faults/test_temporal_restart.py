@@ -27,8 +27,9 @@ async def test_journeys_in_flight_survive_a_temporal_server_kill_and_restart(tas
     servers = []
 
     def spawn():
-        server = dev_server(tmp_path / f"temporal-{len(servers) + 1}.log",
-                            db_file=tmp_path / "temporal.db", port=port).start()
+        server = dev_server(
+            tmp_path / f"temporal-{len(servers) + 1}.log", db_file=tmp_path / "temporal.db", port=port
+        ).start()
         servers.append(server)
         return server
 
@@ -38,10 +39,19 @@ async def test_journeys_in_flight_survive_a_temporal_server_kill_and_restart(tas
         settings = Settings(task_queue=task_queue, codec_enabled=False, temporal_address=address)
         jc = JourneyClient(client, settings)
         async with build_worker(client, settings, store):
-            ids = [(await jc.start(patient_ref=f"srv-{task_queue}-{i}", centre_id="pku",
-                                   product=None, actor="ops:test",
-                                   policy_overrides=NO_TIMERS, rules_edition=1)).journey_id
-                   for i in range(JOURNEYS)]
+            ids = [
+                (
+                    await jc.start(
+                        patient_ref=f"srv-{task_queue}-{i}",
+                        centre_id="pku",
+                        product=None,
+                        actor="ops:test",
+                        policy_overrides=NO_TIMERS,
+                        rules_edition=1,
+                    )
+                ).journey_id
+                for i in range(JOURNEYS)
+            ]
             walkers = Walkers(jc, ids).start()
             await walkers.until_steps(JOURNEYS * len(PATHWAY) // 3)
             servers[-1].kill()
@@ -57,11 +67,11 @@ async def test_journeys_in_flight_survive_a_temporal_server_kill_and_restart(tas
             s.stop()
 
     assert [f["outcome"] for f in finals] == [Outcome.COMPLETED.value] * JOURNEYS
-    figures = Figures("Temporal dev server SIGKILL + restart", in_flight=in_flight,
-                      recover_seconds=walkers.recover_seconds())
+    figures = Figures(
+        "Temporal dev server SIGKILL + restart", in_flight=in_flight, recover_seconds=walkers.recover_seconds()
+    )
     figures.count(logs, expected_steps=len(PATHWAY))
-    figures.notes = {"server down for": f"{DOWN_SECONDS:.0f}s + restart",
-                     "events": sum(len(v) for v in logs.values())}
+    figures.notes = {"server down for": f"{DOWN_SECONDS:.0f}s + restart", "events": sum(len(v) for v in logs.values())}
     figures.show()
     assert figures.lost == 0 and figures.duplicated == 0
     assert in_flight > 0, "the kill came after every journey had finished"

@@ -16,8 +16,7 @@ from tests.faults.support import NO_TIMERS, PATHWAY, Figures, Walkers, assert_in
 JOURNEYS = 6
 
 
-async def test_a_worker_killed_mid_journey_loses_and_duplicates_nothing(local_env, task_queue,
-                                                                           tmp_path):
+async def test_a_worker_killed_mid_journey_loses_and_duplicates_nothing(local_env, task_queue, tmp_path):
     client = local_env.client
     url = f"sqlite+aiosqlite:///{tmp_path / 'events.db'}"
     jc = JourneyClient(client, Settings(task_queue=task_queue, codec_enabled=False))
@@ -25,17 +24,28 @@ async def test_a_worker_killed_mid_journey_loses_and_duplicates_nothing(local_en
     workers = []
 
     async def new_worker():
-        w = worker_process(tmp_path / f"worker-{len(workers) + 1}.log", database_url=url,
-                           task_queue=task_queue, temporal=temporal).start()
+        w = worker_process(
+            tmp_path / f"worker-{len(workers) + 1}.log", database_url=url, task_queue=task_queue, temporal=temporal
+        ).start()
         workers.append(w)
         await until_worker_polls(w, client, task_queue)
         return w
 
     try:
         worker = await new_worker()
-        ids = [(await jc.start(patient_ref=f"kill-{task_queue}-{i}", centre_id="pku", product=None,
-                               actor="ops:test", policy_overrides=NO_TIMERS, rules_edition=1)).journey_id
-               for i in range(JOURNEYS)]
+        ids = [
+            (
+                await jc.start(
+                    patient_ref=f"kill-{task_queue}-{i}",
+                    centre_id="pku",
+                    product=None,
+                    actor="ops:test",
+                    policy_overrides=NO_TIMERS,
+                    rules_edition=1,
+                )
+            ).journey_id
+            for i in range(JOURNEYS)
+        ]
         walkers = Walkers(jc, ids).start()
         await walkers.until_steps(JOURNEYS * len(PATHWAY) // 3)
         worker.kill()
@@ -53,8 +63,7 @@ async def test_a_worker_killed_mid_journey_loses_and_duplicates_nothing(local_en
         logs = {j: await assert_intact(store, j) for j in ids}
     finally:
         await store.close()
-    figures = Figures("worker SIGKILL mid-journey", in_flight=in_flight,
-                      recover_seconds=walkers.recover_seconds())
+    figures = Figures("worker SIGKILL mid-journey", in_flight=in_flight, recover_seconds=walkers.recover_seconds())
     figures.count(logs, expected_steps=len(PATHWAY))
     figures.notes = {"journeys": JOURNEYS, "events": sum(len(v) for v in logs.values())}
     figures.show()

@@ -23,8 +23,14 @@ class Ran:
 
 async def journeys(*args: str, env: dict[str, str] | None = None, within: float = 120) -> Ran:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "starter.cli", *args, env={**os.environ, "COLUMNS": "200", **(env or {})},
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        sys.executable,
+        "-m",
+        "starter.cli",
+        *args,
+        env={**os.environ, "COLUMNS": "200", **(env or {})},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     out, err = await asyncio.wait_for(proc.communicate(), timeout=within)
     return Ran(proc.returncode or 0, out.decode(), err.decode())
 
@@ -39,8 +45,7 @@ def free_port() -> int:
 async def served(app: Any) -> AsyncIterator[str]:
     """`app` on 127.0.0.1:<free port> in this event loop; yields its base URL."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None,
-                                           lifespan="off"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="off"))
     task = asyncio.create_task(server.serve())
     while not server.started:  # noqa: ASYNC110 - uvicorn offers no started event
         await asyncio.sleep(0.02)

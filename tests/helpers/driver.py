@@ -39,10 +39,20 @@ PATIENCE = 120
 
 
 class JourneyDriver:
-    def __init__(self, env: WorkflowEnvironment, task_queue: str, *, centre: str = "pku",
-                 policy: PathwayPolicy | None = None, history_limit: int = 10_000,
-                 search_attributes: bool = False, surveillance: bool = False, edition: int = 1,
-                 language: str | None = None, interpreter_needed: bool = False) -> None:
+    def __init__(
+        self,
+        env: WorkflowEnvironment,
+        task_queue: str,
+        *,
+        centre: str = "pku",
+        policy: PathwayPolicy | None = None,
+        history_limit: int = 10_000,
+        search_attributes: bool = False,
+        surveillance: bool = False,
+        edition: int = 1,
+        language: str | None = None,
+        interpreter_needed: bool = False,
+    ) -> None:
         # First edition by default: these tests pin the workflow's mechanics under the rules
         # in-flight journeys still run on; tests/workflows/test_second_edition.py runs edition 2.
         self.edition = edition
@@ -51,8 +61,7 @@ class JourneyDriver:
         self.language, self.interpreter_needed = language, interpreter_needed
         # A completed journey hands over to long-term surveillance only when a test asks:
         # a child left waiting on the shared time-skipping server outlives the test's worker.
-        self.policy = (policy or PathwayPolicy()).model_copy(
-            update={} if surveillance else {"surveillance_years": 0})
+        self.policy = (policy or PathwayPolicy()).model_copy(update={} if surveillance else {"surveillance_years": 0})
         self.history_limit, self.search_attributes = history_limit, search_attributes
         self.journey_id = f"J{uuid.uuid4().hex[:12]}"
         self.handle: WorkflowHandle[Any, Any] | None = None
@@ -61,29 +70,39 @@ class JourneyDriver:
     async def start(self, patient_ref: str = "patient-ref-1") -> WorkflowHandle[Any, Any]:
         self.handle = await self.env.client.start_workflow(
             JourneyWorkflow.run,
-            StartJourney(journey_id=self.journey_id, patient_ref=patient_ref, centre_id=self.centre,
-                         policy=self.policy, actor="ops:test", history_limit=self.history_limit,
-                         upsert_search_attributes=self.search_attributes,
-                         # Edition 1 is pinned; the current edition comes as for any new journey
-                         # (workflow.patched), so its histories carry the patch marker.
-                         rules_edition=1 if self.edition == 1 else None,
-                         time_zone="Asia/Shanghai" if self.edition >= 2 else "UTC",
-                         language=self.language, interpreter_needed=self.interpreter_needed),
-            id=workflow_id(self.journey_id), task_queue=self.task_queue,
+            StartJourney(
+                journey_id=self.journey_id,
+                patient_ref=patient_ref,
+                centre_id=self.centre,
+                policy=self.policy,
+                actor="ops:test",
+                history_limit=self.history_limit,
+                upsert_search_attributes=self.search_attributes,
+                # Edition 1 is pinned; the current edition comes as for any new journey
+                # (workflow.patched), so its histories carry the patch marker.
+                rules_edition=1 if self.edition == 1 else None,
+                time_zone="Asia/Shanghai" if self.edition >= 2 else "UTC",
+                language=self.language,
+                interpreter_needed=self.interpreter_needed,
+            ),
+            id=workflow_id(self.journey_id),
+            task_queue=self.task_queue,
         )
         return self.handle
 
     def actor_for(self, kind: str) -> str:
         return "ops:test" if kind in CENTRE_KINDS_BY_OPS else f"centre:{self.centre}"
 
-    async def milestone(self, kind: str, *, milestone_id: str | None = None,
-                        occurred_at: datetime | None = None, **fields: Any) -> Milestone:
+    async def milestone(
+        self, kind: str, *, milestone_id: str | None = None, occurred_at: datetime | None = None, **fields: Any
+    ) -> Milestone:
         mid = milestone_id or f"m{next(self._ids)}"
         when = occurred_at or await self.env.get_current_time()
         return parse_milestone({"kind": kind, "milestone_id": mid, "occurred_at": when, **fields})
 
-    async def report(self, kind: str, *, actor: str | None = None, milestone_id: str | None = None,
-                     **fields: Any) -> JourneyView:
+    async def report(
+        self, kind: str, *, actor: str | None = None, milestone_id: str | None = None, **fields: Any
+    ) -> JourneyView:
         milestone = await self.milestone(kind, milestone_id=milestone_id, **fields)
         return await self.send(milestone, actor)
 
@@ -91,7 +110,8 @@ class JourneyDriver:
         """Report a prepared milestone the way the client does (update id from id + body)."""
         assert self.handle
         update = execute_update(
-            self.handle, JourneyWorkflow.report_milestone,
+            self.handle,
+            JourneyWorkflow.report_milestone,
             MilestoneRequest(actor=actor or self.actor_for(milestone.kind), milestone=milestone),
             id=milestone_update_id(milestone),
         )
@@ -100,13 +120,14 @@ class JourneyDriver:
     async def withdraw(self, reason: str = "patient decided to stop") -> JourneyView:
         assert self.handle
         return await execute_update(
-            self.handle, JourneyWorkflow.withdraw, WithdrawRequest(actor="ops:test", reason=reason))
+            self.handle, JourneyWorkflow.withdraw, WithdrawRequest(actor="ops:test", reason=reason)
+        )
 
     async def acknowledge(self, alert_id: str) -> JourneyView:
         assert self.handle
         return await execute_update(
-            self.handle, JourneyWorkflow.acknowledge_alert,
-            AcknowledgeRequest(actor="ops:test", alert_id=alert_id))
+            self.handle, JourneyWorkflow.acknowledge_alert, AcknowledgeRequest(actor="ops:test", alert_id=alert_id)
+        )
 
     async def view(self) -> JourneyView:
         assert self.handle
@@ -206,7 +227,10 @@ async def running_journey(
 ) -> AsyncIterator[tuple[JourneyDriver, InMemoryEventStore, FakeOutsideWorld]]:
     store, world = InMemoryEventStore(), world or FakeOutsideWorld()
     worker: Worker = build_worker(
-        env.client, Settings(), store, task_queue=task_queue,
+        env.client,
+        Settings(),
+        store,
+        task_queue=task_queue,
         activities=[RecordingActivities(store).record_events, *world.activities()],
     )
     async with worker:

@@ -87,9 +87,7 @@ class FakeCentre:
         sock.bind(("127.0.0.1", 0))
         self.port = sock.getsockname()[1]
         app = Starlette(routes=[Route("/{path:path}", self._handle, methods=["POST"])])
-        config = uvicorn.Config(
-            app, log_level="warning", lifespan="off", timeout_graceful_shutdown=1
-        )
+        config = uvicorn.Config(app, log_level="warning", lifespan="off", timeout_graceful_shutdown=1)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [sock]}, name="fake-centre", daemon=True
@@ -122,9 +120,7 @@ class FakeCentre:
     def fail_for(self, seconds: float, *, status: int = 503, path: str = "/") -> None:
         self._add(_Fault(path=path, status=status, until=time.monotonic() + seconds))
 
-    def hang_next(
-        self, n: int, *, seconds: float, process_first: bool = True, path: str = "/"
-    ) -> None:
+    def hang_next(self, n: int, *, seconds: float, process_first: bool = True, path: str = "/") -> None:
         self._add(
             _Fault(
                 path=path,
@@ -195,9 +191,7 @@ class FakeCentre:
         with self._lock:
             self.seen.append(Seen(path=path, key=key, body=body, status=status))
 
-    def _process(
-        self, path: str, key: str | None, body: dict[str, Any]
-    ) -> tuple[int, dict[str, Any]]:
+    def _process(self, path: str, key: str | None, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         if not key:
             return 400, {"detail": "Idempotency-Key header is required"}
         with self._lock:

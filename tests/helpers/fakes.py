@@ -31,8 +31,9 @@ def unlimited(centre_id: str) -> CentreCapacity:
 
 
 class FakeOutsideWorld:
-    def __init__(self, refuse: set[str] | None = None,
-                 capacities: Callable[[str], CentreCapacity] | None = None) -> None:
+    def __init__(
+        self, refuse: set[str] | None = None, capacities: Callable[[str], CentreCapacity] | None = None
+    ) -> None:
         self.calls = Calls()
         # Calls answered with a non-retryable refusal, named like the log: "book:flight",
         # "cancel:accommodation", "notify", "safety_alert".
@@ -44,8 +45,7 @@ class FakeOutsideWorld:
 
     def _maybe_refuse(self, *names: str) -> None:
         if self.refuse & set(names):
-            raise ApplicationError(f"{names[-1]} refused by the fake", type="Rejected",
-                                   non_retryable=True)
+            raise ApplicationError(f"{names[-1]} refused by the fake", type="Rejected", non_retryable=True)
 
     @activity.defn(name=c.BOOK)
     async def book(self, req: c.BookingRequest) -> c.BookingConfirmation:
@@ -75,5 +75,4 @@ class FakeOutsideWorld:
         return c.Done()
 
     def activities(self) -> list[object]:
-        return [self.book, self.cancel_booking, self.notify, self.raise_safety_alert,
-                self.capacity.capacity]
+        return [self.book, self.cancel_booking, self.notify, self.raise_safety_alert, self.capacity.capacity]

@@ -70,9 +70,7 @@ def pending_timers(events: list[HistoryEvent]) -> list[datetime]:
     for e in events:
         if e.HasField("timer_started_event_attributes"):
             a = e.timer_started_event_attributes
-            pending[a.timer_id] = (
-                e.event_time.ToDatetime(tzinfo=None) + a.start_to_fire_timeout.ToTimedelta()
-            )
+            pending[a.timer_id] = e.event_time.ToDatetime(tzinfo=None) + a.start_to_fire_timeout.ToTimedelta()
         elif e.HasField("timer_fired_event_attributes"):
             pending.pop(e.timer_fired_event_attributes.timer_id, None)
         elif e.HasField("timer_canceled_event_attributes"):
@@ -89,9 +87,7 @@ async def settle(handle: WorkflowHandle[Any, Any], patience: float = 30.0) -> li
             return events
         if time.monotonic() > deadline:
             tail = [EventType.Name(e.event_type) for e in events[-5:]]
-            raise AssertionError(
-                f"{handle.id} did not settle within {patience}s; last events {tail}"
-            )
+            raise AssertionError(f"{handle.id} did not settle within {patience}s; last events {tail}")
         await asyncio.sleep(0.01)
 
 

@@ -11,9 +11,26 @@ from typing import Any
 from structlog.testing import capture_logs
 
 # LogRecord attributes that carry no message content.
-_PLUMBING = {"args", "msg", "exc_info", "stack_info", "created", "msecs", "relativeCreated",
-             "thread", "threadName", "process", "processName", "taskName", "levelno", "lineno",
-             "pathname", "filename", "module", "funcName"}
+_PLUMBING = {
+    "args",
+    "msg",
+    "exc_info",
+    "stack_info",
+    "created",
+    "msecs",
+    "relativeCreated",
+    "thread",
+    "threadName",
+    "process",
+    "processName",
+    "taskName",
+    "levelno",
+    "lineno",
+    "pathname",
+    "filename",
+    "module",
+    "funcName",
+}
 
 
 @dataclass

@@ -77,9 +77,7 @@ class Pathway:
 
     def milestone(self, kind: str, *, milestone_id: str | None = None, **fields: Any) -> Milestone:
         mid = milestone_id or f"m{next(self._ids)}"
-        return parse_milestone(
-            {"kind": kind, "milestone_id": mid, "occurred_at": self.now, **fields}
-        )
+        return parse_milestone({"kind": kind, "milestone_id": mid, "occurred_at": self.now, **fields})
 
     def decide(self, milestone: Milestone, actor: str | None = None) -> list[ev.Event]:
         who = self.actor_for(milestone.kind) if actor is None else Actor.parse(actor)
@@ -125,9 +123,7 @@ class Pathway:
         return self
 
     def to_estimate(self) -> Pathway:
-        self.to_screening().report(
-            "eligibility_decided", eligible=True, product="axi-cel", estimate_usd=95_000
-        )
+        self.to_screening().report("eligibility_decided", eligible=True, product="axi-cel", estimate_usd=95_000)
         return self
 
     def to_travel(self) -> Pathway:

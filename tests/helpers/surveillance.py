@@ -23,8 +23,9 @@ from workflows.surveillance import SurveillanceWorkflow
 from workflows.surveillance_messages import StartSurveillance, surveillance_workflow_id
 
 
-def completed_journey(ending_at: datetime, monkeypatch: pytest.MonkeyPatch, day_seconds: float,
-                      centre: str = "pku") -> pathway.Pathway:
+def completed_journey(
+    ending_at: datetime, monkeypatch: pytest.MonkeyPatch, day_seconds: float, centre: str = "pku"
+) -> pathway.Pathway:
     """A journey (pure) with a fresh id that recorded its 365-day visit at `ending_at`."""
 
     def run() -> pathway.Pathway:
@@ -48,15 +49,22 @@ def records(p: pathway.Pathway) -> list[EventRecord]:
     return [to_record(e, seq) for seq, e in enumerate(p.events, start=1)]
 
 
-async def hand_over(client: Client, store: EventStore, p: pathway.Pathway, task_queue: str,
-                    policy: SurveillancePolicy, history_limit: int = 10_000,
-                    ) -> WorkflowHandle[SurveillanceWorkflow, SurveillanceView]:
+async def hand_over(
+    client: Client,
+    store: EventStore,
+    p: pathway.Pathway,
+    task_queue: str,
+    policy: SurveillancePolicy,
+    history_limit: int = 10_000,
+) -> WorkflowHandle[SurveillanceWorkflow, SurveillanceView]:
     await store.append(p.state.journey_id, records(p))
     return await client.start_workflow(
         SurveillanceWorkflow.run,
         StartSurveillance(journey=p.state, policy=policy, history_limit=history_limit),
-        id=surveillance_workflow_id(p.state.journey_id), task_queue=task_queue,
-        execution_timeout=policy.lifetime())
+        id=surveillance_workflow_id(p.state.journey_id),
+        task_queue=task_queue,
+        execution_timeout=policy.lifetime(),
+    )
 
 
 def under_surveillance(journey_id: str, missed: bool) -> tuple[pathway.Pathway, datetime]:

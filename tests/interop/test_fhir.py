@@ -41,8 +41,7 @@ def with_bookings(p: Pathway) -> Pathway:
 
 def of_type(bundle: Bundle, name: str) -> list[Any]:
     """The bundle's resources of one type (typed Any: fhir.resources types entries as Resource)."""
-    return [e.resource for e in bundle.entry or [] if e.resource is not None
-            and e.resource.get_resource_type() == name]
+    return [e.resource for e in bundle.entry or [] if e.resource is not None and e.resource.get_resource_type() == name]
 
 
 def exported(p: Pathway) -> tuple[Bundle, Counter[str]]:
@@ -125,8 +124,12 @@ def _withdrawn() -> Pathway:
     p = with_bookings(Pathway())
     p.withdraw()
     # What the workflow's compensation records: the unused travel bookings, newest first.
-    p.apply([ev.BookingCancelled(item=i, reference=f"BK-{i}", occurred_at=p.now, actor="system")
-             for i in ("interpreter", "accommodation", "flight")])
+    p.apply(
+        [
+            ev.BookingCancelled(item=i, reference=f"BK-{i}", occurred_at=p.now, actor="system")
+            for i in ("interpreter", "accommodation", "flight")
+        ]
+    )
     return p
 
 
@@ -220,9 +223,15 @@ def test_missed_visits_are_no_shows_and_pending_ones_booked() -> None:
 def test_a_kind_this_version_does_not_know_still_becomes_a_task() -> None:
     p = Pathway().to_manufacturing()
     log = records(p)
-    log.append(EventRecord(seq=len(log) + 1, kind="custody_transferred", actor="centre:pku",
-                           occurred_at=p.now + timedelta(hours=1),
-                           payload={"milestone_id": "c1", "coi": COI, "to_party": "courier", "nested": {"a": 1}}))
+    log.append(
+        EventRecord(
+            seq=len(log) + 1,
+            kind="custody_transferred",
+            actor="centre:pku",
+            occurred_at=p.now + timedelta(hours=1),
+            payload={"milestone_id": "c1", "coi": COI, "to_party": "courier", "nested": {"a": 1}},
+        )
+    )
     bundle = journey_bundle(log, as_of=p.now + timedelta(hours=2))
     tasks = of_type(bundle, "Task")
     assert tasks[-1].code.coding[0].code == "custody_transferred"
@@ -244,20 +253,33 @@ def test_long_term_surveillance_is_a_care_plan_of_yearly_checks_with_their_obser
     sv = p.state.surveillance
     assert sv is not None
     clock(p, sv.due(3))
-    check = SurveillanceCheck(milestone_id="y3", occurred_at=p.now, year=3, alive=True,
-                              disease_status="relapsed", new_therapy="allogeneic transplant")
+    check = SurveillanceCheck(
+        milestone_id="y3",
+        occurred_at=p.now,
+        year=3,
+        alive=True,
+        disease_status="relapsed",
+        new_therapy="allogeneic transplant",
+    )
     p.apply(sr.decide_check(p.state, check, Actor.parse("centre:pku"), p.now))
     bundle, counts = exported(p)
     plans = of_type(bundle, "CarePlan")
     assert counts["CarePlan"] == 2 and plans[1].partOf[0].reference == f"urn:uuid:{plans[0].id}"
     years = {a.detail.code.coding[0].code: a.detail.status for a in plans[1].activity}
     assert (years["year-2"], years["year-3"], years["year-4"], years["year-5"]) == (
-        "cancelled", "completed", "scheduled", "not-started")
+        "cancelled",
+        "completed",
+        "scheduled",
+        "not-started",
+    )
     assert len(years) == 14
     check_task = [t for t in of_type(bundle, "Task") if t.code.coding[0].code == "surveillance_check_recorded"]
     assert len(check_task) == 1 and check_task[0].identifier[0].value == "y3"
-    status = [o for o in of_type(bundle, "Observation") if o.code.coding[0].code == "97509-4"
-              and o.valueCodeableConcept.text == "relapsed"]
+    status = [
+        o
+        for o in of_type(bundle, "Observation")
+        if o.code.coding[0].code == "97509-4" and o.valueCodeableConcept.text == "relapsed"
+    ]
     assert status and status[0].valueCodeableConcept.coding[0].code == "271299001"
 
 

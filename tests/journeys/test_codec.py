@@ -52,8 +52,10 @@ async def test_a_payload_under_an_unknown_key_is_refused_with_its_key_id():
         await EncryptionCodec(parse_keyring(f"k2:{key()}")).decode([sealed])
 
 
-@pytest.mark.parametrize("spec,reason", [("", "no codec key"), ("nokid", "kid:base64key"),
-                                         ("k:!!!", "not valid base64"), (f"k:{key(10)}", "16, 24 or 32")])
+@pytest.mark.parametrize(
+    "spec,reason",
+    [("", "no codec key"), ("nokid", "kid:base64key"), ("k:!!!", "not valid base64"), (f"k:{key(10)}", "16, 24 or 32")],
+)
 def test_bad_key_configuration_is_refused_with_a_reason(spec, reason):
     with pytest.raises(KeyringError, match=reason):
         parse_keyring(spec)
@@ -64,17 +66,34 @@ async def test_temporal_history_holds_no_plaintext_patient_reference(env, task_q
     converter = data_converter(settings)
     secure = Client(env.client.service_client, namespace=env.client.namespace, data_converter=converter)
     store = InMemoryEventStore()
-    worker = build_worker(secure, settings, store, task_queue=task_queue,
-                          activities=[RecordingActivities(store).record_events, *FakeOutsideWorld().activities()])
+    worker = build_worker(
+        secure,
+        settings,
+        store,
+        task_queue=task_queue,
+        activities=[RecordingActivities(store).record_events, *FakeOutsideWorld().activities()],
+    )
     async with worker:
         handle = await secure.start_workflow(
             JourneyWorkflow.run,
-            StartJourney(journey_id="Jcodec", patient_ref=PATIENT, centre_id="pku", actor="ops:test",
-                         upsert_search_attributes=False),
-            id=f"journey-codec-{task_queue}", task_queue=task_queue)
+            StartJourney(
+                journey_id="Jcodec",
+                patient_ref=PATIENT,
+                centre_id="pku",
+                actor="ops:test",
+                upsert_search_attributes=False,
+            ),
+            id=f"journey-codec-{task_queue}",
+            task_queue=task_queue,
+        )
         await handle.query(JourneyWorkflow.current)
-        raw = await Client(env.client.service_client, namespace=env.client.namespace,
-                           data_converter=pydantic_data_converter).get_workflow_handle(handle.id).fetch_history()
+        raw = (
+            await Client(
+                env.client.service_client, namespace=env.client.namespace, data_converter=pydantic_data_converter
+            )
+            .get_workflow_handle(handle.id)
+            .fetch_history()
+        )
         assert PATIENT not in raw.to_json()
         decoded = await secure.get_workflow_handle(handle.id).fetch_history()
         first = decoded.events[0].workflow_execution_started_event_attributes.input.payloads[0]

@@ -75,7 +75,8 @@ async def test_failure_messages_are_sealed_like_payloads() -> None:
     converter = data_converter(Settings(environment="development"))
     failure = Failure()
     await converter.encode_failure(
-        ApplicationError("bag COI-SECRET-42 does not match the patient", type="coi_mismatch"), failure)
+        ApplicationError("bag COI-SECRET-42 does not match the patient", type="coi_mismatch"), failure
+    )
     assert b"COI-SECRET-42" not in failure.SerializeToString()
     assert failure.application_failure_info.type == "coi_mismatch"  # the code stays readable
     assert "COI-SECRET-42" in str(await converter.decode_failure(failure))
@@ -105,7 +106,8 @@ async def own_env() -> AsyncIterator[WorkflowEnvironment]:
     """A server of its own: a workflow task that keeps failing stalls time skipping for everyone
     else on a shared time-skipping server, so these journeys never meet the other tests'."""
     async with await WorkflowEnvironment.start_local(
-        data_converter=pydantic_data_converter, dev_server_existing_path=dev_server_path(),
+        data_converter=pydantic_data_converter,
+        dev_server_existing_path=dev_server_path(),
         dev_server_log_level="error",
     ) as e:
         yield e
@@ -123,14 +125,26 @@ async def test_the_worker_refuses_a_journey_fed_by_anyone_without_our_codec(own_
         converter = dataclasses.replace(pydantic_data_converter, payload_codec=pinned)
     forger = Client(env.client.service_client, namespace=env.client.namespace, data_converter=converter)
     store = InMemoryEventStore()
-    worker = build_worker(secure, settings, store, task_queue=task_queue,
-                          activities=[RecordingActivities(store).record_events, *FakeOutsideWorld().activities()])
+    worker = build_worker(
+        secure,
+        settings,
+        store,
+        task_queue=task_queue,
+        activities=[RecordingActivities(store).record_events, *FakeOutsideWorld().activities()],
+    )
     async with worker:
         handle = await forger.start_workflow(
             JourneyWorkflow.run,
-            StartJourney(journey_id="Jforged", patient_ref="p-forged", centre_id="pku", actor="ops:forger",
-                         upsert_search_attributes=False),
-            id=f"journey-forged-{task_queue}", task_queue=task_queue)
+            StartJourney(
+                journey_id="Jforged",
+                patient_ref="p-forged",
+                centre_id="pku",
+                actor="ops:forger",
+                upsert_search_attributes=False,
+            ),
+            id=f"journey-forged-{task_queue}",
+            task_queue=task_queue,
+        )
         message = await first_task_failure(handle)
         await handle.terminate("test over")
     assert message == "PayloadRefused"

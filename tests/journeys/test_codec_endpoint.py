@@ -55,9 +55,16 @@ async def test_ops_and_managers_get_plaintext_and_each_decode_is_logged_with_its
     assert decodes and decodes[0]["actor"].startswith(f"{role}:tok-")
 
 
-@pytest.mark.parametrize("headers,status", [
-    ({}, 401), ({"Authorization": "Bearer nope"}, 401), ({"Authorization": "Bearer "}, 401),
-    ({"Authorization": "Bearer"}, 401), ({"Authorization": "Basic Zm9vOmJhcg=="}, 401)])
+@pytest.mark.parametrize(
+    "headers,status",
+    [
+        ({}, 401),
+        ({"Authorization": "Bearer nope"}, 401),
+        ({"Authorization": "Bearer "}, 401),
+        ({"Authorization": "Bearer"}, 401),
+        ({"Authorization": "Basic Zm9vOmJhcg=="}, 401),
+    ],
+)
 async def test_no_or_bad_credentials_are_a_401_in_the_error_shape(http, headers, status):
     r = await http.post("/codec/decode", json=await sealed_body(), headers=headers)
     assert r.status_code == status
@@ -67,8 +74,9 @@ async def test_no_or_bad_credentials_are_a_401_in_the_error_shape(http, headers,
 async def test_a_centre_token_is_refused():
     settings = Settings(**production(api_tokens={"c" * 40: "centre:pku", "o" * 40: "ops"}))  # type: ignore[arg-type]
     async with client(settings) as http:
-        r = await http.post("/codec/decode", json=await sealed_body(settings),
-                            headers={"Authorization": f"Bearer {'c' * 40}"})
+        r = await http.post(
+            "/codec/decode", json=await sealed_body(settings), headers={"Authorization": f"Bearer {'c' * 40}"}
+        )
     assert r.status_code == 403 and r.json()["code"] == "forbidden"
 
 
@@ -92,9 +100,15 @@ async def test_ops_encode_then_decode_round_trips(http):
     assert decoded["payloads"][0]["data"] == plain["payloads"][0]["data"]
 
 
-@pytest.mark.parametrize("body", [{"payloads": "nope"}, {"payloads": [], "extra": 1},
-                                  {"payloads": [{"data": "aGk=", "surprise": True}]},
-                                  {"payloads": [{"data": "not base64!"}]}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"payloads": "nope"},
+        {"payloads": [], "extra": 1},
+        {"payloads": [{"data": "aGk=", "surprise": True}]},
+        {"payloads": [{"data": "not base64!"}]},
+    ],
+)
 async def test_a_malformed_body_or_extra_property_is_a_422_with_a_reason(http, body):
     r = await http.post("/codec/decode", json=body, headers=auth("ops"))
     assert r.status_code == 422 and r.json()["reason"]
@@ -128,17 +142,23 @@ async def test_production_gives_loopback_callers_nothing_without_credentials(htt
 
 
 async def test_the_temporal_ui_origin_passes_the_credentialed_cors_preflight(http):
-    r = await http.options("/codec/decode", headers={
-        "Origin": SETTINGS.ui_origin, "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "authorization,content-type,x-namespace"})
+    r = await http.options(
+        "/codec/decode",
+        headers={
+            "Origin": SETTINGS.ui_origin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization,content-type,x-namespace",
+        },
+    )
     assert r.status_code == 200
     assert r.headers["access-control-allow-origin"] == SETTINGS.ui_origin
     assert r.headers["access-control-allow-credentials"] == "true"
 
 
 async def test_other_origins_get_no_cors_grant(http):
-    r = await http.options("/codec/decode", headers={
-        "Origin": "http://evil.example", "Access-Control-Request-Method": "POST"})
+    r = await http.options(
+        "/codec/decode", headers={"Origin": "http://evil.example", "Access-Control-Request-Method": "POST"}
+    )
     assert "access-control-allow-origin" not in r.headers
 
 

@@ -64,8 +64,15 @@ def test_the_codec_cannot_be_switched_off_in_production() -> None:
     assert "JOURNEYS_CODEC_ENABLED" in refusal(**production(codec_enabled=False))
 
 
-@pytest.mark.parametrize("spec", [f"dev:{DEV_CODEC_KEY}", f"dev:{DEV_CODEC_KEY},prod:{key()}",
-                                  f"dev:{DEV_CODEC_KEY}, ", f"prod:{key()},old:{DEV_CODEC_KEY}"])
+@pytest.mark.parametrize(
+    "spec",
+    [
+        f"dev:{DEV_CODEC_KEY}",
+        f"dev:{DEV_CODEC_KEY},prod:{key()}",
+        f"dev:{DEV_CODEC_KEY}, ",
+        f"prod:{key()},old:{DEV_CODEC_KEY}",
+    ],
+)
 def test_the_development_key_is_refused_anywhere_in_a_production_keyring(spec: str) -> None:
     assert "JOURNEYS_CODEC_KEY: the development key" in refusal(**production(codec_key=spec))
 
@@ -90,8 +97,9 @@ def test_empty_centre_urls_and_no_notification_channel_are_refused_in_production
 
 
 def test_a_missing_centre_url_is_named() -> None:
-    assert "no URL for ludaopei" in refusal(**production(centre_urls={"pku": "https://a", "fuda": "https://b",
-                                                                      "jiahui": "https://c"}))
+    assert "no URL for ludaopei" in refusal(
+        **production(centre_urls={"pku": "https://a", "fuda": "https://b", "jiahui": "https://c"})
+    )
 
 
 def test_production_needs_an_authenticated_temporal_connection() -> None:
@@ -119,8 +127,9 @@ def test_load_settings_says_which_variable_in_one_line(monkeypatch: pytest.Monke
 def test_a_misconfigured_worker_stops_at_start_with_one_line_and_no_traceback() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("JOURNEYS_")}
     env |= {"JOURNEYS_ENVIRONMENT": "production", "JOURNEYS_API_TOKENS": '{"": "ops"}'}
-    proc = subprocess.run([sys.executable, "-m", "starter.cli", "worker"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "starter.cli", "worker"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode != 0
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1, proc.stderr

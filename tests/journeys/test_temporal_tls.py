@@ -20,9 +20,23 @@ from journeys.temporal import connect, connect_config
 @pytest.fixture(scope="module")
 def certs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("certs")
-    result = subprocess.run([sys.executable, "-m", "starter.cli", "dev-certs", "--out", str(out),
-                             "--server-name", "localhost", "--server-name", "127.0.0.1"],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "starter.cli",
+            "dev-certs",
+            "--out",
+            str(out),
+            "--server-name",
+            "localhost",
+            "--server-name",
+            "127.0.0.1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0 and "wrote certificates" in result.stdout, result.stderr
     return out
 
@@ -43,9 +57,13 @@ def test_dev_certs_keeps_an_existing_set(certs: Path) -> None:
 
 
 def test_the_connection_carries_the_client_certificate_ca_and_server_name(certs: Path) -> None:
-    s = Settings(environment="development", temporal_tls_cert=certs / "client.pem",
-                 temporal_tls_key=certs / "client.key", temporal_tls_ca=certs / "ca.pem",
-                 temporal_tls_server_name="localhost")
+    s = Settings(
+        environment="development",
+        temporal_tls_cert=certs / "client.pem",
+        temporal_tls_key=certs / "client.key",
+        temporal_tls_ca=certs / "ca.pem",
+        temporal_tls_server_name="localhost",
+    )
     tls = connect_config(s)["tls"]
     assert not isinstance(tls, bool)
     assert tls.client_cert == (certs / "client.pem").read_bytes() and tls.domain == "localhost"
@@ -77,9 +95,14 @@ async def test_our_client_presents_its_certificate_to_a_frontend_that_requires_o
 
     server = await asyncio.start_server(handle, "127.0.0.1", 0, ssl=server_ctx)
     port = server.sockets[0].getsockname()[1]
-    s = Settings(environment="development", temporal_address=f"127.0.0.1:{port}",
-                 temporal_tls_cert=certs / "client.pem", temporal_tls_key=certs / "client.key",
-                 temporal_tls_ca=certs / "ca.pem", temporal_tls_server_name="localhost")
+    s = Settings(
+        environment="development",
+        temporal_address=f"127.0.0.1:{port}",
+        temporal_tls_cert=certs / "client.pem",
+        temporal_tls_key=certs / "client.key",
+        temporal_tls_ca=certs / "ca.pem",
+        temporal_tls_server_name="localhost",
+    )
     async with server:
         with pytest.raises(RuntimeError):  # not a real frontend: the handshake is what we check
             await asyncio.wait_for(connect(s), timeout=30)
@@ -92,8 +115,21 @@ def test_cli_flags_reach_the_settings_of_the_processes(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("JOURNEYS_")}
     env["JOURNEYS_ENVIRONMENT"] = "development"
     missing = tmp_path / "nowhere" / "client.pem"
-    proc = subprocess.run([sys.executable, "-m", "starter.cli", "--temporal-tls-cert", str(missing),
-                           "--temporal-tls-key", str(missing), "worker"],
-                          capture_output=True, text=True, timeout=120, env=env)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "starter.cli",
+            "--temporal-tls-cert",
+            str(missing),
+            "--temporal-tls-key",
+            str(missing),
+            "worker",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
     assert proc.returncode == 8, proc.stderr
     assert "JOURNEYS_TEMPORAL_TLS_CERT" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1

@@ -9,8 +9,9 @@ from journeys.client import milestone_update_id
 
 
 def milestone(mid: str, **fields: object):  # type: ignore[no-untyped-def]
-    return parse_milestone({"kind": "records_received", "milestone_id": mid,
-                            "occurred_at": datetime(2026, 1, 1, tzinfo=UTC), **fields})
+    return parse_milestone(
+        {"kind": "records_received", "milestone_id": mid, "occurred_at": datetime(2026, 1, 1, tzinfo=UTC), **fields}
+    )
 
 
 def test_the_update_id_does_not_carry_the_milestone_id() -> None:

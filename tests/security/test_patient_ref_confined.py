@@ -60,16 +60,26 @@ async def traces(local_env, tmp_path_factory) -> AsyncIterator[Traces]:
     out = Traces()
     quiet_data_loggers()  # as every process does through journeys.logs.configure
     with FakeCentre() as centre:
-        settings = Settings(task_queue=tq, codec_key=CODEC_KEY, centre_urls={"*": centre.url},
-                            notify_url=centre.url)
-        secure = Client(local_env.client.service_client, namespace=local_env.client.namespace,
-                        data_converter=data_converter(settings))
+        settings = Settings(task_queue=tq, codec_key=CODEC_KEY, centre_urls={"*": centre.url}, notify_url=centre.url)
+        secure = Client(
+            local_env.client.service_client,
+            namespace=local_env.client.namespace,
+            data_converter=data_converter(settings),
+        )
         jc = JourneyClient(secure, settings)
         try:
             with all_logs() as logs:
                 async with build_worker(secure, settings, store):
-                    j = (await jc.start(patient_ref=PATIENT, centre_id="pku", product=None,
-                                        actor="ops:sec", policy_overrides=NO_TIMERS, rules_edition=1)).journey_id
+                    j = (
+                        await jc.start(
+                            patient_ref=PATIENT,
+                            centre_id="pku",
+                            product=None,
+                            actor="ops:sec",
+                            policy_overrides=NO_TIMERS,
+                            rules_edition=1,
+                        )
+                    ).journey_id
                     out.journey_id = j
                     await walk(jc, j, range(0, 9))  # into the stay
                     with pytest.raises(Refused):  # a refusal's reason must not quote the patient
@@ -81,8 +91,11 @@ async def traces(local_env, tmp_path_factory) -> AsyncIterator[Traces]:
             out.workflow_ids, out.search_attributes = await _listed(local_env.client, tq)
             desc = await local_env.client.get_workflow_handle(workflow_id(j)).describe()
             out.describe = str(desc.raw_description)
-            plain = Client(local_env.client.service_client, namespace=local_env.client.namespace,
-                           data_converter=pydantic_data_converter)
+            plain = Client(
+                local_env.client.service_client,
+                namespace=local_env.client.namespace,
+                data_converter=pydantic_data_converter,
+            )
             history = await plain.get_workflow_handle(workflow_id(j)).fetch_history()
             out.raw_history = history.to_json()
             out.rows = await _all_rows(store)
@@ -98,8 +111,15 @@ def _severe_adverse_event(journey_id: str):
 
     from domain.milestones import parse_milestone
 
-    return parse_milestone({"kind": "adverse_event_reported", "milestone_id": f"{journey_id}-ae",
-                            "occurred_at": datetime.now(UTC), "term": "CRS", "grade": 4})
+    return parse_milestone(
+        {
+            "kind": "adverse_event_reported",
+            "milestone_id": f"{journey_id}-ae",
+            "occurred_at": datetime.now(UTC),
+            "term": "CRS",
+            "grade": 4,
+        }
+    )
 
 
 async def _listed(client: Client, task_queue: str) -> tuple[list[str], list[str]]:

@@ -27,8 +27,10 @@ async def test_a_worker_with_temporal_down_says_so_in_one_line() -> None:
 
 
 async def test_bad_settings_name_the_variable_in_one_line() -> None:
-    for env, variable in [({"JOURNEYS_API_TOKENS": '{"x":'}, "JOURNEYS_API_TOKENS"),
-                          ({"JOURNEYS_API_PORT": "eighty"}, "JOURNEYS_API_PORT")]:
+    for env, variable in [
+        ({"JOURNEYS_API_TOKENS": '{"x":'}, "JOURNEYS_API_TOKENS"),
+        ({"JOURNEYS_API_PORT": "eighty"}, "JOURNEYS_API_PORT"),
+    ]:
         for args in (["worker"], ["verify", "--all"], ["list", "--database"]):
             ran = await journeys(*args, env=env)
             assert ran.code == Exit.MISCONFIGURED and one_line(ran) and variable in ran.err, (args, ran.err)

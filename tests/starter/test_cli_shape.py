@@ -28,8 +28,9 @@ def options(command: object) -> set[str]:
 
 
 def test_every_command_that_answers_takes_json() -> None:
-    missing = [name for name, command in commands().items()
-               if name not in PROCESSES and "--json" not in options(command)]
+    missing = [
+        name for name, command in commands().items() if name not in PROCESSES and "--json" not in options(command)
+    ]
     assert missing == [], f"commands without --json: {missing}"
 
 

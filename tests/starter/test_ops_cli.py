@@ -28,17 +28,23 @@ from worker import build_worker
 async def api_url(local_env: Any) -> AsyncIterator[str]:
     settings = Settings(task_queue=f"cli-{uuid.uuid4().hex[:8]}", codec_enabled=False)
     store = InMemoryEventStore()
-    worker = build_worker(local_env.client, settings, store, task_queue=settings.task_queue,
-                          activities=[RecordingActivities(store).record_events,
-                                      *FakeOutsideWorld().activities()])
+    worker = build_worker(
+        local_env.client,
+        settings,
+        store,
+        task_queue=settings.task_queue,
+        activities=[RecordingActivities(store).record_events, *FakeOutsideWorld().activities()],
+    )
     async with worker, served(create_app(settings, JourneyClient(local_env.client, settings), store)) as url:
         yield url
 
 
 async def cli(url: str, *args: str, token: str = "dev-ops") -> Ran:
     # No JOURNEYS_* keys at all: the CLI needs only where the API is and a token.
-    return await journeys(*args, env={"JOURNEYS_API_URL": url, "JOURNEYS_API_TOKEN": token,
-                                      "JOURNEYS_CODEC_KEY": "", "JOURNEYS_ID_KEY": ""})
+    return await journeys(
+        *args,
+        env={"JOURNEYS_API_URL": url, "JOURNEYS_API_TOKEN": token, "JOURNEYS_CODEC_KEY": "", "JOURNEYS_ID_KEY": ""},
+    )
 
 
 async def ok(url: str, *args: str, token: str = "dev-pku") -> dict[str, Any]:
@@ -58,8 +64,7 @@ async def test_a_wrong_stage_milestone_is_refused_with_exit_4_and_one_line_on_st
     assert ran.code == Exit.REFUSED == 4
     assert ran.out == ""
     assert ran.err.count("\n") == 1 and ran.err.startswith("error: wrong_stage: ")
-    as_json = await cli(api_url, "milestone", journey, "apheresis_completed", "coi=COI-1", "--json",
-                        token="dev-pku")
+    as_json = await cli(api_url, "milestone", journey, "apheresis_completed", "coi=COI-1", "--json", token="dev-pku")
     assert as_json.code == 4 and json.loads(as_json.err)["code"] == "wrong_stage"
 
 
@@ -87,8 +92,9 @@ async def test_a_journey_driven_from_the_cli_keeps_typed_values_and_acknowledges
     alerts = (await ok(api_url, "status", journey, token="dev-manager"))["open_alerts"]
     assert [a["severity"] for a in alerts] == ["critical"]
 
-    after = await ok(api_url, "acknowledge", journey, alerts[0]["alert_id"], "--note", "bag quarantined",
-                     token="dev-ops")
+    after = await ok(
+        api_url, "acknowledge", journey, alerts[0]["alert_id"], "--note", "bag quarantined", token="dev-ops"
+    )
     assert after["open_alerts"] == []
     events = await ok(api_url, "history", journey, token="dev-manager")
     acknowledged = [e for e in events if e["kind"] == "alert_acknowledged"]
@@ -110,8 +116,9 @@ async def test_each_kind_of_failure_has_its_own_exit_code(api_url: str) -> None:
         ran = await cli(api_url, *args, token=token)
         assert ran.code == expected, (args, ran.code, ran.err)
         assert "Traceback" not in ran.err and ran.err.count("\n") <= 2, ran.err
-    down = await journeys("status", journey, env={"JOURNEYS_API_URL": "http://127.0.0.1:9",
-                                                   "JOURNEYS_API_TOKEN": "dev-ops"})
+    down = await journeys(
+        "status", journey, env={"JOURNEYS_API_URL": "http://127.0.0.1:9", "JOURNEYS_API_TOKEN": "dev-ops"}
+    )
     assert down.code == Exit.UNREACHABLE and down.err.startswith("error: unreachable: cannot reach the API")
 
 
@@ -119,8 +126,9 @@ async def test_a_profile_names_the_api_and_the_token_file(api_url: str, tmp_path
     journey = await started(api_url)
     (tmp_path / "ops.token").write_text("dev-manager\n")
     config = tmp_path / "config.toml"
-    config.write_text(f'default_profile = "hub"\n[profiles.hub]\napi = "{api_url}"\n'
-                      f'token_file = "{tmp_path / "ops.token"}"\n')
+    config.write_text(
+        f'default_profile = "hub"\n[profiles.hub]\napi = "{api_url}"\ntoken_file = "{tmp_path / "ops.token"}"\n'
+    )
     ran = await journeys("status", journey, "--json", env={"JOURNEYS_CONFIG": str(config)})
     assert ran.code == 0, ran.err
     assert json.loads(ran.out)["journey_id"] == journey
@@ -129,6 +137,15 @@ async def test_a_profile_names_the_api_and_the_token_file(api_url: str, tmp_path
 
 
 async def test_start_takes_the_patients_language_and_whether_an_interpreter_is_needed(api_url: str) -> None:
-    view = await ok(api_url, "start", f"cli-{uuid.uuid4().hex[:10]}", "--centre", "pku", "--language", "zh-CN",
-                    "--interpreter", token="dev-ops")
+    view = await ok(
+        api_url,
+        "start",
+        f"cli-{uuid.uuid4().hex[:10]}",
+        "--centre",
+        "pku",
+        "--language",
+        "zh-CN",
+        "--interpreter",
+        token="dev-ops",
+    )
     assert view["language"] == "zh-CN" and view["interpreter_needed"] is True

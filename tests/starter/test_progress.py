@@ -7,8 +7,9 @@ import pytest
 from starter import progress
 
 
-def test_piped_progress_prints_plain_lines_on_stderr(monkeypatch: pytest.MonkeyPatch,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_piped_progress_prints_plain_lines_on_stderr(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setattr(progress, "LINE_EVERY_SECONDS", 0.0)
     with progress.counting("journeys verified") as counter:
         for n in (1000, 2000):

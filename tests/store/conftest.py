@@ -24,8 +24,7 @@ from store.memory import InMemoryEventStore
 from store.schema import events
 from store.sql import SqlEventStore
 
-PG_URL = os.environ.get("JOURNEYS_TEST_POSTGRES_URL",
-                        "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+PG_URL = os.environ.get("JOURNEYS_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 BACKENDS = ["memory", "sqlite", "postgres"]
 
 Tamper = Callable[[str, int, dict[str, Any]], Awaitable[None]]
@@ -47,8 +46,9 @@ async def drop_stale_schemas(older_than_s: float = 6 * 3600) -> None:
 
     conn = await asyncpg.connect(PG_URL.replace("+asyncpg", ""), timeout=5)
     try:
-        names = [r[0] for r in await conn.fetch(
-            "SELECT nspname FROM pg_namespace WHERE nspname ~ '^t_[0-9]+_[0-9a-f]+$'")]
+        names = [
+            r[0] for r in await conn.fetch("SELECT nspname FROM pg_namespace WHERE nspname ~ '^t_[0-9]+_[0-9a-f]+$'")
+        ]
         for name in names:
             if int(name.split("_")[1]) < time.time() - older_than_s:
                 await conn.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
@@ -127,8 +127,10 @@ class Backend:
 def sql_tamper(store: SqlEventStore) -> Tamper:
     async def tamper(journey_id: str, seq: int, payload: dict[str, Any]) -> None:
         async with store.engine.begin() as conn:
-            await conn.execute(update(events).where(events.c.journey_id == journey_id,
-                                                    events.c.seq == seq).values(payload=payload))
+            await conn.execute(
+                update(events).where(events.c.journey_id == journey_id, events.c.seq == seq).values(payload=payload)
+            )
+
     return tamper
 
 
@@ -138,6 +140,7 @@ async def open_backend(name: str, tmp_path: Path, pg: PgSchema) -> Backend:
 
         async def tamper(journey_id: str, seq: int, payload: dict[str, Any]) -> None:
             mem.tamper(journey_id, seq, payload)
+
         return Backend(name, mem, tamper)
     if name == "sqlite":
         from store.factory import open_store
@@ -152,8 +155,7 @@ async def open_backend(name: str, tmp_path: Path, pg: PgSchema) -> Backend:
 
 
 @pytest_asyncio.fixture(params=BACKENDS)
-async def backend(request: pytest.FixtureRequest, tmp_path: Path,
-                  pg_schema: PgSchema) -> AsyncIterator[Backend]:
+async def backend(request: pytest.FixtureRequest, tmp_path: Path, pg_schema: PgSchema) -> AsyncIterator[Backend]:
     b = await open_backend(request.param, tmp_path, pg_schema)
     try:
         yield b
@@ -162,8 +164,7 @@ async def backend(request: pytest.FixtureRequest, tmp_path: Path,
 
 
 @pytest_asyncio.fixture(params=["sqlite", "postgres"])
-async def sql_backend(request: pytest.FixtureRequest, tmp_path: Path,
-                      pg_schema: PgSchema) -> AsyncIterator[Backend]:
+async def sql_backend(request: pytest.FixtureRequest, tmp_path: Path, pg_schema: PgSchema) -> AsyncIterator[Backend]:
     b = await open_backend(request.param, tmp_path, pg_schema)
     try:
         yield b

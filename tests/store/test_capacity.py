@@ -30,12 +30,12 @@ ENGINES = 5
 
 
 def five_a_week(centre_id: str) -> CentreCapacity:
-    return CentreCapacity(centre_id=centre_id, horizon_weeks=HORIZON,
-                          weekly={APHERESIS: PER_WEEK, MFG: PER_WEEK, BED: PER_WEEK})
+    return CentreCapacity(
+        centre_id=centre_id, horizon_weeks=HORIZON, weekly={APHERESIS: PER_WEEK, MFG: PER_WEEK, BED: PER_WEEK}
+    )
 
 
-NEED = Need(earliest=NOW, offsets={APHERESIS: timedelta(), MFG: timedelta(days=1),
-                                   BED: timedelta(days=24)})
+NEED = Need(earliest=NOW, offsets={APHERESIS: timedelta(), MFG: timedelta(days=1), BED: timedelta(days=24)})
 
 
 async def racing_stores(b: Backend) -> tuple[list[CapacityStore], list[object]]:
@@ -48,15 +48,19 @@ async def racing_stores(b: Backend) -> tuple[list[CapacityStore], list[object]]:
 
 
 async def test_fifty_acceptances_at_once_give_exactly_five_a_week_and_the_rest_wait_in_order(
-        backend: Backend, capsys: pytest.CaptureFixture[str]) -> None:
+    backend: Backend, capsys: pytest.CaptureFixture[str]
+) -> None:
     centre = f"c-{uuid.uuid4().hex[:8]}"
     stores, engines = await racing_stores(backend)
     journeys = [f"{centre}-J{i:02d}" for i in range(RACERS)]
     try:
         started = time.perf_counter()
-        changes = await asyncio.gather(*(
-            stores[i % len(stores)].apply(centre, partial(cap.reserve, journey_id=j, need=NEED, now=NOW))
-            for i, j in enumerate(journeys)))
+        changes = await asyncio.gather(
+            *(
+                stores[i % len(stores)].apply(centre, partial(cap.reserve, journey_id=j, need=NEED, now=NOW))
+                for i, j in enumerate(journeys)
+            )
+        )
         elapsed = time.perf_counter() - started
         book = await stores[0].book(centre)
     finally:
@@ -71,10 +75,11 @@ async def test_fifty_acceptances_at_once_give_exactly_five_a_week_and_the_rest_w
     # and tickets are handed out without gaps or repeats.
     by_ticket = sorted(book.reservations, key=lambda r: r.ticket)
     assert [r.ticket for r in by_ticket] == list(range(1, RACERS + 1))
-    assert [r.status for r in by_ticket] == ["reserved"] * (PER_WEEK * HORIZON) + \
-        ["waiting"] * (RACERS - PER_WEEK * HORIZON)
+    assert [r.status for r in by_ticket] == ["reserved"] * (PER_WEEK * HORIZON) + ["waiting"] * (
+        RACERS - PER_WEEK * HORIZON
+    )
     # Earlier tickets never get a later week than later ones.
-    weeks = [r.week(APHERESIS) for r in by_ticket[:PER_WEEK * HORIZON]]
+    weeks = [r.week(APHERESIS) for r in by_ticket[: PER_WEEK * HORIZON]]
     assert weeks == sorted(weeks)  # type: ignore[type-var]
     listed = placements(book, NOW)
     waiting = sorted((p for p in listed.values() if p.status == "waiting"), key=lambda p: p.ticket)
@@ -84,8 +89,10 @@ async def test_fifty_acceptances_at_once_give_exactly_five_a_week_and_the_rest_w
         assert change.reservation is not None
         assert book.find(change.reservation.journey_id) is not None
     with capsys.disabled():
-        print(f"\n[{backend.name}] {RACERS} acceptances in {elapsed:.3f}s: reserved per week "
-              f"{dict(sorted((str(k), v) for k, v in per_week.items()))}, waiting {len(waiting)}")
+        print(
+            f"\n[{backend.name}] {RACERS} acceptances in {elapsed:.3f}s: reserved per week "
+            f"{dict(sorted((str(k), v) for k, v in per_week.items()))}, waiting {len(waiting)}"
+        )
 
 
 async def test_a_release_promotes_the_waiting_list_and_is_persisted(backend: Backend) -> None:

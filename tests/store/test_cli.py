@@ -28,9 +28,9 @@ class Run:
 
 async def journeys(url: str, *args: str) -> Run:
     env = {**os.environ, "JOURNEYS_DATABASE_URL": url, "COLUMNS": "200"}
-    proc = await asyncio.create_subprocess_exec(JOURNEYS, *args, env=env,
-                                                stdout=asyncio.subprocess.PIPE,
-                                                stderr=asyncio.subprocess.PIPE)
+    proc = await asyncio.create_subprocess_exec(
+        JOURNEYS, *args, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
     out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
     return Run(proc.returncode or 0, out.decode(), err.decode())
 
@@ -59,8 +59,7 @@ class TestStoreCommands:
         assert table.code == 0
         assert "alert_acknowledged" in table.out and events[3]["hash"][:10] in table.out
 
-    async def test_verify_passes_an_intact_chain_and_names_the_first_tampered_event(
-            self, url: str) -> None:
+    async def test_verify_passes_an_intact_chain_and_names_the_first_tampered_event(self, url: str) -> None:
         await seed(url, "J-good", "J-bad")
         ok = await journeys(url, "verify", "J-good")
         assert (ok.code, "chain intact (6 events)" in ok.out) == (0, True)

@@ -23,10 +23,11 @@ def committer(store: SqlEventStore) -> GroupCommitter:
 async def rows(store: SqlEventStore, journey_id: str) -> dict[str, Any]:
     """Everything stored for a journey, with its id and the write time taken out."""
     async with store.engine.connect() as conn:
-        row = (await conn.execute(select(journeys).where(journeys.c.journey_id == journey_id))
-               ).one()._asdict()
-        log = [r._asdict() for r in await conn.execute(
-            select(events).where(events.c.journey_id == journey_id).order_by(events.c.seq))]
+        row = (await conn.execute(select(journeys).where(journeys.c.journey_id == journey_id))).one()._asdict()
+        log = [
+            r._asdict()
+            for r in await conn.execute(select(events).where(events.c.journey_id == journey_id).order_by(events.c.seq))
+        ]
     for r in [row, *log]:
         r.pop("journey_id")
         r.pop("recorded_at", None)
@@ -40,8 +41,7 @@ async def rows(store: SqlEventStore, journey_id: str) -> dict[str, Any]:
 
 
 class TestGroupCommit:
-    async def test_the_group_path_writes_the_rows_the_single_append_path_writes(
-            self, sql_backend: Backend) -> None:
+    async def test_the_group_path_writes_the_rows_the_single_append_path_writes(self, sql_backend: Backend) -> None:
         store = sql_backend.store
         assert isinstance(store, SqlEventStore)
         for jid in ("J-group", "J-alone"):
@@ -60,16 +60,14 @@ class TestGroupCommit:
             started = list((await conn.execute(text(raw))).scalars())
         assert started[0] == started[1]
 
-    async def test_appends_arriving_together_share_transactions_and_keep_each_order(
-            self, sql_backend: Backend) -> None:
+    async def test_appends_arriving_together_share_transactions_and_keep_each_order(self, sql_backend: Backend) -> None:
         store = sql_backend.store
         assert isinstance(store, SqlEventStore)
-        logs = {f"J-g{i:02d}": journey(f"J-g{i:02d}", 6, centre=["pku", "fuda"][i % 2])
-                for i in range(40)}
+        logs = {f"J-g{i:02d}": journey(f"J-g{i:02d}", 6, centre=["pku", "fuda"][i % 2]) for i in range(40)}
 
         async def write(jid: str) -> None:
             for i in range(0, 6, 2):
-                await store.append(jid, logs[jid][i:i + 2])
+                await store.append(jid, logs[jid][i : i + 2])
 
         await asyncio.gather(*(write(j) for j in logs))
         group = committer(store)
@@ -79,13 +77,18 @@ class TestGroupCommit:
             assert [e.seq for e in await store.read(jid)] == list(range(1, 7))
             assert (await store.verify(jid)).ok
         async with store.engine.connect() as conn:
-            visits = dict((await conn.execute(
-                select(stage_durations.c.stage, stage_durations.c.visits)
-                .where(stage_durations.c.centre_id == "pku"))).all())
+            visits = dict(
+                (
+                    await conn.execute(
+                        select(stage_durations.c.stage, stage_durations.c.visits).where(
+                            stage_durations.c.centre_id == "pku"
+                        )
+                    )
+                ).all()
+            )
         assert visits == {"records": 20, "teleconsult": 20}
 
-    async def test_a_head_another_process_moved_goes_to_the_single_append_path(
-            self, sql_backend: Backend) -> None:
+    async def test_a_head_another_process_moved_goes_to_the_single_append_path(self, sql_backend: Backend) -> None:
         a = sql_backend.store
         assert isinstance(a, SqlEventStore)
         b = SqlEventStore(a.engine)
@@ -99,7 +102,8 @@ class TestGroupCommit:
         assert (await a.verify("J-moved")).ok
 
     async def test_a_failed_group_write_leaves_nothing_and_each_append_goes_alone(
-            self, sql_backend: Backend, monkeypatch: pytest.MonkeyPatch) -> None:
+        self, sql_backend: Backend, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         store = sql_backend.store
         assert isinstance(store, SqlEventStore)
         writer = committer(store)._writer  # noqa: SLF001
@@ -113,7 +117,8 @@ class TestGroupCommit:
             assert [e.seq for e in await store.read(f"J-f{i}")] == [1, 2, 3]
 
     async def test_an_outage_during_a_group_write_is_store_unavailable_for_each_caller(
-            self, sql_backend: Backend, monkeypatch: pytest.MonkeyPatch) -> None:
+        self, sql_backend: Backend, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         store = sql_backend.store
         assert isinstance(store, SqlEventStore)
         writer = committer(store)._writer  # noqa: SLF001
@@ -123,13 +128,12 @@ class TestGroupCommit:
 
         await store.append("J-o", journey("J-o", 2))
         monkeypatch.setattr(writer, "write", down)
-        results = await asyncio.gather(*(store.append("J-o", [reminder(3, "x")]),
-                                         store.append("J-p", journey("J-p", 1))),
-                                       return_exceptions=True)
+        results = await asyncio.gather(
+            *(store.append("J-o", [reminder(3, "x")]), store.append("J-p", journey("J-p", 1))), return_exceptions=True
+        )
         assert all(isinstance(r, StoreUnavailable) for r in results)
         monkeypatch.undo()
         # Unknown whether it committed: the retry asks the database, not the cache.
         assert committer(store)._heads.get("J-o") is None  # noqa: SLF001
         await store.append("J-o", [reminder(3, "x")])
         assert [e.seq for e in await store.read("J-o")] == [1, 2, 3]
-

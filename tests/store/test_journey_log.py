@@ -26,13 +26,16 @@ AFTER_ENDING = {"reservation_released", "surveillance_started"}
 
 
 @asynccontextmanager
-async def journey_on(env: WorkflowEnvironment, task_queue: str, store: EventStore
-                     ) -> AsyncIterator[JourneyDriver]:
+async def journey_on(env: WorkflowEnvironment, task_queue: str, store: EventStore) -> AsyncIterator[JourneyDriver]:
     """Like `running_journey`, but recording into the store under test."""
     world = FakeOutsideWorld()
-    worker = build_worker(env.client, Settings(), store, task_queue=task_queue,
-                          activities=[RecordingActivities(store).record_events,
-                                      *world.activities()])
+    worker = build_worker(
+        env.client,
+        Settings(),
+        store,
+        task_queue=task_queue,
+        activities=[RecordingActivities(store).record_events, *world.activities()],
+    )
     async with worker:
         driver = JourneyDriver(env, task_queue)
         await driver.start()
@@ -54,12 +57,11 @@ async def assert_whole_log(b: Backend, view: JourneyView) -> list[StoredEvent]:
     kinds = [e.kind for e in log]
     assert kinds[0] == "journey_started" and kinds.count("journey_ended") == 1
     # What an ending sets off (the slot freed, the hand-over to surveillance) is recorded after it.
-    assert set(kinds[kinds.index("journey_ended") + 1:]) <= AFTER_ENDING
+    assert set(kinds[kinds.index("journey_ended") + 1 :]) <= AFTER_ENDING
     assert (await b.store.verify(view.journey_id)).ok
     row = await b.store.get_row(view.journey_id)
     assert row is not None
-    assert (row.stage, row.outcome, row.last_seq) == (Stage.ENDED, Outcome.COMPLETED,
-                                                       view.last_seq)
+    assert (row.stage, row.outcome, row.last_seq) == (Stage.ENDED, Outcome.COMPLETED, view.last_seq)
     return log
 
 
@@ -85,20 +87,26 @@ class FlakyStore:
 
 class TestJourneyLog:
     async def test_a_whole_journey_leaves_a_complete_verifiable_log(
-            self, env: WorkflowEnvironment, task_queue: str, sql_backend: Backend) -> None:
+        self, env: WorkflowEnvironment, task_queue: str, sql_backend: Backend
+    ) -> None:
         async with journey_on(env, task_queue, sql_backend.store) as d:
             view = await walk_to_completion(d)
         assert view.outcome == Outcome.COMPLETED
         log = await assert_whole_log(sql_backend, view)
         kinds = [e.kind for e in log]
-        for kind in ("stage_entered", "apheresis_completed", "infusion_completed",
-                     "booking_made", "follow_up_recorded"):
+        for kind in (
+            "stage_entered",
+            "apheresis_completed",
+            "infusion_completed",
+            "booking_made",
+            "follow_up_recorded",
+        ):
             assert kind in kinds
         assert {e.actor for e in log} >= {"ops:test", "centre:pku", "system"}
 
     async def test_the_journey_rides_out_a_database_outage_with_no_event_lost_or_doubled(
-            self, env: WorkflowEnvironment, task_queue: str, sql_backend: Backend,
-            monkeypatch: pytest.MonkeyPatch) -> None:
+        self, env: WorkflowEnvironment, task_queue: str, sql_backend: Backend, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         captured = CapturingLogger()
         monkeypatch.setattr(recording, "log", structlog.wrap_logger(captured, processors=[]))
         flaky = FlakyStore(sql_backend.store)
@@ -108,5 +116,4 @@ class TestJourneyLog:
         await assert_whole_log(sql_backend, view)
         warnings = [c.kwargs for c in captured.calls if c.method_name == "warning"]
         assert len(warnings) == 2
-        assert all("will be retried" in w["event"] and w["journey_id"] == view.journey_id
-                   for w in warnings)
+        assert all("will be retried" in w["event"] and w["journey_id"] == view.journey_id for w in warnings)

@@ -19,8 +19,15 @@ from store.sql import SqlEventStore
 from tests.store.conftest import PG_URL
 from tests.store.events import journey
 
-TABLES = {"alembic_version", "events", "journeys", "stage_durations", "capacity_centres",
-          "capacity_reservations", "journey_keys"}
+TABLES = {
+    "alembic_version",
+    "events",
+    "journeys",
+    "stage_durations",
+    "capacity_centres",
+    "capacity_reservations",
+    "journey_keys",
+}
 # The newest revision; a branch that adds one moves this.
 HEAD = "0004"
 
@@ -29,8 +36,10 @@ async def schema_drift(url: str, schema: str | None = None) -> list[object]:
     engine = create_engine(url, schema=schema)
     try:
         async with engine.connect() as conn:
+
             def diff(c: Connection) -> list[object]:
                 return list(compare_metadata(MigrationContext.configure(c), metadata))
+
             return await conn.run_sync(diff)
     finally:
         await engine.dispose()
@@ -43,7 +52,8 @@ class TestMigrations:
         assert migrate.head_revision() == HEAD
 
     async def test_upgrade_builds_the_expected_schema_on_an_empty_sqlite_file(
-            self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         monkeypatch.chdir(tmp_path)  # no alembic.ini here: none is needed
         url = f"sqlite+aiosqlite:///{tmp_path}/new/dir/events.db"
         assert await upgrade_database(url) == HEAD
@@ -54,7 +64,8 @@ class TestMigrations:
         assert await schema_drift(url) == []
 
     async def test_upgrade_builds_the_expected_schema_on_an_empty_postgres_schema(
-            self, fresh_pg_schema: Callable[[], Awaitable[str]]) -> None:
+        self, fresh_pg_schema: Callable[[], Awaitable[str]]
+    ) -> None:
         schema = await fresh_pg_schema()
         assert await upgrade_database(PG_URL, schema=schema) == HEAD
         assert await upgrade_database(PG_URL, schema=schema) == HEAD
@@ -64,13 +75,13 @@ class TestMigrations:
         assert await schema_drift(PG_URL, schema) == []
 
     async def test_postgres_without_a_schema_is_refused_with_the_command_that_fixes_it(
-            self, fresh_pg_schema: Callable[[], Awaitable[str]]) -> None:
+        self, fresh_pg_schema: Callable[[], Awaitable[str]]
+    ) -> None:
         schema = await fresh_pg_schema()
         with pytest.raises(SchemaMissing, match="journeys db upgrade"):
             await open_store(PG_URL, schema=schema)
 
-    async def test_an_embedded_sqlite_store_creates_and_migrates_itself_on_open(
-            self, tmp_path: Path) -> None:
+    async def test_an_embedded_sqlite_store_creates_and_migrates_itself_on_open(self, tmp_path: Path) -> None:
         store = await open_store(f"sqlite+aiosqlite:///{tmp_path}/a/b/events.db")
         try:
             await store.append("J-1", journey("J-1", 2))

@@ -140,13 +140,15 @@ async def second_edition_screening_escalates_then_withdrawn_in_travel(d: Journey
 
 
 SECOND_EDITION: dict[str, Scenario] = {
-    "second_edition_toxicity_refused_discharge_then_completed":
+    scenario.__name__: scenario
+    for scenario in (
         second_edition_toxicity_refused_discharge_then_completed,
-    "second_edition_missed_visits_then_lost": second_edition_missed_visits_then_lost,
-    "second_edition_death_during_reapheresis": second_edition_death_during_reapheresis,
-    "second_edition_screening_escalates_then_withdrawn_in_travel":
+        second_edition_missed_visits_then_lost,
+        second_edition_death_during_reapheresis,
         second_edition_screening_escalates_then_withdrawn_in_travel,
+    )
 }
+
 
 async def _hand(d: JourneyDriver, frm: str, to: str, condition: str = "intact", **extra: object) -> None:
     await d.report("custody_transferred", coi=COI, from_party=frm, to_party=to, condition=condition, **extra)
@@ -226,8 +228,11 @@ async def _refused(call: Awaitable[object]) -> None:
 
 async def record_skipping(env: WorkflowEnvironment, name: str, scenario: Scenario) -> None:
     edition = 2 if name in SECOND_EDITION else 1
-    async with running_journey(env, f"record-{uuid.uuid4()}", edition=edition,
-                               **STARTS.get(name, {})) as (d, _store, _world):  # type: ignore[arg-type]
+    async with running_journey(env, f"record-{uuid.uuid4()}", edition=edition, **STARTS.get(name, {})) as (
+        d,
+        _store,
+        _world,
+    ):  # type: ignore[arg-type]
         await scenario(d)
         assert d.handle is not None
         await d.result()
@@ -247,15 +252,32 @@ async def record_surveilled(env: WorkflowEnvironment) -> None:
         assert journey.infused_at is not None
         for year, status in ((2, "remission"), (3, "relapsed")):
             await d.skip_to(journey.infused_at + d.policy.days(365 * year))
-            await child.execute_update(SurveillanceWorkflow.report_check, CheckRequest(
-                actor="centre:pku", check=SurveillanceCheck(
-                    milestone_id=f"y{year}", occurred_at=await env.get_current_time(), year=year, alive=True,
-                    disease_status=status)))
+            await child.execute_update(
+                SurveillanceWorkflow.report_check,
+                CheckRequest(
+                    actor="centre:pku",
+                    check=SurveillanceCheck(
+                        milestone_id=f"y{year}",
+                        occurred_at=await env.get_current_time(),
+                        year=year,
+                        alive=True,
+                        disease_status=status,
+                    ),
+                ),
+            )
         await d.sleep_days(400)  # the year-4 check is missed
-        await child.execute_update(SurveillanceWorkflow.report_check, CheckRequest(
-            actor="ops:followup", check=SurveillanceCheck(
-                milestone_id="death", occurred_at=await env.get_current_time(), alive=False,
-                cause_of_death="secondary malignancy")))
+        await child.execute_update(
+            SurveillanceWorkflow.report_check,
+            CheckRequest(
+                actor="ops:followup",
+                check=SurveillanceCheck(
+                    milestone_id="death",
+                    occurred_at=await env.get_current_time(),
+                    alive=False,
+                    cause_of_death="secondary malignancy",
+                ),
+            ),
+        )
         await child.result()
         history = await child.fetch_history()
     for name, recorded in ((SURVEILLED, parent), (SURVEILLANCE, history)):

@@ -18,8 +18,7 @@ NO_LEAD = PathwayPolicy(travel_expected_days=0, apheresis_expected_days=0)
 
 def one_chair(centre_id: str) -> CentreCapacity:
     """One apheresis chair a week, booked this week only: the second journey must wait."""
-    return CentreCapacity(centre_id=centre_id, horizon_weeks=1, weekly={APHERESIS: 1},
-                          time_zone="Asia/Shanghai")
+    return CentreCapacity(centre_id=centre_id, horizon_weeks=1, weekly={APHERESIS: 1}, time_zone="Asia/Shanghai")
 
 
 async def accepted(d: JourneyDriver) -> None:
@@ -64,6 +63,7 @@ async def test_a_withdrawal_releases_the_slot_and_promotes_the_waiting_journey(
             async def promoted() -> None:
                 r = (await second.view()).reservation
                 assert r is not None and r.status == "reserved"
+
             await assert_eventually(promoted)
             second_log = await store.read(second.journey_id)
         finally:

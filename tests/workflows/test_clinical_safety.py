@@ -53,9 +53,7 @@ async def test_a_coi_mismatch_at_infusion_is_refused_with_a_critical_safety_aler
         await d.withdraw()
 
 
-async def test_a_coi_mismatch_at_release_is_refused_too(
-    env: WorkflowEnvironment, task_queue: str
-) -> None:
+async def test_a_coi_mismatch_at_release_is_refused_too(env: WorkflowEnvironment, task_queue: str) -> None:
     async with running_journey(env, task_queue) as (d, _store, world):
         await d.to_manufacturing(COI)
         with pytest.raises(WorkflowUpdateFailedError) as refused:
@@ -79,21 +77,15 @@ async def test_early_discharge_is_refused_then_accepted_with_an_override_reason(
         assert cause.type == "minimum_stay" and "day 9" in cause.message
         assert (await d.view()).stage is Stage.STAY
 
-        view = await d.report(
-            "discharged", override_reason="stable, near-centre housing with daily checks"
-        )
+        view = await d.report("discharged", override_reason="stable, near-centre housing with daily checks")
         assert view.stage is Stage.FOLLOW_UP
-        assert [(a.code, a.severity) for a in view.open_alerts] == [
-            ("early_discharge", Severity.WARNING)
-        ]
+        assert [(a.code, a.severity) for a in view.open_alerts] == [("early_discharge", Severity.WARNING)]
         await d.settle()
         assert any("discharged before the minimum stay" in n for n in world.calls.named("notify"))
         await d.withdraw()
 
 
-async def test_grade_3_crs_escalates_with_a_safety_alert(
-    env: WorkflowEnvironment, task_queue: str
-) -> None:
+async def test_grade_3_crs_escalates_with_a_safety_alert(env: WorkflowEnvironment, task_queue: str) -> None:
     async with running_journey(env, task_queue) as (d, store, world):
         await d.to_stay(COI)
         view = await d.report("monitoring_reported", crs_grade=2, icans_grade=1)
@@ -109,9 +101,7 @@ async def test_grade_3_crs_escalates_with_a_safety_alert(
         await d.withdraw()
 
 
-async def test_a_stay_not_discharged_by_day_28_escalates(
-    env: WorkflowEnvironment, task_queue: str
-) -> None:
+async def test_a_stay_not_discharged_by_day_28_escalates(env: WorkflowEnvironment, task_queue: str) -> None:
     async with running_journey(env, task_queue) as (d, _store, world):
         await d.to_stay(COI)
         await d.sleep_days(29)
@@ -131,10 +121,7 @@ async def test_a_missed_follow_up_visit_escalates_and_stays_overdue_until_record
         infused = (await d.view()).infused_at
         assert infused is not None
         await d.skip_to(infused + d.policy.days(25))  # reminder sent on day 23
-        assert (
-            world.calls.named("notify")[-1]
-            == "patient: follow-up visit due on day 30 after infusion"
-        )
+        assert world.calls.named("notify")[-1] == "patient: follow-up visit due on day 30 after infusion"
         assert not (await d.view()).overdue
 
         await d.skip_to(infused + d.policy.days(45))  # missed: day 30 + 14 days' grace
@@ -161,9 +148,7 @@ async def test_progressive_disease_at_a_visit_ends_the_journey_as_relapsed(
     assert world.calls.named("notify")[-1].startswith("centre: journey ended (relapsed)")
 
 
-async def test_a_death_after_infusion_ends_the_journey_as_deceased(
-    env: WorkflowEnvironment, task_queue: str
-) -> None:
+async def test_a_death_after_infusion_ends_the_journey_as_deceased(env: WorkflowEnvironment, task_queue: str) -> None:
     async with running_journey(env, task_queue) as (d, _store, _world):
         await d.to_stay(COI)
         await d.report("adverse_event_reported", term="ICANS with cerebral oedema", grade=5)

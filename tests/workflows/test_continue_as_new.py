@@ -33,18 +33,16 @@ async def run_ids(env: WorkflowEnvironment, workflow_id: str) -> list[str]:
 async def test_a_long_stay_continues_as_new_and_the_journey_still_completes_intact(
     local_env: WorkflowEnvironment, task_queue: str
 ) -> None:
-    async with running_journey(
-        local_env, task_queue, policy=POLICY, history_limit=100, search_attributes=True
-    ) as (d, store, world):
+    async with running_journey(local_env, task_queue, policy=POLICY, history_limit=100, search_attributes=True) as (
+        d,
+        store,
+        world,
+    ):
         assert d.handle is not None
         first_run = d.handle.first_execution_run_id
         await to_stay_now(d)
-        first = await d.report(
-            "monitoring_reported", crs_grade=3, icans_grade=1, milestone_id="mon-first"
-        )
-        first_milestone = await d.milestone(
-            "monitoring_reported", milestone_id="mon-again", crs_grade=1, icans_grade=0
-        )
+        first = await d.report("monitoring_reported", crs_grade=3, icans_grade=1, milestone_id="mon-first")
+        first_milestone = await d.milestone("monitoring_reported", milestone_id="mon-again", crs_grade=1, icans_grade=0)
         await d.send(first_milestone)
         for _ in range(40):
             view = await d.report("monitoring_reported", crs_grade=1, icans_grade=0)

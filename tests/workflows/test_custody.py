@@ -17,8 +17,7 @@ COI = "COI-0001"
 
 
 async def hand(d: JourneyDriver, frm: str, to: str, condition: str = "intact", **extra: Any) -> Any:
-    return await d.report("custody_transferred", coi=COI, from_party=frm, to_party=to,
-                          condition=condition, **extra)
+    return await d.report("custody_transferred", coi=COI, from_party=frm, to_party=to, condition=condition, **extra)
 
 
 async def refused(call: Any) -> ApplicationError:
@@ -50,8 +49,11 @@ async def test_a_clean_chain_shows_the_holder_and_every_hand_off_and_infusion_go
         log = await store.read(d.journey_id)
     transfers = [e for e in log if e.kind == "custody_transferred"]
     assert [(e.actor, e.payload["to_party"]) for e in transfers] == [
-        ("centre:pku", "courier"), ("centre:pku", "manufacturing site"), ("centre:pku", "courier"),
-        ("centre:pku", "centre pharmacy")]
+        ("centre:pku", "courier"),
+        ("centre:pku", "manufacturing site"),
+        ("centre:pku", "courier"),
+        ("centre:pku", "centre pharmacy"),
+    ]
 
 
 async def test_an_excursion_pages_and_blocks_infusion_until_quality_releases_the_product(
@@ -63,8 +65,7 @@ async def test_an_excursion_pages_and_blocks_infusion_until_quality_releases_the
         await d.report("product_released", coi=COI, lot="LOT-1")
         await hand(d, "manufacturing site", "courier", temperature_c=-185.0)
         await d.sleep_days(1)
-        view = await hand(d, "courier", "centre pharmacy", "excursion", temperature_c=-120.0,
-                          excursion_minutes=35)
+        view = await hand(d, "courier", "centre pharmacy", "excursion", temperature_c=-120.0, excursion_minutes=35)
         assert view.custody.on_hold and view.custody.minutes_out_of_cold_chain == 35
         [alert] = [a for a in view.open_alerts if a.code == "custody_excursion"]
         assert alert.severity is Severity.CRITICAL and "-120 °C" in alert.message
@@ -87,8 +88,9 @@ async def test_a_rejected_product_means_re_apheresis_then_a_fresh_chain_and_a_se
         booked = (await d.view()).reservation
         assert booked is not None and booked.status == "reserved"
         await hand(d, "collection site", "courier", "damaged", seal_id="S-1")
-        view = await d.report("quality_release", coi=COI, approved_by="qp-wang", decision="reject",
-                              reason="bag punctured in transit")
+        view = await d.report(
+            "quality_release", coi=COI, approved_by="qp-wang", decision="reject", reason="bag punctured in transit"
+        )
         assert view.stage is Stage.APHERESIS and view.reapheresis_count == 1
         await d.settle()
         rebooked = (await d.view()).reservation
@@ -114,8 +116,9 @@ async def test_a_hand_off_that_leaves_a_gap_is_refused_with_the_current_holder(
         await hand(d, "collection site", "courier")
         cause = await refused(hand(d, "manufacturing site", "courier-2"))
         assert cause.type == "custody_gap" and "'courier'" in cause.message
-        cause = await refused(d.report("custody_transferred", coi="COI-9999", from_party="courier",
-                                       to_party="lab", condition="intact"))
+        cause = await refused(
+            d.report("custody_transferred", coi="COI-9999", from_party="courier", to_party="lab", condition="intact")
+        )
         assert cause.type == "coi_mismatch"
         view = await d.view()
         log = await store.read(d.journey_id)

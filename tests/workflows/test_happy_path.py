@@ -25,10 +25,7 @@ async def test_a_journey_runs_through_twelve_months_of_follow_up_to_completion(
         log = await store.read(d.journey_id)
 
     # Measured, not asserted (no timed assertions): the note reports them.
-    print(
-        f"\n12-month journey: {wall:.2f} s wall time, {len(history.events)} history events, "
-        f"{len(log)} domain events"
-    )
+    print(f"\n12-month journey: {wall:.2f} s wall time, {len(history.events)} history events, {len(log)} domain events")
 
     assert result.outcome is Outcome.COMPLETED and result.stage is Stage.ENDED
     assert result.follow_ups == VISITS
@@ -46,9 +43,7 @@ async def test_a_journey_runs_through_twelve_months_of_follow_up_to_completion(
     times = [e.occurred_at for e in log]
     assert times == sorted(times)
     actors = {e.kind: e.actor for e in log}
-    assert (
-        actors["estimate_accepted"] == "ops:test" and actors["infusion_completed"] == "centre:pku"
-    )
+    assert actors["estimate_accepted"] == "ops:test" and actors["infusion_completed"] == "centre:pku"
     assert actors["journey_started"] == "ops:test" and actors["booking_made"] == "system"
 
     # The outside world saw the bookings, the reminders before each visit and the hand-off.

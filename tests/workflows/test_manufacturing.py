@@ -41,9 +41,7 @@ async def test_a_failure_goes_back_to_apheresis_and_the_second_failure_ends_the_
         "manufacturing",
     ]
     assert world.calls.named("safety_alert") == ["high:manufacturing_failed"]
-    assert world.calls.named("notify")[-1].startswith(
-        "centre: journey ended (manufacturing_failed)"
-    )
+    assert world.calls.named("notify")[-1].startswith("centre: journey ended (manufacturing_failed)")
 
 
 async def test_re_apheresis_with_another_coi_is_refused_as_a_mismatch(
@@ -62,9 +60,7 @@ async def test_re_apheresis_with_another_coi_is_refused_as_a_mismatch(
         await d.withdraw()
 
 
-async def test_an_out_of_spec_product_is_released_with_a_warning(
-    env: WorkflowEnvironment, task_queue: str
-) -> None:
+async def test_an_out_of_spec_product_is_released_with_a_warning(env: WorkflowEnvironment, task_queue: str) -> None:
     async with running_journey(env, task_queue) as (d, store, world):
         await d.to_manufacturing(COI)
         view = await d.report("manufacturing_failed", reason="viability 68%", next="out_of_spec")
@@ -79,9 +75,7 @@ async def test_an_out_of_spec_product_is_released_with_a_warning(
         await d.withdraw()
 
 
-async def test_manufacturing_warns_at_28_days_and_escalates_at_35(
-    env: WorkflowEnvironment, task_queue: str
-) -> None:
+async def test_manufacturing_warns_at_28_days_and_escalates_at_35(env: WorkflowEnvironment, task_queue: str) -> None:
     async with running_journey(env, task_queue) as (d, _store, world):
         await d.to_manufacturing(COI)
         await d.sleep_days(27)
@@ -89,13 +83,9 @@ async def test_manufacturing_warns_at_28_days_and_escalates_at_35(
 
         await d.sleep_days(2)  # day 29
         view = await d.view()
-        assert [(a.code, a.severity) for a in view.open_alerts] == [
-            ("manufacturing_warn", Severity.WARNING)
-        ]
+        assert [(a.code, a.severity) for a in view.open_alerts] == [("manufacturing_warn", Severity.WARNING)]
         assert not view.overdue
-        assert world.calls.named("notify")[-1] == (
-            "ops: product not released after 28 days of manufacturing"
-        )
+        assert world.calls.named("notify")[-1] == ("ops: product not released after 28 days of manufacturing")
 
         await d.sleep_days(7)  # day 36
         view = await d.view()

@@ -16,9 +16,7 @@ async def test_records_remind_at_7_days_escalate_at_14_and_lapse_at_30(
         await d.sleep_days(8)
         view = await d.view()
         assert view.stage is Stage.RECORDS and not view.overdue
-        assert world.calls.named("notify") == [
-            "patient: medical records still outstanding after 7 days"
-        ]
+        assert world.calls.named("notify") == ["patient: medical records still outstanding after 7 days"]
 
         await d.sleep_days(7)  # day 15
         view = await d.view()
@@ -80,14 +78,10 @@ async def test_more_records_loops_back_and_restarts_the_records_timers(
     assert len(set(world.calls.keys)) == 2
 
 
-async def test_ineligible_at_screening_ends_the_journey(
-    env: WorkflowEnvironment, task_queue: str
-) -> None:
+async def test_ineligible_at_screening_ends_the_journey(env: WorkflowEnvironment, task_queue: str) -> None:
     async with running_journey(env, task_queue) as (d, store, world):
         await d.to_screening()
-        view = await d.report(
-            "eligibility_decided", eligible=False, reasons=["creatinine clearance < 30"]
-        )
+        view = await d.report("eligibility_decided", eligible=False, reasons=["creatinine clearance < 30"])
         assert view.stage is Stage.ENDED and view.outcome is Outcome.INELIGIBLE
         result = await d.result()
     assert result.end_reason == "creatinine clearance < 30"
@@ -103,14 +97,10 @@ async def test_not_a_candidate_at_teleconsult_ends_the_journey_as_ineligible(
         assert (await d.result()).outcome is Outcome.INELIGIBLE
 
 
-async def test_an_estimate_not_accepted_within_21_days_lapses(
-    env: WorkflowEnvironment, task_queue: str
-) -> None:
+async def test_an_estimate_not_accepted_within_21_days_lapses(env: WorkflowEnvironment, task_queue: str) -> None:
     async with running_journey(env, task_queue) as (d, store, world):
         await d.to_screening()
-        decided = await d.report(
-            "eligibility_decided", eligible=True, product="axi-cel", estimate_usd=120000
-        )
+        decided = await d.report("eligibility_decided", eligible=True, product="axi-cel", estimate_usd=120000)
         assert decided.next_deadline is not None
         assert decided.next_deadline.key.endswith("estimate_lapse")
         await d.sleep_days(20)

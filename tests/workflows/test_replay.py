@@ -67,8 +67,6 @@ async def test_a_non_deterministic_change_fails_replay() -> None:
     assert isinstance(result.replay_failure, NondeterminismError)
 
 
-@pytest.mark.parametrize(
-    "path", [p for p in HISTORIES if p.stem in ("happy_path", "continue_as_new.run2")], ids=name
-)
+@pytest.mark.parametrize("path", [p for p in HISTORIES if p.stem in ("happy_path", "continue_as_new.run2")], ids=name)
 async def test_the_same_change_behind_workflow_patched_replays(path: Path) -> None:
     await replayer(ExtraTimerPatched).replay_workflow(load(path))

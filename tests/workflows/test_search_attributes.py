@@ -15,9 +15,7 @@ from tests.helpers.driver import JourneyDriver, running_journey
 COI = "COI-0001"
 
 
-async def listed(
-    env: WorkflowEnvironment, d: JourneyDriver, query: str, patience: float = 15.0
-) -> WorkflowExecution:
+async def listed(env: WorkflowEnvironment, d: JourneyDriver, query: str, patience: float = 15.0) -> WorkflowExecution:
     """Poll visibility (eventually consistent) until this journey matches `query`."""
     assert d.handle is not None
     full = f"WorkflowId = '{d.handle.id}' AND {query}"
@@ -35,9 +33,11 @@ async def test_stage_centre_and_next_deadline_are_searchable_as_the_journey_move
     local_env: WorkflowEnvironment, task_queue: str
 ) -> None:
     policy = PathwayPolicy(min_stay_days=0)
-    async with running_journey(
-        local_env, task_queue, centre="fuda", policy=policy, search_attributes=True
-    ) as (d, _store, _world):
+    async with running_journey(local_env, task_queue, centre="fuda", policy=policy, search_attributes=True) as (
+        d,
+        _store,
+        _world,
+    ):
         found = await listed(local_env, d, "JourneyStage = 'records' AND JourneyCentre = 'fuda'")
         attrs = found.typed_search_attributes
         assert attrs.get(OVERDUE) is False

@@ -33,8 +33,15 @@ from workflows.surveillance_messages import CheckRequest
 
 
 class Surveillance:
-    def __init__(self, env: WorkflowEnvironment, handle: WorkflowHandle[Any, Any], p: pathway.Pathway,
-                 store: InMemoryEventStore, world: FakeOutsideWorld, policy: SurveillancePolicy) -> None:
+    def __init__(
+        self,
+        env: WorkflowEnvironment,
+        handle: WorkflowHandle[Any, Any],
+        p: pathway.Pathway,
+        store: InMemoryEventStore,
+        world: FakeOutsideWorld,
+        policy: SurveillancePolicy,
+    ) -> None:
         self.env, self.handle, self.p, self.store, self.world = env, handle, p, store, world
         self.policy = policy
         # The journey driver's clock: skips land clear of timers (see tests/helpers/history.py).
@@ -52,8 +59,14 @@ class Surveillance:
 
     async def check(self, year: int | None, actor: str = "centre:pku", **fields: Any) -> SurveillanceView:
         self.ids += 1
-        body = {"milestone_id": f"sv-{self.ids}", "occurred_at": await self.env.get_current_time(),
-                "year": year, "alive": True, "disease_status": "remission", **fields}
+        body = {
+            "milestone_id": f"sv-{self.ids}",
+            "occurred_at": await self.env.get_current_time(),
+            "year": year,
+            "alive": True,
+            "disease_status": "remission",
+            **fields,
+        }
         req = CheckRequest(actor=actor, check=SurveillanceCheck.model_validate(body))
         return await self.handle.execute_update(SurveillanceWorkflow.report_check, req)
 
@@ -66,14 +79,23 @@ HALF_DAYS = SurveillancePolicy(day_seconds=43_200)
 
 
 @asynccontextmanager
-async def surveillance(env: WorkflowEnvironment, task_queue: str, monkeypatch: pytest.MonkeyPatch,
-                       policy: SurveillancePolicy | None = None, history_limit: int = 10_000,
-                       ) -> AsyncIterator[Surveillance]:
+async def surveillance(
+    env: WorkflowEnvironment,
+    task_queue: str,
+    monkeypatch: pytest.MonkeyPatch,
+    policy: SurveillancePolicy | None = None,
+    history_limit: int = 10_000,
+) -> AsyncIterator[Surveillance]:
     policy = policy or HALF_DAYS
     p = completed_journey(await env.get_current_time(), monkeypatch, policy.day_seconds)
     store, world = InMemoryEventStore(), FakeOutsideWorld()
-    worker = build_worker(env.client, Settings(), store, task_queue=task_queue,
-                          activities=[RecordingActivities(store).record_events, *world.activities()])
+    worker = build_worker(
+        env.client,
+        Settings(),
+        store,
+        task_queue=task_queue,
+        activities=[RecordingActivities(store).record_events, *world.activities()],
+    )
     async with worker:
         handle = await hand_over(env.client, store, p, task_queue, policy, history_limit)
         s = Surveillance(env, handle, p, store, world, policy)
@@ -105,8 +127,10 @@ async def test_fifteen_years_of_yearly_checks_with_a_missed_year_and_a_relapse(
         verified = await s.store.verify(s.p.state.journey_id)
         world = s.world
 
-    print(f"\n15-year surveillance (time-skipped): {wall:.2f} s wall time, "
-          f"{len(history.events)} history events, {len(log)} domain events")
+    print(
+        f"\n15-year surveillance (time-skipped): {wall:.2f} s wall time, "
+        f"{len(history.events)} history events, {len(log)} domain events"
+    )
     assert view.status == "ended" and result.end_reason == "horizon_reached"
     assert result.checks == {y: ("relapsed" if y == 9 else "remission") for y in range(2, 16) if y != 5}
     assert result.missed == [5] and result.relapsed and not result.overdue

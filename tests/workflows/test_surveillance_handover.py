@@ -59,8 +59,13 @@ async def test_a_completed_journey_hands_over_and_surveillance_runs_to_the_horiz
         assert view.anchor is not None
         for year in range(2, 16):
             await d.skip_to(view.anchor + HALF_DAYS.days(365 * year))
-            check = SurveillanceCheck(milestone_id=f"y{year}", occurred_at=await env.get_current_time(),
-                                      year=year, alive=True, disease_status="remission")
+            check = SurveillanceCheck(
+                milestone_id=f"y{year}",
+                occurred_at=await env.get_current_time(),
+                year=year,
+                alive=True,
+                disease_status="remission",
+            )
             await child.execute_update(SurveillanceWorkflow.report_check, CheckRequest(actor="centre:pku", check=check))
         result: SurveillanceView = await child.result()
         wall = time.perf_counter() - started
@@ -68,15 +73,17 @@ async def test_a_completed_journey_hands_over_and_surveillance_runs_to_the_horiz
         verified = await store.verify(d.journey_id)
         described = await child.describe()
 
-    print(f"\njourney 12 months + surveillance 15 years (time-skipped): {wall:.2f} s wall time "
-          f"(journey {journey_wall:.2f} s), {len(log)} domain events")
+    print(
+        f"\njourney 12 months + surveillance 15 years (time-skipped): {wall:.2f} s wall time "
+        f"(journey {journey_wall:.2f} s), {len(log)} domain events"
+    )
     assert described.status == WorkflowExecutionStatus.COMPLETED
     assert result.end_reason == "horizon_reached" and len(result.checks) == 14 and not result.missed
     assert [e.seq for e in log] == list(range(1, len(log) + 1)) and verified.ok
     kinds = [e.kind for e in log]
     handed = kinds.index("surveillance_started")
     # Right after the journey's end (and the centre slots it gave back, DESIGN §1b).
-    assert "journey_ended" in kinds[handed - 2:handed] and kinds[-1] == "surveillance_ended"
+    assert "journey_ended" in kinds[handed - 2 : handed] and kinds[-1] == "surveillance_ended"
     reminders = [n for n in world.calls.named("notify") if "yearly surveillance check" in n]
     assert len(reminders) == 14
 

@@ -55,15 +55,11 @@ async def test_a_refused_milestone_never_enters_temporal_history(
         assert [e.kind for e in await store.read(d.journey_id)] == ["journey_started"]
 
 
-async def test_a_refusal_carries_a_reason_a_person_can_act_on(
-    env: WorkflowEnvironment, task_queue: str
-) -> None:
+async def test_a_refusal_carries_a_reason_a_person_can_act_on(env: WorkflowEnvironment, task_queue: str) -> None:
     async with running_journey(env, task_queue) as (d, _store, _world):
         with pytest.raises(WorkflowUpdateFailedError) as refused:
             await d.report("apheresis_completed", coi="COI-1")
-        assert refusal(refused).message == (
-            "apheresis_completed belongs to stage apheresis; the journey is in records"
-        )
+        assert refusal(refused).message == ("apheresis_completed belongs to stage apheresis; the journey is in records")
 
 
 async def test_resubmitting_a_milestone_returns_the_same_state_and_adds_no_event(
@@ -87,10 +83,7 @@ async def test_resubmitting_a_milestone_returns_the_same_state_and_adds_no_event
         assert direct == before and direct.stage is Stage.TELECONSULT
         log = await store.read(d.journey_id)
         assert [e.kind for e in log].count("records_received") == 1
-        assert (
-            accepted_update_ids(await events_of(d.handle)).count(milestone_update_id(milestone))
-            == 1
-        )
+        assert accepted_update_ids(await events_of(d.handle)).count(milestone_update_id(milestone)) == 1
 
 
 async def test_the_same_milestone_id_with_a_different_body_is_refused(
@@ -105,15 +98,11 @@ async def test_the_same_milestone_id_with_a_different_body_is_refused(
         assert [e.kind for e in await store.read(d.journey_id)].count("records_received") == 1
 
 
-async def test_withdraw_and_acknowledge_are_validated_too(
-    env: WorkflowEnvironment, task_queue: str
-) -> None:
+async def test_withdraw_and_acknowledge_are_validated_too(env: WorkflowEnvironment, task_queue: str) -> None:
     async with running_journey(env, task_queue) as (d, _store, _world):
         assert d.handle is not None
         with pytest.raises(WorkflowUpdateFailedError) as refused:
-            await d.handle.execute_update(
-                JourneyWorkflow.withdraw, WithdrawRequest(actor="centre:pku", reason="x")
-            )
+            await d.handle.execute_update(JourneyWorkflow.withdraw, WithdrawRequest(actor="centre:pku", reason="x"))
         assert refusal(refused).type == "not_permitted"
         with pytest.raises(WorkflowUpdateFailedError) as refused:
             await d.handle.execute_update(
@@ -125,9 +114,7 @@ async def test_withdraw_and_acknowledge_are_validated_too(
         assert (await d.view()).stage is Stage.RECORDS
 
 
-async def test_a_milestone_from_the_future_is_refused(
-    env: WorkflowEnvironment, task_queue: str
-) -> None:
+async def test_a_milestone_from_the_future_is_refused(env: WorkflowEnvironment, task_queue: str) -> None:
     async with running_journey(env, task_queue) as (d, _store, _world):
         now = await env.get_current_time()
         milestone = await d.milestone("records_received", occurred_at=now + d.policy.days(1))

@@ -41,20 +41,14 @@ async def test_withdrawal_mid_manufacturing_cancels_bookings_in_reverse_order(
     cancelled = [e.payload["item"] for e in log if e.kind == "booking_cancelled"]
     assert cancelled == ["interpreter", "accommodation", "flight"]
     assert log[kinds.index("journey_withdrawn")].actor == "ops:test"
-    assert world.calls.named("notify")[-1] == (
-        "centre: journey withdrawn: patient returned home for family reasons"
-    )
+    assert world.calls.named("notify")[-1] == ("centre: journey withdrawn: patient returned home for family reasons")
     # Each cancellation has its own key, derived from the withdrawal's sequence number.
     assert len(set(world.calls.cancel_keys)) == 3
     withdrawn_seq = next(e.seq for e in log if e.kind == "journey_ended")
-    assert all(
-        k.startswith(f"{d.journey_id}:{withdrawn_seq}:compensate") for k in world.calls.cancel_keys
-    )
+    assert all(k.startswith(f"{d.journey_id}:{withdrawn_seq}:compensate") for k in world.calls.cancel_keys)
 
 
-async def test_withdrawal_before_travel_cancels_nothing(
-    env: WorkflowEnvironment, task_queue: str
-) -> None:
+async def test_withdrawal_before_travel_cancels_nothing(env: WorkflowEnvironment, task_queue: str) -> None:
     async with running_journey(env, task_queue) as (d, _store, world):
         await d.to_screening()
         await d.withdraw()
@@ -124,7 +118,5 @@ async def test_a_safety_page_that_cannot_be_delivered_falls_back_to_ops_once(
         assert [a.code for a in view.open_alerts] == ["records_escalate", "safety_alert_failed"]
         assert [a.alert_id for a in view.open_alerts] == ["A1", "A2"]
         assert world.calls.named("safety_alert") == ["high:records_escalate"]
-        assert world.calls.named("notify")[-1].startswith(
-            "ops: safety_alert records_escalate failed"
-        )
+        assert world.calls.named("notify")[-1].startswith("ops: safety_alert records_escalate failed")
         await d.withdraw()
