@@ -35,6 +35,8 @@ async def test_events_are_recorded_by_an_activity_scheduled_in_history_not_a_loc
         # running_journey closes the open journey on exit; terminating it here as well
         # left the shared time-skipping server stuck for every later test.
 
-    assert scheduled.count(RECORD_EVENTS) >= 2, scheduled
+    # The start's and the milestone's events may share one batch when the milestone arrives
+    # while the first append is in flight, so one scheduled recording is enough to show it.
+    assert scheduled.count(RECORD_EVENTS) >= 1, scheduled
     assert "core_local_activity" not in markers, markers
     assert [e.seq for e in recorded] == list(range(1, len(recorded) + 1)) and len(recorded) >= 3
