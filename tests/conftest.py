@@ -1,4 +1,5 @@
-"""Session-wide Temporal environments; a fresh task queue per test keeps tests independent."""
+"""Temporal environments: a time-skipping server per test, one real dev server per session
+(a fresh task queue per test keeps its tests independent)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from journeys.search_attributes import SEARCH_ATTRIBUTES
-from tests.helpers.servers import dev_server_path, test_server_path
+from tests.helpers.servers import dev_server_path, start_time_skipping
 
 # Tests run the workflow module in the strict sandbox (re-imported and checked in every
 # workflow); production shares it (worker.sandbox_runner). Worker subprocesses inherit it.
@@ -21,12 +22,11 @@ os.environ.setdefault("JOURNEYS_STRICT_SANDBOX", "1")
 os.environ.setdefault("JOURNEYS_ENVIRONMENT", "development")
 
 
-@pytest_asyncio.fixture(scope="session")
+@pytest_asyncio.fixture
 async def env() -> AsyncIterator[WorkflowEnvironment]:
-    """Time-skipping server: a 12-month journey runs in about a second."""
-    async with await WorkflowEnvironment.start_time_skipping(
-        data_converter=pydantic_data_converter, test_server_existing_path=test_server_path()
-    ) as e:
+    """Time-skipping server: a 12-month journey runs in about a second. One per test, so
+    nothing a test leaves running can stop time skipping in another (see start_time_skipping)."""
+    async with await start_time_skipping() as e:
         yield e
 
 

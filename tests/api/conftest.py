@@ -21,7 +21,6 @@ import pytest_asyncio
 import uvicorn
 from fastapi import FastAPI
 from temporalio.client import WorkflowExecutionStatus
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from activities.recording import RecordingActivities
@@ -33,7 +32,7 @@ from store.base import JourneyNotFound as NotInStore
 from store.base import JourneyStore
 from store.factory import open_store
 from tests.helpers.fakes import FakeOutsideWorld
-from tests.helpers.servers import test_server_path
+from tests.helpers.servers import start_time_skipping
 from worker import build_worker
 
 TOKENS = {
@@ -161,7 +160,15 @@ async def api_store(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[J
 
 
 @pytest_asyncio.fixture(scope="session")
-async def api(env: WorkflowEnvironment, api_store: JourneyStore) -> AsyncIterator[Api]:
+async def api_env() -> AsyncIterator[WorkflowEnvironment]:
+    """The API tests' own time-skipping server, served by the `api` worker for the whole session."""
+    async with await start_time_skipping() as e:
+        yield e
+
+
+@pytest_asyncio.fixture(scope="session")
+async def api(api_env: WorkflowEnvironment, api_store: JourneyStore) -> AsyncIterator[Api]:
+    env = api_env
     settings = api_settings(f"api-{uuid.uuid4().hex[:8]}")
     world = FakeOutsideWorld()
     worker = build_worker(
@@ -203,9 +210,7 @@ async def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tupl
     hundreds of journeys, whose timers would slow every later time skip on the shared server."""
     store = await open_store(f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('fuzzed') / 'events.db'}")
     settings = api_settings(f"fuzzed-{uuid.uuid4().hex[:8]}")
-    async with await WorkflowEnvironment.start_time_skipping(
-        data_converter=pydantic_data_converter, test_server_existing_path=test_server_path()
-    ) as env:
+    async with await start_time_skipping() as env:
         worker = build_worker(
             env.client,
             settings,

@@ -12,29 +12,23 @@ from pathlib import Path
 import httpx
 import pytest
 import pytest_asyncio
-from temporalio.client import WorkflowExecutionStatus
-from temporalio.testing import WorkflowEnvironment
 
 from activities.recording import RecordingActivities
 from api import create_app
 from journeys.client import JourneyClient
 from journeys.personal_data import ERASED, SEALED, patient_data_vault
-from journeys.temporal import workflow_id
 from store.base import JourneyStore
 from store.factory import open_store, upgrade_database
 from store.sql import SqlEventStore
 from tests.api.conftest import TOKENS, Api, api_settings
 from tests.helpers.fakes import FakeOutsideWorld
+from tests.helpers.servers import start_time_skipping
 from tests.store.conftest import PG_URL, pg_admin, postgres_missing, schema_name
 from worker import build_worker
 
-STARTED: list[str] = []
-
 
 @pytest_asyncio.fixture(scope="module", params=["sqlite", "postgres"])
-async def sealed_api(
-    request: pytest.FixtureRequest, env: WorkflowEnvironment, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Api]:
+async def sealed_api(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Api]:
     schema = None
     if request.param == "sqlite":
         path: Path = tmp_path_factory.mktemp("personal") / "events.db"
@@ -49,27 +43,19 @@ async def sealed_api(
         store = await SqlEventStore.open(PG_URL, schema=schema)
     settings = api_settings(f"personal-{uuid.uuid4().hex[:8]}")
     seal = patient_data_vault(settings, store).seal
-    worker = build_worker(
-        env.client,
-        settings,
-        store,
-        task_queue=settings.task_queue,
-        activities=[RecordingActivities(store, seal).record_events, *FakeOutsideWorld().activities()],
-    )
     try:
-        async with worker:
-            app = create_app(settings, JourneyClient(env.client, settings), store)
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as http:
-                api = Api(app, http, store, env, settings)
-                yield api
-                # End what is still running while the worker is here: a journey left with pending
-                # activities or timers stalls time skipping on the shared server for later tests.
-                for journey_id in STARTED:
-                    handle = env.client.get_workflow_handle(workflow_id(journey_id))
-                    if (await handle.describe()).status == WorkflowExecutionStatus.RUNNING:
-                        await api.settle(journey_id)
-                        await handle.terminate("test over")
-                STARTED.clear()
+        async with await start_time_skipping() as env:
+            worker = build_worker(
+                env.client,
+                settings,
+                store,
+                task_queue=settings.task_queue,
+                activities=[RecordingActivities(store, seal).record_events, *FakeOutsideWorld().activities()],
+            )
+            async with worker:
+                app = create_app(settings, JourneyClient(env.client, settings), store)
+                async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as http:
+                    yield Api(app, http, store, env, settings)
     finally:
         await store.close()
         if schema:
@@ -80,7 +66,6 @@ async def started(api: Api, patient: str) -> str:
     r = await api.call("POST", "/v1/journeys", json={"patient_ref": patient, "centre_id": "pku"})
     assert r.status_code == 201, r.text
     journey_id: str = r.json()["journey_id"]
-    STARTED.append(journey_id)
     await api.settle(journey_id)
     return journey_id
 

@@ -20,8 +20,6 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.testing import WorkflowEnvironment
 
 from activities.recording import RecordingActivities
 from api import create_app
@@ -57,12 +55,9 @@ class Traced:
 
 @pytest_asyncio.fixture(scope="module")
 async def traced(api_store: JourneyStore) -> AsyncIterator[Traced]:
-    """A time-skipping server of its own: journeys left open without their worker on the shared
-    one would hold its time skipping (their workflow tasks never complete)."""
+    """A time-skipping server of its own for the module's traced client and worker."""
     provider()
-    async with await WorkflowEnvironment.start_time_skipping(
-        data_converter=pydantic_data_converter, test_server_existing_path=servers.test_server_path()
-    ) as env:
+    async with await servers.start_time_skipping() as env:
         client = Client(**{**env.client.config(), "interceptors": tracing.interceptors()})
         settings = api_settings(f"traced-{uuid.uuid4().hex[:8]}")
         worker = build_worker(

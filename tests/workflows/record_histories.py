@@ -27,7 +27,7 @@ from domain.policy import PathwayPolicy
 from domain.surveillance import SurveillanceCheck
 from journeys.search_attributes import SEARCH_ATTRIBUTES
 from tests.helpers.driver import JourneyDriver, running_journey
-from tests.helpers.servers import dev_server_path, test_server_path
+from tests.helpers.servers import dev_server_path, start_time_skipping
 from workflows.surveillance import SurveillanceWorkflow
 from workflows.surveillance_messages import CheckRequest, surveillance_workflow_id
 
@@ -318,15 +318,11 @@ async def main(only: list[str]) -> int:
     HISTORIES.mkdir(exist_ok=True)
     chosen = {n: s for n, s in {**SKIPPING, **SECOND_EDITION}.items() if not only or n in only}
     if chosen:
-        async with await WorkflowEnvironment.start_time_skipping(
-            data_converter=pydantic_data_converter, test_server_existing_path=test_server_path()
-        ) as env:
+        async with await start_time_skipping() as env:
             for name, scenario in chosen.items():
                 await record_skipping(env, name, scenario)
     if not only or SURVEILLED in only:
-        async with await WorkflowEnvironment.start_time_skipping(
-            data_converter=pydantic_data_converter, test_server_existing_path=test_server_path()
-        ) as env:
+        async with await start_time_skipping() as env:
             await record_surveilled(env)
     if not only or CONTINUED in only:
         async with await WorkflowEnvironment.start_local(

@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
 
 import pytest
-import pytest_asyncio
 from temporalio.client import WorkflowExecutionStatus
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
@@ -19,7 +16,6 @@ from domain.stages import Outcome
 from domain.surveillance import SurveillanceCheck
 from domain.surveillance_rules import SurveillanceView
 from interop.fhir import journey_bundle
-from tests.helpers import servers
 from tests.helpers.driver import running_journey
 from workflows.surveillance import SurveillanceWorkflow
 from workflows.surveillance_messages import CheckRequest, surveillance_workflow_id
@@ -30,21 +26,9 @@ VISITS = {30: "CR", 90: "CR", 180: "CR", 365: "CR"}
 HALF_DAYS = PathwayPolicy(day_seconds=43_200)
 
 
-@pytest_asyncio.fixture
-async def own_env() -> AsyncIterator[WorkflowEnvironment]:
-    """A time-skipping server of its own: after a parent has started a child, the Java test
-    server stays locked against skipping time (observed: every later `env.sleep` hangs), which
-    would stall every test after this one on the shared server."""
-    async with await WorkflowEnvironment.start_time_skipping(
-        data_converter=pydantic_data_converter, test_server_existing_path=servers.test_server_path()
-    ) as e:
-        yield e
-
-
 async def test_a_completed_journey_hands_over_and_surveillance_runs_to_the_horizon(
-    own_env: WorkflowEnvironment, task_queue: str
+    env: WorkflowEnvironment, task_queue: str
 ) -> None:
-    env = own_env
     started = time.perf_counter()
     async with running_journey(env, task_queue, policy=HALF_DAYS, surveillance=True) as (d, store, world):
         await d.to_follow_up()
@@ -93,8 +77,7 @@ async def test_a_completed_journey_hands_over_and_surveillance_runs_to_the_horiz
     assert counts["CarePlan"] == 2
 
 
-async def test_a_journey_ending_otherwise_hands_over_to_nobody(own_env: WorkflowEnvironment, task_queue: str) -> None:
-    env = own_env
+async def test_a_journey_ending_otherwise_hands_over_to_nobody(env: WorkflowEnvironment, task_queue: str) -> None:
     async with running_journey(env, task_queue, surveillance=True) as (d, _store, _world):
         await d.to_screening()
         await d.report("eligibility_decided", eligible=False, reasons=["organ function"])
