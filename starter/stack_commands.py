@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 
 from journeys import reference_data
-from journeys.settings import development_by_default, get_settings
+from journeys.settings import Settings, development_by_default, get_settings
 from starter.runner import CliError, run
 from starter.stack import Stack, StackConfig, banner, stop_on_signals, unless_stopped, wait_for_stop_signal
 
@@ -73,41 +73,41 @@ async def _serve(cfg: StackConfig, *, simulate: bool, stop_stale: bool = False) 
     _check_stale(cfg.data_dir, stop_stale)
     try:
         console.print(f"starting Temporal, worker and API (data in {cfg.data_dir}) ...")
-        if not await unless_stopped(stack.start(), stop):
-            return 0
-        console.print(banner(cfg, settings))
-        if simulate:
-            from starter.simulator import Simulator
-
-            policy = reference_data.policy_book(cfg.policy_file).resolve(product=None, centre="pku")
-            console.print(
-                f"demo policy: one pathway day = {policy.day_seconds:g} s; "
-                "driving one journey per branch of the pathway ..."
-            )
-            sim = Simulator(cfg.api_url, settings.tokens(), policy.day_seconds, console)
-            sim_task = asyncio.create_task(sim.run_cohort())
-            watcher = asyncio.create_task(wait_for_stop_signal(stack, stop))
-            await asyncio.wait({sim_task, watcher}, return_when=asyncio.FIRST_COMPLETED)
-            if sim_task.done():
-                ok = sim_task.result()
-                console.print(
-                    "[green]every demo journey ended as scripted, hash chains verified[/green]"
-                    if ok
-                    else "[yellow]some demo journeys did not go as scripted (see notes)[/yellow]"
-                )
-                if stack.desk:
-                    console.print(stack.desk.summary())
-                console.print("The stack keeps running for you to explore; press Ctrl-C to stop.")
-                await watcher
-            else:
-                sim_task.cancel()
-        else:
-            await wait_for_stop_signal(stack, stop)
+        # A stop signal while starting (the API not yet answering) stops what has started, as later.
+        if await unless_stopped(stack.start(), stop):
+            console.print(banner(cfg, settings))
+            await (_simulate(cfg, stack, stop, settings) if simulate else wait_for_stop_signal(stack, stop))
     finally:
         console.print("stopping ...")
         stack.stop()
     console.print("stopped cleanly.")
     return 0
+
+
+async def _simulate(cfg: StackConfig, stack: Stack, stop: asyncio.Event, settings: Settings) -> None:
+    """Drive the demo cohort, then keep the stack running until a stop signal."""
+    from starter.simulator import Simulator
+
+    policy = reference_data.policy_book(cfg.policy_file).resolve(product=None, centre="pku")
+    console.print(
+        f"demo policy: one pathway day = {policy.day_seconds:g} s; driving one journey per branch of the pathway ..."
+    )
+    sim = Simulator(cfg.api_url, settings.tokens(), policy.day_seconds, console)
+    sim_task = asyncio.create_task(sim.run_cohort())
+    watcher = asyncio.create_task(wait_for_stop_signal(stack, stop))
+    await asyncio.wait({sim_task, watcher}, return_when=asyncio.FIRST_COMPLETED)
+    if not sim_task.done():
+        sim_task.cancel()
+        return
+    console.print(
+        "[green]every demo journey ended as scripted, hash chains verified[/green]"
+        if sim_task.result()
+        else "[yellow]some demo journeys did not go as scripted (see notes)[/yellow]"
+    )
+    if stack.desk:
+        console.print(stack.desk.summary())
+    console.print("The stack keeps running for you to explore; press Ctrl-C to stop.")
+    await watcher
 
 
 def dev(

@@ -38,7 +38,7 @@ class DevStack:
         self.url = f"http://127.0.0.1:{self.ports['api']}"
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> None:
+    def start(self, *, wait: bool = True) -> None:
         env = {**os.environ, "JOURNEYS_POLICY_FILE": str(self.policy)}
         self.proc = subprocess.Popen(
             [
@@ -61,7 +61,8 @@ class DevStack:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
         )
-        poll_until(lambda: self._healthy(), what="the API to answer")
+        if wait:
+            poll_until(lambda: self._healthy(), what="the API to answer")
 
     def _healthy(self) -> bool:
         assert self.proc

@@ -66,6 +66,21 @@ def test_children_die_with_a_killed_parent_and_the_next_start_on_the_same_data_w
     assert not (stack.data_dir / NAME).exists()
 
 
+def test_a_stop_signal_while_the_stack_is_starting_stops_what_started_and_says_so(stack: DevStack) -> None:
+    stack.start(wait=False)
+    record = stack.data_dir / NAME
+    # Temporal is up or coming up; the API is not answering yet.
+    poll_until(lambda: record.exists() and "temporal" in pids(stack.data_dir), what="Temporal to be spawned")
+    started = pids(stack.data_dir)
+    assert stack.proc is not None
+    stack.proc.send_signal(signal.SIGHUP)
+    out, _ = stack.proc.communicate(timeout=60)
+    assert stack.proc.returncode == 0, out.decode()[-2000:]
+    assert b"stopping ..." in out and b"stopped cleanly" in out, out.decode()[-2000:]
+    assert all(gone(pid) for pid in started.values())
+    assert not record.exists()
+
+
 def test_a_stale_stack_on_the_data_directory_is_reported_and_stopped_on_request(stack: DevStack) -> None:
     # A process of "ours" that outlived its parent (e.g. on a system without death signals).
     stale = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
