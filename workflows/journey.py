@@ -14,8 +14,8 @@ from datetime import timedelta
 from typing import Any, assert_never
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributeUpdate
-from temporalio.exceptions import ActivityError, ApplicationError, FailureError, WorkflowAlreadyStartedError
+from temporalio.common import SearchAttributeUpdate
+from temporalio.exceptions import ActivityError, ApplicationError, WorkflowAlreadyStartedError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
@@ -33,13 +33,12 @@ with workflow.unsafe.imports_passed_through():
         Notify,
         SafetyAlert,
         effects_of,
-        failure_alert,
         to_cancel,
     )
     from domain.errors import JourneyRuleError
     from domain.events import BookingCancelled, BookingMade, Event, EventRecord, to_record
     from domain.policy import PathwayPolicy
-    from domain.state import Booking, JourneyState, evolve, initial_state
+    from domain.state import JourneyState, evolve, initial_state
     from domain.view import JourneyView, view
     from journeys.search_attributes import CENTRE, NEXT_DEADLINE, OVERDUE, STAGE
     from workflows.capacity_messages import CapacityChanged
@@ -51,21 +50,11 @@ with workflow.unsafe.imports_passed_through():
         StartJourney,
         WithdrawRequest,
     )
+    from workflows.pumps import DURABLE_RETRY, RECORD_RETRY, EventPumps, failure_cause, notify, page
     from workflows.surveillance import SurveillanceWorkflow
     from workflows.surveillance_messages import StartSurveillance, surveillance_workflow_id
 
 # The event store is the system of record: keep retrying until it answers.
-RECORD_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
-# Bookings and safety alerts must get through eventually; backoff keeps us polite to centres.
-DURABLE_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=2),
-    maximum_interval=timedelta(minutes=5),
-    non_retryable_error_types=["Rejected"],
-)
-NOTIFY_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=2), maximum_interval=timedelta(minutes=1), maximum_attempts=10
-)
-RECORD_BATCH = 100
 # Journeys started before this recorded through a local activity (see _record_pump).
 RECORD_AS_ACTIVITY = "record-events-as-activity"
 # Journeys completed before this ended without long-term surveillance.
@@ -77,10 +66,6 @@ CLINICAL_RULES_2 = "clinical-rules-second-edition"
 BOOK_CAPACITY = "book-centre-capacity"
 # Journeys started from here on carry the patient's language and the deposit gate.
 PATIENT_SERVICES = "patient-services"
-
-
-def _cause(err: ActivityError) -> str:
-    return err.cause.message if isinstance(err.cause, FailureError) else str(err)
 
 
 def _refusal(err: JourneyRuleError) -> ApplicationError:
@@ -96,7 +81,7 @@ def _judge(rule: Callable[[], list[Event]]) -> list[Event]:
 
 
 @workflow.defn
-class JourneyWorkflow:
+class JourneyWorkflow(EventPumps):
     @workflow.init
     def __init__(self, start: StartJourney) -> None:
         self._start = start
@@ -272,48 +257,20 @@ class JourneyWorkflow:
 
     # -- pumps: the only places that call activities ----------------------
 
-    async def _record_pump(self) -> None:
-        while True:
-            # Effects can still produce events after stopping, so only quit when both queues are dry.
-            await workflow.wait_condition(lambda: bool(self._outbox) or (self._stopping and not self._effects))
-            if not self._outbox:
-                return
-            batch = self._outbox[:RECORD_BATCH]
-            record = act.RecordEventsInput(journey_id=self.state.journey_id, events=batch)
-            if workflow.patched(RECORD_AS_ACTIVITY):
-                # A regular activity runs only once its input is in Temporal's history, so the
-                # store never holds an event that a lost workflow task could later re-decide
-                # differently (a worker or server crash used to wedge the journey on a seq conflict).
-                await workflow.execute_activity(
-                    act.RECORD_EVENTS,
-                    record,
-                    result_type=act.RecordEventsResult,
-                    start_to_close_timeout=timedelta(seconds=15),
-                    retry_policy=RECORD_RETRY,
-                )
-            else:
-                await workflow.execute_local_activity(
-                    act.RECORD_EVENTS,
-                    record,
-                    result_type=act.RecordEventsResult,
-                    start_to_close_timeout=timedelta(seconds=15),
-                    retry_policy=RECORD_RETRY,
-                )
-            del self._outbox[: len(batch)]
-            self._recorded_seq = batch[-1].seq
-
-    async def _effect_pump(self) -> None:
-        while True:
-            await workflow.wait_condition(lambda: bool(self._effects) or self._stopping)
-            if not self._effects:
-                return
-            effect = self._effects[0]
-            try:
-                events = await self._perform(effect)
-            except ActivityError as err:
-                events = [self._failed(effect, _cause(err))]
-            self._effects.pop(0)
-            self._apply(events)
+    async def _record(self, record: act.RecordEventsInput) -> None:
+        if workflow.patched(RECORD_AS_ACTIVITY):
+            # A regular activity runs only once its input is in Temporal's history, so the
+            # store never holds an event that a lost workflow task could later re-decide
+            # differently (a worker or server crash used to wedge the journey on a seq conflict).
+            await super()._record(record)
+        else:
+            await workflow.execute_local_activity(
+                act.RECORD_EVENTS,
+                record,
+                result_type=act.RecordEventsResult,
+                start_to_close_timeout=timedelta(seconds=15),
+                retry_policy=RECORD_RETRY,
+            )
 
     async def _perform(self, effect: Effect) -> list[Event]:
         """One handler per effect type; mypy refuses a union member left unhandled."""
@@ -323,13 +280,14 @@ class JourneyWorkflow:
             case Compensate():
                 return await self._compensate(effect)
             case Notify():
-                return await self._notify(effect)
+                await notify(self.state, effect)
             case SafetyAlert():
-                return await self._page(effect)
+                await page(self.state, effect)
             case CapacityChange():
                 return await self._capacity(effect)
             case _:
                 assert_never(effect)
+        return []
 
     async def _book(self, effect: Book) -> list[Event]:
         s = self.state
@@ -372,7 +330,7 @@ class JourneyWorkflow:
                     retry_policy=DURABLE_RETRY,
                 )
             except ActivityError as err:
-                self._apply([self._failed(effect, _cause(err), booking)])
+                self._apply([self._failed(effect, failure_cause(err), booking)])
                 continue
             self._apply(
                 [
@@ -381,44 +339,6 @@ class JourneyWorkflow:
                     )
                 ]
             )
-        return []
-
-    async def _notify(self, effect: Notify) -> list[Event]:
-        s = self.state
-        await workflow.execute_activity(
-            act.NOTIFY,
-            act.Notification(
-                journey_id=s.journey_id,
-                centre_id=s.centre_id,
-                audience=effect.audience,
-                message=effect.message,
-                idempotency_key=effect.idempotency_key(s.journey_id),
-                template=effect.template,
-                params=effect.params,
-                language=s.language or "en",
-            ),
-            result_type=act.Done,
-            start_to_close_timeout=timedelta(seconds=15),
-            retry_policy=NOTIFY_RETRY,
-        )
-        return []
-
-    async def _page(self, effect: SafetyAlert) -> list[Event]:
-        s = self.state
-        await workflow.execute_activity(
-            act.RAISE_SAFETY_ALERT,
-            act.SafetyAlert(
-                journey_id=s.journey_id,
-                centre_id=s.centre_id,
-                severity=effect.severity,
-                code=effect.code,
-                message=effect.message,
-                idempotency_key=effect.idempotency_key(s.journey_id),
-            ),
-            result_type=act.Done,
-            start_to_close_timeout=timedelta(seconds=15),
-            retry_policy=DURABLE_RETRY,
-        )
         return []
 
     async def _capacity(self, effect: CapacityChange) -> list[Event]:
@@ -467,12 +387,6 @@ class JourneyWorkflow:
         queued = any(isinstance(e, CapacityChange) and e.op == "look" for e in self._effects[1:])
         if not self.state.ended and not queued and workflow.patched(BOOK_CAPACITY):
             self._effects.append(CapacityChange(seq=self.state.seq, op="look"))
-
-    def _failed(self, effect: Effect, cause: str, booking: Booking | None = None) -> Event:
-        workflow.logger.warning(
-            "effect failed", extra={"journey_id": self.state.journey_id, "effect": effect.kind, "cause": cause}
-        )
-        return failure_alert(self.state, effect, cause, workflow.now(), booking)
 
     # -- hand-over -----------------------------------------------------------
 

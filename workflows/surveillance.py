@@ -14,29 +14,19 @@ death stops it at once, and the history it grows is bounded by the horizon
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities import contracts as act
     from domain import surveillance_rules as rules
-    from domain.effects import Effect, Notify, SafetyAlert, effects_of, failure_alert
+    from domain.effects import Effect, Notify, SafetyAlert, effects_of
     from domain.errors import JourneyRuleError
-    from domain.events import AlertRaised, Event, EventRecord, to_record
+    from domain.events import Event, EventRecord, to_record
     from domain.state import evolve
     from domain.surveillance_rules import SurveillanceView, view
+    from workflows.pumps import EventPumps, notify, page
     from workflows.surveillance_messages import CarriedSurveillance, CheckRequest, StartSurveillance
-
-RECORD_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
-DURABLE_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=2), maximum_interval=timedelta(minutes=5), non_retryable_error_types=["Rejected"]
-)
-NOTIFY_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=2), maximum_interval=timedelta(minutes=1), maximum_attempts=10
-)
 
 
 def _refusal(err: JourneyRuleError) -> ApplicationError:
@@ -44,7 +34,7 @@ def _refusal(err: JourneyRuleError) -> ApplicationError:
 
 
 @workflow.defn
-class SurveillanceWorkflow:
+class SurveillanceWorkflow(EventPumps):
     @workflow.init
     def __init__(self, start: StartSurveillance) -> None:
         self._start = start
@@ -126,73 +116,16 @@ class SurveillanceWorkflow:
         due = rules.next_deadline(self.state)
         return (due.key if due else None, self._ended())
 
-    async def _record_pump(self) -> None:
-        while True:
-            await workflow.wait_condition(lambda: bool(self._outbox) or (self._stopping and not self._effects))
-            if not self._outbox:
-                return
-            batch = self._outbox[:100]
-            await workflow.execute_activity(
-                act.RECORD_EVENTS,
-                act.RecordEventsInput(journey_id=self.state.journey_id, events=batch),
-                result_type=act.RecordEventsResult,
-                start_to_close_timeout=timedelta(seconds=15),
-                retry_policy=RECORD_RETRY,
-            )
-            del self._outbox[: len(batch)]
-            self._recorded_seq = batch[-1].seq
-
-    async def _effect_pump(self) -> None:
-        while True:
-            await workflow.wait_condition(lambda: bool(self._effects) or self._stopping)
-            if not self._effects:
-                return
-            effect = self._effects[0]
-            try:
-                await self._perform(effect)
-                events: list[Event] = []
-            except ActivityError as err:
-                events = [self._effect_failed(effect, str(err.cause or err))]
-            self._effects.pop(0)
-            self._apply(events)
-
-    async def _perform(self, effect: Effect) -> None:
-        s, key = self.state, effect.idempotency_key(self.state.journey_id)
-        if isinstance(effect, SafetyAlert):
-            await workflow.execute_activity(
-                act.RAISE_SAFETY_ALERT,
-                act.SafetyAlert(
-                    journey_id=s.journey_id,
-                    centre_id=s.centre_id,
-                    severity=effect.severity,
-                    code=effect.code,
-                    message=effect.message,
-                    idempotency_key=key,
-                ),
-                result_type=act.Done,
-                start_to_close_timeout=timedelta(seconds=15),
-                retry_policy=DURABLE_RETRY,
-            )
-        elif isinstance(effect, Notify):
-            await workflow.execute_activity(
-                act.NOTIFY,
-                act.Notification(
-                    journey_id=s.journey_id,
-                    centre_id=s.centre_id,
-                    audience=effect.audience,
-                    message=effect.message,
-                    idempotency_key=key,
-                ),
-                result_type=act.Done,
-                start_to_close_timeout=timedelta(seconds=15),
-                retry_policy=NOTIFY_RETRY,
-            )
-        else:
-            # Surveillance books nothing; an effect it has no handler for is a bug, logged not fatal.
-            workflow.logger.warning("surveillance has no handler for effect", extra={"effect": effect.kind})
-
-    def _effect_failed(self, effect: Effect, cause: str) -> AlertRaised:
-        return failure_alert(self.state, effect, cause, workflow.now())
+    async def _perform(self, effect: Effect) -> list[Event]:
+        match effect:
+            case Notify():
+                await notify(self.state, effect)
+            case SafetyAlert():
+                await page(self.state, effect)
+            case _:
+                # Surveillance books nothing; an effect it has no handler for is a bug, logged not fatal.
+                workflow.logger.warning("surveillance has no handler for effect", extra={"effect": effect.kind})
+        return []
 
     def _history_is_long(self) -> bool:
         info = workflow.info()
