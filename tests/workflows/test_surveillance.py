@@ -175,10 +175,6 @@ async def test_a_check_from_another_centre_or_too_early_is_refused_with_a_reason
         assert getattr(other.value.cause, "type", None) == "not_permitted"
 
 
-@pytest.mark.xfail(
-    reason="passes alone; in a full run on the shared dev server its chain sometimes ends 'Workflow timed out' (open)",
-    strict=False,
-)
 async def test_surveillance_continues_as_new_and_loses_nothing(
     local_env: WorkflowEnvironment, task_queue: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
