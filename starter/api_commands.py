@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import socket
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
@@ -66,11 +67,20 @@ def _port_free(host: str, port: int) -> None:
             ) from None
 
 
+class Surveillance(StrEnum):
+    active = "active"
+    ended = "ended"
+
+
 def list_journeys(
     stage: Annotated[Stage | None, typer.Option(help="Only journeys in this stage")] = None,
     centre: Annotated[str | None, typer.Option(help="Centre id: pku, ludaopei, fuda, jiahui")] = None,
     overdue: Annotated[bool | None, typer.Option("--overdue/--on-time", help="Only overdue / on-time")] = None,
     outcome: Annotated[Outcome | None, typer.Option(help="Only ended journeys with this outcome")] = None,
+    surveillance: Annotated[
+        Surveillance | None,
+        typer.Option(help="Only completed journeys whose long-term surveillance is active / ended"),
+    ] = None,
     limit: Annotated[int, typer.Option(min=1, max=200)] = 50,
     cursor: Annotated[str | None, typer.Option(help="next_cursor printed by the previous page")] = None,
     database: Annotated[
@@ -90,6 +100,7 @@ def list_journeys(
         "centre": centre,
         "overdue": overdue,
         "outcome": outcome.value if outcome else None,
+        "surveillance": surveillance.value if surveillance else None,
         "limit": limit,
         "cursor": cursor,
     }
@@ -140,6 +151,8 @@ def _print(page: dict[str, Any], as_json: bool) -> None:
         entered = datetime.fromisoformat(row["entered_stage_at"])
         due = row["next_deadline"]
         stage = row["stage"] + (f" ({row['outcome']})" if row["outcome"] else "")
+        if row.get("surveillance"):
+            stage += f", surveillance {row['surveillance']}"
         table.add_row(
             row["journey_id"],
             row["centre_id"],

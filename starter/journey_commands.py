@@ -135,6 +135,25 @@ async def _status_from_temporal(journey_id: str, as_json: bool) -> int:
     return 0
 
 
+def print_surveillance(v: dict[str, Any]) -> None:
+    table = Table(show_header=False, box=None)
+    checks = v.get("checks") or {}
+    alerts = v.get("open_alerts") or []
+    due = v.get("next_check_due")
+    for key, value in [
+        ("journey", v["journey_id"]),
+        ("centre", v["centre_id"]),
+        ("surveillance", v["status"] + (f" ({v['end_reason']})" if v.get("end_reason") else "")),
+        ("checks", ", ".join(f"year {y}: {s}" for y, s in sorted(checks.items(), key=lambda c: int(c[0]))) or "-"),
+        ("missed years", ", ".join(str(y) for y in v.get("missed") or []) or "-"),
+        ("next check", f"year {v['next_check_year']} due {due[:10]}" if due else "-"),
+        ("overdue", "yes" if v.get("overdue") else "no"),
+        ("open alerts", "; ".join(f"{a['alert_id']} {a['severity']}: {a['message']}" for a in alerts) or "-"),
+    ]:
+        table.add_row(f"[bold]{key}[/bold]", str(value))
+    console.print(table)
+
+
 def milestone(
     journey_id: str,
     kind: Annotated[str, typer.Argument(help="Milestone kind, e.g. apheresis_completed")],
@@ -165,13 +184,21 @@ def milestone(
 
     A refusal by a pathway rule (wrong stage, COI mismatch, ended journey) prints the rule's code
     and reason on stderr and exits 4; nothing is recorded except, for safety refusals, the alert.
+
+    A yearly long-term surveillance check is reported the same way, e.g.
+    journeys milestone J3b0c... surveillance_check_recorded year=3 alive=true disease_status=remission
+    (omit year for a relapse or death between checks).
     """
 
     def main() -> int:
         _no_actor(actor)
         m = milestone_args.build(kind, fields or [], milestone_id or uuid.uuid4().hex, milestone_args.when(occurred_at))
         body = m.model_dump(mode="json", exclude_none=True)
-        emit(api_client(api, token, profile).call("POST", f"/v1/journeys/{journey_id}/milestones", json=body), as_json)
+        answer = api_client(api, token, profile).call("POST", milestone_args.path(journey_id, m), json=body)
+        if as_json or "stage" in answer:
+            emit(answer, as_json)
+        else:
+            print_surveillance(answer)
         return 0
 
     run(main, as_json=as_json)

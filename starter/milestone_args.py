@@ -1,5 +1,8 @@
 """`key=value` arguments of `journeys milestone`, typed by the milestone's own model.
 
+A yearly long-term surveillance check (`surveillance_check_recorded`) is taken the same
+way and goes to the journey's surveillance instead of its pathway.
+
 Nothing is guessed from how a value looks: `lot=12345` stays the string the model
 asks for, `crs_grade=3` becomes the int it asks for, `eligible=true` a bool. List
 fields take the key once per item (`documents=pathology documents=imaging`).
@@ -15,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from domain.milestones import Milestone, parse_milestone
+from domain.surveillance import SurveillanceCheck
 from starter.exit_codes import Exit
 from starter.runner import CliError
 
@@ -22,9 +26,21 @@ RESERVED = {"kind", "milestone_id", "occurred_at"}
 
 
 def milestone_models() -> dict[str, type[BaseModel]]:
-    """Every milestone kind the domain knows, read from the discriminated union itself."""
+    """Every milestone kind the domain knows, read from the discriminated union itself,
+    and the surveillance check."""
     union = typing.get_args(Milestone)[0]
-    return {cls.model_fields["kind"].default: cls for cls in typing.get_args(union)}
+    models = {cls.model_fields["kind"].default: cls for cls in typing.get_args(union)}
+    return {**models, SURVEILLANCE_CHECK: SurveillanceCheck}
+
+
+SURVEILLANCE_CHECK: str = SurveillanceCheck.model_fields["kind"].default
+
+
+def path(journey_id: str, report: Milestone | SurveillanceCheck) -> str:
+    """Where the API takes a report: the pathway's milestones or the surveillance checks."""
+    if isinstance(report, SurveillanceCheck):
+        return f"/v1/journeys/{journey_id}/surveillance/checks"
+    return f"/v1/journeys/{journey_id}/milestones"
 
 
 def _is_list(model: type[BaseModel], name: str) -> bool:
@@ -33,7 +49,7 @@ def _is_list(model: type[BaseModel], name: str) -> bool:
     return any(typing.get_origin(t) is list for t in (annotation, *options))
 
 
-def build(kind: str, fields: list[str], milestone_id: str, occurred_at: datetime) -> Milestone:
+def build(kind: str, fields: list[str], milestone_id: str, occurred_at: datetime) -> Milestone | SurveillanceCheck:
     models = milestone_models()
     model = models.get(kind)
     if model is None:
@@ -58,10 +74,12 @@ def build(kind: str, fields: list[str], milestone_id: str, occurred_at: datetime
     try:
         # Python-mode validation converts each string to the field's declared type
         # (int, bool, datetime, a Literal); a str field keeps the string as typed.
-        return parse_milestone(body)
+        return SurveillanceCheck.model_validate(body) if model is SurveillanceCheck else parse_milestone(body)
     except ValidationError as err:
+        # A milestone's errors are located under its kind (the union's tag); a check's are not.
+        skip = 0 if model is SurveillanceCheck else 1
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}"
+            (f"{'.'.join(str(p) for p in e['loc'][skip:])}: " if e["loc"][skip:] else "") + e["msg"]
             for e in err.errors(include_url=False, include_input=False)
         )
         raise CliError(f"invalid {kind}: {problems}", Exit.BAD_INPUT, "invalid_request") from None

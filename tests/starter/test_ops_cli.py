@@ -5,27 +5,41 @@ A real worker on the dev server, the real app on a real port, `journeys` as a su
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+import pytest
 import pytest_asyncio
+from temporalio.client import Client
 
 from activities.recording import RecordingActivities
 from api import create_app
+from domain.surveillance import SurveillancePolicy
 from journeys.client import JourneyClient
 from journeys.settings import Settings
 from starter.exit_codes import Exit
 from store.memory import InMemoryEventStore
 from tests.helpers.cli import Ran, journeys, served
 from tests.helpers.fakes import FakeOutsideWorld
+from tests.helpers.surveillance import completed_journey, hand_over
 from worker import build_worker
 
 
+@dataclass
+class Stack:
+    url: str
+    store: InMemoryEventStore
+    client: Client
+    task_queue: str
+
+
 @pytest_asyncio.fixture(scope="module")
-async def api_url(local_env: Any) -> AsyncIterator[str]:
+async def stack(local_env: Any) -> AsyncIterator[Stack]:
     settings = Settings(task_queue=f"cli-{uuid.uuid4().hex[:8]}", codec_enabled=False)
     store = InMemoryEventStore()
     worker = build_worker(
@@ -36,7 +50,12 @@ async def api_url(local_env: Any) -> AsyncIterator[str]:
         activities=[RecordingActivities(store).record_events, *FakeOutsideWorld().activities()],
     )
     async with worker, served(create_app(settings, JourneyClient(local_env.client, settings), store)) as url:
-        yield url
+        yield Stack(url, store, local_env.client, settings.task_queue)
+
+
+@pytest_asyncio.fixture(scope="module")
+async def api_url(stack: Stack) -> str:
+    return stack.url
 
 
 async def cli(url: str, *args: str, token: str = "dev-ops") -> Ran:
@@ -149,3 +168,67 @@ async def test_start_takes_the_patients_language_and_whether_an_interpreter_is_n
         token="dev-ops",
     )
     assert view["language"] == "zh-CN" and view["interpreter_needed"] is True
+
+
+async def test_a_surveillance_check_goes_to_the_journeys_surveillance_and_the_list_shows_who_is_under_it(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A journey completed a moment ago (built by the pure pathway), handed over as the journey does.
+    p = completed_journey(datetime.now(UTC), monkeypatch, day_seconds=86400)
+    await hand_over(stack.client, stack.store, p, stack.task_queue, SurveillancePolicy())
+    journey = p.state.journey_id
+
+    async def listed() -> list[str]:
+        page = await ok(stack.url, "list", "--surveillance", "active", token="dev-ops")
+        return [row["journey_id"] for row in page["journeys"]]
+
+    for _ in range(100):
+        if journey in await listed():
+            break
+        await asyncio.sleep(0.1)
+    assert journey in await listed()
+
+    # Year 2 is not open yet: refused by the surveillance rules, exit 4, one line.
+    early = await cli(
+        stack.url,
+        "milestone",
+        journey,
+        "surveillance_check_recorded",
+        "year=2",
+        "alive=true",
+        "disease_status=remission",
+        token="dev-pku",
+    )
+    assert early.code == Exit.REFUSED and early.err.startswith("error: wrong_stage: "), early.err
+    incomplete = await cli(
+        stack.url, "milestone", journey, "surveillance_check_recorded", "alive=false", token="dev-pku"
+    )
+    assert incomplete.code == Exit.BAD_INPUT and "cause_of_death is required" in incomplete.err, incomplete.err
+
+    # A relapse between checks (no year): typed by the check's model, recorded and shown.
+    relapse = await cli(
+        stack.url,
+        "milestone",
+        journey,
+        "surveillance_check_recorded",
+        "alive=true",
+        "disease_status=relapsed",
+        token="dev-pku",
+    )
+    assert relapse.code == 0, relapse.err
+    assert "surveillance" in relapse.out and "active" in relapse.out
+    view = await ok(
+        stack.url,
+        "milestone",
+        journey,
+        "surveillance_check_recorded",
+        "alive=true",
+        "disease_status=relapsed",
+        "--milestone-id",
+        "ltfu-relapse-1",
+        token="dev-pku",
+    )
+    assert view["relapsed"] is True and view["status"] == "active"
+    assert any(a["severity"] == "high" for a in view["open_alerts"])
+    table = await cli(stack.url, "list", "--surveillance", "active", token="dev-ops")
+    assert table.code == 0 and "surveillance active" in table.out.replace("\n", " "), table.out
