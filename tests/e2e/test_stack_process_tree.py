@@ -82,10 +82,12 @@ def test_a_stop_signal_while_the_stack_is_starting_stops_what_started_and_says_s
 
 
 def test_a_stale_stack_on_the_data_directory_is_reported_and_stopped_on_request(stack: DevStack) -> None:
-    # A process of "ours" that outlived its parent (e.g. on a system without death signals).
+    # An earlier `journeys dev` still running on this data (in another terminal, say). Recorded as
+    # the parent: for orphaned children alone, a start first gives them 15 s to finish dying
+    # (starter.pidfile.settle), which the SIGKILL test above goes through.
     stale = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
     try:
-        record = StackRecord(stack.data_dir, [this("worker", stale.pid)])
+        record = StackRecord(stack.data_dir, [this("journeys", stale.pid)])
         record.save()
         args = [
             sys.executable,
@@ -107,7 +109,7 @@ def test_a_stale_stack_on_the_data_directory_is_reported_and_stopped_on_request(
             args, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120, env=os.environ
         )
         assert refused.returncode == 1
-        assert f"still running: worker (pid {stale.pid})" in refused.stderr and "--stop-stale" in refused.stderr
+        assert f"still running: journeys (pid {stale.pid})" in refused.stderr and "--stop-stale" in refused.stderr
         assert stale.poll() is None  # never killed without being asked
 
         stopping = subprocess.Popen(
