@@ -217,6 +217,9 @@ def evolve(state: JourneyState, event: ev.Event) -> JourneyState:
                 stage=Stage.ENDED,
                 outcome=outcome,
                 end_reason=reason,
+                # Nothing of the pathway is pending once it has ended, so nothing of it is late
+                # (long-term surveillance, which carries on, raises its own overdue alerts).
+                overdue=False,
                 stage_entered_at=event.occurred_at,
                 stage_entry_seq=state.seq + 1,
                 stages=closed + (StageVisit(stage=Stage.ENDED, entered_at=event.occurred_at),),

@@ -146,6 +146,18 @@ def test_entering_a_new_stage_clears_the_overdue_flag() -> None:
     assert not p.state.overdue
 
 
+def test_an_ended_journey_is_not_overdue() -> None:
+    # Escalated (overdue), then lapsed: nothing of the pathway is pending, so nothing is late.
+    p = Pathway().later(15)
+    assert p.state.overdue
+    p.later(16)
+    assert p.state.outcome is Outcome.LAPSED and not p.state.overdue
+    withdrawn = Pathway().to_stay().later(29)
+    assert withdrawn.state.overdue
+    withdrawn.withdraw()
+    assert withdrawn.state.stage is Stage.ENDED and not withdrawn.state.overdue
+
+
 def test_a_centre_override_changes_the_deadlines() -> None:
     p = Pathway(PathwayPolicy(records_remind_days=3, records_escalate_days=5, records_lapse_days=9))
     assert pending(p) == {
