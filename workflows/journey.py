@@ -54,7 +54,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.surveillance import SurveillanceWorkflow
     from workflows.surveillance_messages import StartSurveillance, surveillance_workflow_id
 
-# The event store is the system of record: keep retrying until it answers.
 # Journeys started before this recorded through a local activity (see _record_pump).
 RECORD_AS_ACTIVITY = "record-events-as-activity"
 # Journeys completed before this ended without long-term surveillance.

@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.events import Event, EventRecord
     from domain.state import Booking, JourneyState
 
+# The event store is the system of record: keep retrying until it answers.
 RECORD_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
 # Bookings and safety alerts must get through eventually; backoff keeps us polite to centres.
 DURABLE_RETRY = RetryPolicy(
