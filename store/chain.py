@@ -75,24 +75,27 @@ def plan_append(
             continue
         if r.seq != last_seq + len(new) + 1:
             raise ConcurrencyError(f"{journey_id}: seq {r.seq} would leave a gap after seq {last_seq + len(new)}")
-        h = chain_hash(prev, body)
-        # The record was validated when it was made; validating its copy again is the
-        # single most repeated cost of an append.
-        new.append(
-            StoredEvent.model_construct(
-                journey_id=journey_id,
-                seq=r.seq,
-                kind=r.kind,
-                actor=r.actor,
-                occurred_at=r.occurred_at,
-                recorded_at=recorded_at,
-                payload=r.payload,
-                prev_hash=prev,
-                hash=h,
-            )
-        )
-        prev = h
+        event = sealed(journey_id, r, body, prev, recorded_at)
+        new.append(event)
+        prev = event.hash
     return AppendPlan(replayed=replayed, new=new)
+
+
+def sealed(journey_id: str, r: EventRecord, body: str, prev: str, recorded_at: datetime) -> StoredEvent:
+    """The record as stored: chained onto `prev` by the hash of its canonical `body`."""
+    # The record was validated when it was made; validating its copy again is the
+    # single most repeated cost of an append.
+    return StoredEvent.model_construct(
+        journey_id=journey_id,
+        seq=r.seq,
+        kind=r.kind,
+        actor=r.actor,
+        occurred_at=r.occurred_at,
+        recorded_at=recorded_at,
+        payload=r.payload,
+        prev_hash=prev,
+        hash=chain_hash(prev, body),
+    )
 
 
 def verify_chain(journey_id: str, events: list[StoredEvent]) -> VerifyResult:

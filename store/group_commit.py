@@ -29,8 +29,8 @@ from domain.events import EventRecord
 from domain.stages import Stage
 from domain.state import JourneyState
 from store.base import StoredEvent, StoreUnavailable
-from store.chain import body_of
-from store.hashing import GENESIS, chain_hash
+from store.chain import body_of, sealed
+from store.hashing import GENESIS
 from store.head import Head, HeadCache
 from store.projection import apply_records, closed_visits, row_values
 
@@ -75,22 +75,9 @@ def plan(journey_id: str, records: list[EventRecord], head: Head, recorded_at: d
         return None
     prev, new = head.last_hash, []
     for r in records:
-        h = chain_hash(prev, body_of(journey_id, r))
-        # Validated when the record was made; a second validation is wasted work.
-        new.append(
-            StoredEvent.model_construct(
-                journey_id=journey_id,
-                seq=r.seq,
-                kind=r.kind,
-                actor=r.actor,
-                occurred_at=r.occurred_at,
-                recorded_at=recorded_at,
-                payload=r.payload,
-                prev_hash=prev,
-                hash=h,
-            )
-        )
-        prev = h
+        event = sealed(journey_id, r, body_of(journey_id, r), prev, recorded_at)
+        new.append(event)
+        prev = event.hash
     after = apply_records(head.state, records)
     return Planned(
         journey_id, head, new, after, row_values(after), after.model_dump_json(), closed_visits(head.state, after)
