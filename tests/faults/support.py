@@ -112,6 +112,19 @@ async def report_step(
             await asyncio.sleep(0.3)
 
 
+async def start_journey(jc: JourneyClient, patient_ref: str, *, actor: str = "ops:test") -> str:
+    """A first-edition journey at pku with no minimum stay: the pathway the fault tests walk."""
+    view = await jc.start(
+        patient_ref=patient_ref,
+        centre_id="pku",
+        product=None,
+        actor=actor,
+        policy_overrides=NO_TIMERS,
+        rules_edition=1,
+    )
+    return view.journey_id
+
+
 async def walk(jc: JourneyClient, journey_id: str, steps: range, centre: str = "pku") -> JourneyView:
     view: JourneyView | None = None
     for step in steps:

@@ -17,11 +17,11 @@ from journeys.client import JourneyClient
 from journeys.settings import Settings
 from store.memory import InMemoryEventStore
 from tests.faults.support import (
-    NO_TIMERS,
     PATHWAY,
     Figures,
     assert_intact,
     report_step,
+    start_journey,
     until,
     walk,
 )
@@ -57,16 +57,7 @@ async def test_a_failing_and_hanging_centre_delays_bookings_but_books_each_exact
     jc = JourneyClient(local_env.client, settings)
     figures = Figures("centre endpoint 5xx + timeouts", in_flight=1)
     async with build_worker(local_env.client, settings, store):
-        journey = (
-            await jc.start(
-                patient_ref=f"centre-{task_queue}",
-                centre_id="pku",
-                product=None,
-                actor="ops:test",
-                policy_overrides=NO_TIMERS,
-                rules_edition=1,
-            )
-        ).journey_id
+        journey = await start_journey(jc, f"centre-{task_queue}")
         # Teleconsult slot: refused with 503, then booked but the answer never arrives.
         centre.fail_next(1, path="/bookings")
         centre.hang_next(1, seconds=3, path="/bookings")
@@ -104,16 +95,7 @@ async def test_a_centre_refusing_a_booking_raises_a_high_alert_and_the_journey_c
     store = InMemoryEventStore()
     jc = JourneyClient(local_env.client, settings)
     async with build_worker(local_env.client, settings, store):
-        journey = (
-            await jc.start(
-                patient_ref=f"refused-{task_queue}",
-                centre_id="pku",
-                product=None,
-                actor="ops:test",
-                policy_overrides=NO_TIMERS,
-                rules_edition=1,
-            )
-        ).journey_id
+        journey = await start_journey(jc, f"refused-{task_queue}")
         centre.fail_next(1, status=409, path="/bookings")
         await report_step(jc, journey, 0)
         [alert] = await until(lambda: events_of(store, journey, "alert_raised"), what="the booking alert")

@@ -20,7 +20,7 @@ from domain.stages import Outcome
 from journeys.client import JourneyClient
 from journeys.settings import Settings
 from store.factory import open_store, upgrade_database
-from tests.faults.support import NO_TIMERS, PATHWAY, Figures, Walkers, assert_intact, until
+from tests.faults.support import PATHWAY, Figures, Walkers, assert_intact, start_journey, until
 from tests.faults.tcp_proxy import TcpProxy
 from tests.helpers.log_capture import all_logs
 from tests.store.conftest import PG_URL, pg_admin, postgres_missing, schema_name
@@ -57,34 +57,13 @@ async def test_an_event_store_outage_delays_journeys_but_loses_and_duplicates_no
     try:
         with all_logs() as logs:
             async with build_worker(local_env.client, settings, store):
-                ids = [
-                    (
-                        await jc.start(
-                            patient_ref=f"pg-{task_queue}-{i}",
-                            centre_id="pku",
-                            product=None,
-                            actor="ops:test",
-                            policy_overrides=NO_TIMERS,
-                            rules_edition=1,
-                        )
-                    ).journey_id
-                    for i in range(JOURNEYS)
-                ]
+                ids = [await start_journey(jc, f"pg-{task_queue}-{i}") for i in range(JOURNEYS)]
                 walkers = Walkers(jc, ids).start()
                 await walkers.until_steps(JOURNEYS * len(PATHWAY) // 3)
                 proxy.cut()
                 in_flight = walkers.fault()
                 # A journey started mid-outage must get its first event recorded too.
-                late = (
-                    await jc.start(
-                        patient_ref=f"pg-{task_queue}-late",
-                        centre_id="pku",
-                        product=None,
-                        actor="ops:test",
-                        policy_overrides=NO_TIMERS,
-                        rules_edition=1,
-                    )
-                ).journey_id
+                late = await start_journey(jc, f"pg-{task_queue}-late")
                 await until(lambda: _retry_logged(logs), what="an append retry to be logged")
                 await asyncio.sleep(OUTAGE_SECONDS)
                 proxy.restore()

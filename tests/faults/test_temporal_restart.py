@@ -14,7 +14,7 @@ from journeys.client import JourneyClient
 from journeys.settings import Settings
 from store.factory import open_store
 from tests.faults.processes import dev_server, free_port, until_server_answers
-from tests.faults.support import NO_TIMERS, PATHWAY, Figures, Walkers, assert_intact
+from tests.faults.support import PATHWAY, Figures, Walkers, assert_intact, start_journey
 from worker import build_worker
 
 JOURNEYS = 4
@@ -39,19 +39,7 @@ async def test_journeys_in_flight_survive_a_temporal_server_kill_and_restart(tas
         settings = Settings(task_queue=task_queue, codec_enabled=False, temporal_address=address)
         jc = JourneyClient(client, settings)
         async with build_worker(client, settings, store):
-            ids = [
-                (
-                    await jc.start(
-                        patient_ref=f"srv-{task_queue}-{i}",
-                        centre_id="pku",
-                        product=None,
-                        actor="ops:test",
-                        policy_overrides=NO_TIMERS,
-                        rules_edition=1,
-                    )
-                ).journey_id
-                for i in range(JOURNEYS)
-            ]
+            ids = [await start_journey(jc, f"srv-{task_queue}-{i}") for i in range(JOURNEYS)]
             walkers = Walkers(jc, ids).start()
             await walkers.until_steps(JOURNEYS * len(PATHWAY) // 3)
             servers[-1].kill()

@@ -11,7 +11,7 @@ from journeys.client import JourneyClient
 from journeys.settings import Settings
 from store.factory import open_store
 from tests.faults.processes import until_worker_polls, worker_process
-from tests.faults.support import NO_TIMERS, PATHWAY, Figures, Walkers, assert_intact
+from tests.faults.support import PATHWAY, Figures, Walkers, assert_intact, start_journey
 
 JOURNEYS = 6
 
@@ -33,19 +33,7 @@ async def test_a_worker_killed_mid_journey_loses_and_duplicates_nothing(local_en
 
     try:
         worker = await new_worker()
-        ids = [
-            (
-                await jc.start(
-                    patient_ref=f"kill-{task_queue}-{i}",
-                    centre_id="pku",
-                    product=None,
-                    actor="ops:test",
-                    policy_overrides=NO_TIMERS,
-                    rules_edition=1,
-                )
-            ).journey_id
-            for i in range(JOURNEYS)
-        ]
+        ids = [await start_journey(jc, f"kill-{task_queue}-{i}") for i in range(JOURNEYS)]
         walkers = Walkers(jc, ids).start()
         await walkers.until_steps(JOURNEYS * len(PATHWAY) // 3)
         worker.kill()

@@ -25,7 +25,7 @@ from journeys.temporal import data_converter, workflow_id
 from store.factory import open_store
 from store.schema import events, metadata
 from store.sql import SqlEventStore
-from tests.faults.support import NO_TIMERS, PATHWAY, report_step, until, walk
+from tests.faults.support import PATHWAY, report_step, start_journey, until, walk
 from tests.helpers.fake_centre import FakeCentre
 from tests.helpers.log_capture import all_logs
 from worker import build_worker
@@ -70,16 +70,7 @@ async def traces(local_env, tmp_path_factory) -> AsyncIterator[Traces]:
         try:
             with all_logs() as logs:
                 async with build_worker(secure, settings, store):
-                    j = (
-                        await jc.start(
-                            patient_ref=PATIENT,
-                            centre_id="pku",
-                            product=None,
-                            actor="ops:sec",
-                            policy_overrides=NO_TIMERS,
-                            rules_edition=1,
-                        )
-                    ).journey_id
+                    j = await start_journey(jc, PATIENT, actor="ops:sec")
                     out.journey_id = j
                     await walk(jc, j, range(0, 9))  # into the stay
                     with pytest.raises(Refused):  # a refusal's reason must not quote the patient
