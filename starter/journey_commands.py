@@ -41,25 +41,34 @@ def emit(data: Any, as_json: bool) -> None:
         print_view(data)
 
 
-def print_view(v: dict[str, Any]) -> None:
+def _facts(rows: list[tuple[str, object]]) -> None:
     table = Table(show_header=False, box=None)
-    nd = v.get("next_deadline")
-    alerts = v.get("open_alerts") or []
-    for key, value in [
-        ("journey", v["journey_id"]),
-        ("centre", v["centre_id"]),
-        ("product", v.get("product") or "-"),
-        ("stage", v["stage"]),
-        ("outcome", v.get("outcome") or "-"),
-        ("in stage since", v["stage_entered_at"][:19]),
-        ("COI", v.get("coi") or "-"),
-        ("lot", v.get("lot") or "-"),
-        ("next deadline", f"{nd['due_at'][:16]} {nd['action']}: {nd['message']}" if nd else "-"),
-        ("overdue", "yes" if v.get("overdue") else "no"),
-        ("open alerts", "; ".join(f"{a['alert_id']} {a['severity']}: {a['message']}" for a in alerts) or "-"),
-    ]:
+    for key, value in rows:
         table.add_row(f"[bold]{key}[/bold]", str(value))
     console.print(table)
+
+
+def _alerts(v: dict[str, Any]) -> str:
+    return "; ".join(f"{a['alert_id']} {a['severity']}: {a['message']}" for a in v.get("open_alerts") or []) or "-"
+
+
+def print_view(v: dict[str, Any]) -> None:
+    nd = v.get("next_deadline")
+    _facts(
+        [
+            ("journey", v["journey_id"]),
+            ("centre", v["centre_id"]),
+            ("product", v.get("product") or "-"),
+            ("stage", v["stage"]),
+            ("outcome", v.get("outcome") or "-"),
+            ("in stage since", v["stage_entered_at"][:19]),
+            ("COI", v.get("coi") or "-"),
+            ("lot", v.get("lot") or "-"),
+            ("next deadline", f"{nd['due_at'][:16]} {nd['action']}: {nd['message']}" if nd else "-"),
+            ("overdue", "yes" if v.get("overdue") else "no"),
+            ("open alerts", _alerts(v)),
+        ]
+    )
 
 
 def start(
@@ -136,22 +145,20 @@ async def _status_from_temporal(journey_id: str, as_json: bool) -> int:
 
 
 def print_surveillance(v: dict[str, Any]) -> None:
-    table = Table(show_header=False, box=None)
     checks = v.get("checks") or {}
-    alerts = v.get("open_alerts") or []
     due = v.get("next_check_due")
-    for key, value in [
-        ("journey", v["journey_id"]),
-        ("centre", v["centre_id"]),
-        ("surveillance", v["status"] + (f" ({v['end_reason']})" if v.get("end_reason") else "")),
-        ("checks", ", ".join(f"year {y}: {s}" for y, s in sorted(checks.items(), key=lambda c: int(c[0]))) or "-"),
-        ("missed years", ", ".join(str(y) for y in v.get("missed") or []) or "-"),
-        ("next check", f"year {v['next_check_year']} due {due[:10]}" if due else "-"),
-        ("overdue", "yes" if v.get("overdue") else "no"),
-        ("open alerts", "; ".join(f"{a['alert_id']} {a['severity']}: {a['message']}" for a in alerts) or "-"),
-    ]:
-        table.add_row(f"[bold]{key}[/bold]", str(value))
-    console.print(table)
+    _facts(
+        [
+            ("journey", v["journey_id"]),
+            ("centre", v["centre_id"]),
+            ("surveillance", v["status"] + (f" ({v['end_reason']})" if v.get("end_reason") else "")),
+            ("checks", ", ".join(f"year {y}: {s}" for y, s in sorted(checks.items(), key=lambda c: int(c[0]))) or "-"),
+            ("missed years", ", ".join(str(y) for y in v.get("missed") or []) or "-"),
+            ("next check", f"year {v['next_check_year']} due {due[:10]}" if due else "-"),
+            ("overdue", "yes" if v.get("overdue") else "no"),
+            ("open alerts", _alerts(v)),
+        ]
+    )
 
 
 def milestone(
