@@ -38,29 +38,14 @@ class DevStack:
         self.url = f"http://127.0.0.1:{self.ports['api']}"
         self.proc: subprocess.Popen[bytes] | None = None
 
+    def command(self) -> list[str]:
+        """`journeys dev` on this stack's data directory and ports."""
+        ports = [a for name in ("api", "temporal", "ui", "metrics") for a in (f"--{name}-port", str(self.ports[name]))]
+        return [sys.executable, "-m", "starter.cli", "dev", "--data-dir", str(self.data_dir), *ports]
+
     def start(self, *, wait: bool = True) -> None:
         env = {**os.environ, "JOURNEYS_POLICY_FILE": str(self.policy)}
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "starter.cli",
-                "dev",
-                "--data-dir",
-                str(self.data_dir),
-                "--api-port",
-                str(self.ports["api"]),
-                "--temporal-port",
-                str(self.ports["temporal"]),
-                "--ui-port",
-                str(self.ports["ui"]),
-                "--metrics-port",
-                str(self.ports["metrics"]),
-            ],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
+        self.proc = subprocess.Popen(self.command(), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         if wait:
             poll_until(lambda: self._healthy(), what="the API to answer")
 

@@ -89,22 +89,7 @@ def test_a_stale_stack_on_the_data_directory_is_reported_and_stopped_on_request(
     try:
         record = StackRecord(stack.data_dir, [this("journeys", stale.pid)])
         record.save()
-        args = [
-            sys.executable,
-            "-m",
-            "starter.cli",
-            "dev",
-            "--data-dir",
-            str(stack.data_dir),
-            "--api-port",
-            str(stack.ports["api"]),
-            "--temporal-port",
-            str(stack.ports["temporal"]),
-            "--ui-port",
-            str(stack.ports["ui"]),
-            "--metrics-port",
-            str(stack.ports["metrics"]),
-        ]
+        args = stack.command()
         refused = subprocess.run(
             args, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120, env=os.environ
         )
