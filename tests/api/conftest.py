@@ -207,7 +207,7 @@ async def served(api: Api) -> AsyncIterator[str]:
 @pytest_asyncio.fixture(scope="module")
 async def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tuple[Api, str]]:
     """A stack of its own (time-skipping server, worker, store, app on a port): the run starts
-    hundreds of journeys, whose timers would slow every later time skip on the shared server."""
+    hundreds of journeys, whose timers would slow every later time skip on the API tests' server."""
     store = await open_store(f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('fuzzed') / 'events.db'}")
     settings = api_settings(f"fuzzed-{uuid.uuid4().hex[:8]}")
     async with await start_time_skipping() as env:

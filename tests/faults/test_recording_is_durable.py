@@ -32,8 +32,6 @@ async def test_events_are_recorded_by_an_activity_scheduled_in_history_not_a_loc
             if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
         ]
         recorded = await store.read(driver.journey_id)
-        # running_journey closes the open journey on exit; terminating it here as well
-        # left the shared time-skipping server stuck for every later test.
 
     # The start's and the milestone's events may share one batch when the milestone arrives
     # while the first append is in flight, so one scheduled recording is enough to show it.

@@ -59,8 +59,8 @@ class JourneyDriver:
         self.language, self.interpreter_needed = language, interpreter_needed
         self.env, self.task_queue, self.centre = env, task_queue, centre
         self.language, self.interpreter_needed = language, interpreter_needed
-        # A completed journey hands over to long-term surveillance only when a test asks:
-        # a child left waiting on the shared time-skipping server outlives the test's worker.
+        # A completed journey hands over to long-term surveillance only when a test asks
+        # (a surveillance child outlives the journey and its test's worker).
         self.policy = (policy or PathwayPolicy()).model_copy(update={} if surveillance else {"surveillance_years": 0})
         self.history_limit, self.search_attributes = history_limit, search_attributes
         self.journey_id = f"J{uuid.uuid4().hex[:12]}"
@@ -157,13 +157,9 @@ class JourneyDriver:
         raise AssertionError(f"{self.handle.id} keeps re-arming a timer within {TIMER_GUARD}")
 
     async def close(self) -> None:
-        """Leave nothing running once the test's worker stops.
-
-        The time-skipping server is shared by the session and does not skip time while an
-        activity is outstanding, so a journey left draining its effects without a worker
-        would stall every later test's time skip. An ended journey drains; any other is
-        terminated.
-        """
+        """Leave nothing running once the test's worker stops: an ended journey drains its
+        last effects (and must finish doing so); any other is terminated once its effects in
+        flight are done, so the worker stops with no activity cut off."""
         if self.handle is None:
             return
         if (await self.handle.describe()).status != WorkflowExecutionStatus.RUNNING:
@@ -171,8 +167,6 @@ class JourneyDriver:
         if (await self.view()).stage is Stage.ENDED:
             await asyncio.wait_for(self.handle.result(), timeout=30)
         else:
-            # Let effects in flight finish first: an activity cut off by the termination can
-            # stay outstanding on the test server and stall the next test's time skip.
             await settle(self.handle)
             await self.handle.terminate(reason="test finished")
 
